@@ -1,0 +1,224 @@
+//! The command line, as CLI.md specifies it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "circle",
+    version,
+    about = "A signed, shared ledger for autonomous circles, federated peer to peer",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Where this node keeps its store and keys.
+    #[arg(long, global = true, env = "CIRCLE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new circle: genesis steward term, ledger, node identity.
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Length of a steward term.
+        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+        term_days: u64,
+    },
+    /// This node's identity.
+    Id,
+    /// Invite code for sister circles (also shown as a QR code).
+    Invite,
+    /// Peers, followed circles, sync state and compliance.
+    Status,
+    /// The mutual aid fund.
+    #[command(subcommand)]
+    Fund(FundCmd),
+    /// The rapid defense pledge.
+    #[command(subcommand)]
+    Pledge(PledgeCmd),
+    /// The common rebellion protocol.
+    #[command(subcommand)]
+    Protocol(ProtocolCmd),
+    /// Actions the circle took.
+    #[command(subcommand)]
+    Action(ActionCmd),
+    /// List logged actions.
+    Actions,
+    /// Publish or show tactics.
+    #[command(subcommand)]
+    Tactic(TacticCmd),
+    /// Tactics known to this node, own and sisters'.
+    Tactics {
+        #[arg(long, value_name = "CIRCLE_ID")]
+        from: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Zines known to this node.
+    Zines {
+        #[arg(long, value_name = "CIRCLE_ID")]
+        from: Option<String>,
+    },
+    /// The task map.
+    #[command(subcommand)]
+    Task(TaskCmd),
+    /// List tasks.
+    Tasks {
+        /// Only tasks not closed yet.
+        #[arg(long)]
+        open: bool,
+    },
+    /// Retrospectives.
+    #[command(subcommand)]
+    Retro(RetroCmd),
+    /// Steward terms.
+    #[command(subcommand)]
+    Steward(StewardCmd),
+    /// Write the ledger document to a file (`-` for standard output).
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// A standard `.automerge` file, loadable by Automerge libraries in any language.
+    Automerge,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FundCmd {
+    /// Declare the circle's mutual aid fund.
+    Declare {
+        #[arg(long)]
+        description: String,
+    },
+    /// Record a contribution (or, with --disbursement, a payout).
+    Add {
+        /// Exact decimal amount, e.g. 12.50.
+        #[arg(long)]
+        amount: String,
+        /// Three-letter currency code, e.g. EUR.
+        #[arg(long)]
+        currency: String,
+        #[arg(long)]
+        memo: String,
+        #[arg(long)]
+        disbursement: bool,
+    },
+    /// Show the fund, its ledger and balances.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PledgeCmd {
+    /// Sign the rapid defense pledge for the current term.
+    Sign {
+        #[arg(long)]
+        text: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProtocolCmd {
+    /// Compliance with the three items, own circle or a sister.
+    Status { circle_id: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCmd {
+    /// Log an action.
+    Log {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+    },
+    /// Log many actions from JSON lines ({"title", "summary", "tags"}); `-` reads
+    /// standard input. Each id is printed once it is durable.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TacticCmd {
+    /// Publish a tactic under an open licence.
+    Publish(PublishTactic),
+    /// Show one tactic in full.
+    Show { tactic_id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct PublishTactic {
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub body_file: PathBuf,
+    /// CC0-1.0, CC-BY-4.0 or CC-BY-SA-4.0.
+    #[arg(long, default_value = circle_core::compliance::DEFAULT_LICENSE)]
+    pub license: String,
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCmd {
+    /// Add a task to the map.
+    Add {
+        #[arg(long)]
+        title: String,
+    },
+    /// Claim a task (by a role or alias, never a legal name).
+    Claim {
+        task_id: String,
+        #[arg(long, default_value = "a steward")]
+        by: String,
+    },
+    /// Close a task with an after-action note.
+    Close {
+        task_id: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetroCmd {
+    /// Record a retrospective.
+    Add {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        notes: String,
+        #[arg(long = "action", value_name = "ACTION_ID")]
+        action: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StewardCmd {
+    /// Certify the next term with fresh keys on this node and hand over.
+    Rotate {
+        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+        term_days: u64,
+        #[arg(long, default_value_t = 1)]
+        stewards: usize,
+    },
+    /// The current term and its stewards.
+    Show,
+}

@@ -1,0 +1,97 @@
+//! Command dispatch: open what the command needs, run it, build its report.
+
+mod circle;
+mod entries;
+mod protocol;
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use circle_node::LocalCircle;
+
+use crate::args::{Cli, Command};
+use crate::Report;
+
+pub(crate) fn run(cli: Cli) -> Result<Report> {
+    let dir = data_dir(cli.data_dir)?;
+    let now = now();
+    match cli.command {
+        Command::Init { name, term_days } => circle::init(&dir, &name, term_days, now),
+        command => {
+            let mut local = open(&dir)?;
+            dispatch(&mut local, command, now)
+        }
+    }
+}
+
+fn dispatch(local: &mut LocalCircle, command: Command, now: u64) -> Result<Report> {
+    use Command as C;
+    match command {
+        C::Init { .. } => unreachable_init(),
+        C::Id => circle::id(local),
+        C::Invite => circle::invite(local),
+        C::Status => circle::status(local, now),
+        C::Export { format, out } => circle::export(local, format, &out),
+        C::Steward(cmd) => circle::steward(local, cmd, now),
+        C::Fund(cmd) => protocol::fund(local, cmd, now),
+        C::Pledge(cmd) => protocol::pledge(local, cmd, now),
+        C::Protocol(cmd) => protocol::protocol(local, cmd, now),
+        C::Action(cmd) => entries::action(local, cmd, now),
+        C::Actions => entries::actions(local),
+        C::Tactic(cmd) => entries::tactic(local, cmd, now),
+        C::Tactics { from, tag } => entries::tactics(local, from.as_deref(), tag.as_deref()),
+        C::Zines { from } => entries::zines(local, from.as_deref()),
+        C::Task(cmd) => entries::task(local, cmd, now),
+        C::Tasks { open } => entries::tasks(local, open),
+        C::Retro(cmd) => entries::retro(local, cmd, now),
+    }
+}
+
+fn unreachable_init() -> Result<Report> {
+    anyhow::bail!("init is handled before the store is opened")
+}
+
+/// `--data-dir`, `CIRCLE_DATA_DIR`, or the platform's data directory.
+fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    directories::ProjectDirs::from("org", "circle-ledger", "circle")
+        .map(|p| p.data_dir().to_owned())
+        .context("no home directory to keep data in; pass --data-dir")
+}
+
+fn open(dir: &std::path::Path) -> Result<LocalCircle> {
+    // sled can panic on some corrupt files; turn that into an error like any other.
+    let opened = std::panic::catch_unwind(|| LocalCircle::open(dir));
+    match opened {
+        Ok(r) => r.with_context(|| format!("cannot open the circle in {}", dir.display())),
+        Err(_) => anyhow::bail!(
+            "cannot open the circle in {}: the store is corrupted",
+            dir.display()
+        ),
+    }
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Resolves `--from`/CIRCLE_ID against the circles this node holds. Until federation
+/// lands, that is only its own circle.
+pub(crate) fn known_circle(local: &LocalCircle, id: Option<&str>) -> Result<bool> {
+    let Some(id) = id else { return Ok(true) };
+    let parsed = circle_core::keys::Hash32::from_hex(id)
+        .with_context(|| format!("`{id}` is not a circle id (64 hex digits)"))?;
+    if parsed == local.circle_id() {
+        Ok(true)
+    } else {
+        anyhow::bail!(
+            "circle {id} is not known to this node; follow it first with `circle follow INVITE`"
+        )
+    }
+}

@@ -1,0 +1,175 @@
+//! Identity, invite, status, export and steward terms.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use circle_core::compliance::compliance;
+use circle_core::invite::Invite;
+use circle_node::LocalCircle;
+use serde_json::json;
+
+use crate::args::{ExportFormat, StewardCmd};
+use crate::Report;
+
+pub(crate) fn init(dir: &Path, name: &str, term_days: u64, now: u64) -> Result<Report> {
+    let local = LocalCircle::init(dir, name, term_days, now)
+        .with_context(|| format!("cannot create a circle in {}", dir.display()))?;
+    let circle_id = local.circle_id().to_hex();
+    let peer_id = local.peer_id()?;
+    let term = local.circle().term();
+    Ok(Report::new(
+        json!({ "circle_id": circle_id, "peer_id": peer_id, "term": term, "name": name }),
+        format!(
+            "created circle \"{name}\"\ncircle id: {circle_id}\npeer id:   {peer_id}\nsteward term {term} ends in {term_days} days\n\
+             next: declare a fund (`circle fund declare`) and sign the pledge (`circle pledge sign`)"
+        ),
+    ))
+}
+
+fn invite_of(local: &LocalCircle) -> Result<Invite> {
+    Ok(Invite {
+        circle_id: local.circle_id(),
+        peer_id: Some(local.peer_id()?),
+        addrs: Vec::new(),
+    })
+}
+
+pub(crate) fn id(local: &LocalCircle) -> Result<Report> {
+    let invite = invite_of(local)?.to_string();
+    let c = local.circle();
+    let json = json!({
+        "circle_id": c.circle_id().to_hex(),
+        "peer_id": local.peer_id()?,
+        "addrs": Vec::<String>::new(),
+        "invite": invite,
+        "name": c.ledger.name(),
+        "term": c.term(),
+    });
+    let text = format!(
+        "circle:  {} ({})\ncircle id: {}\npeer id:   {}\nterm:      {}\ninvite:    {invite}",
+        c.ledger.name(),
+        local.root().display(),
+        c.circle_id(),
+        local.peer_id()?,
+        c.term()
+    );
+    Ok(Report::new(json, text))
+}
+
+pub(crate) fn invite(local: &LocalCircle) -> Result<Report> {
+    let invite = invite_of(local)?.to_string();
+    let qr = qrcode::QrCode::new(invite.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::unicode::Dense1x2>()
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    Ok(Report::new(
+        json!({ "invite": invite }),
+        format!("{qr}\n{invite}\n(no addresses yet: run `circle serve` to listen)"),
+    ))
+}
+
+pub(crate) fn status(local: &LocalCircle, now: u64) -> Result<Report> {
+    let c = local.circle();
+    let comp = compliance(&c.ledger, &c.chain, now);
+    let latest = &c.chain.latest().body;
+    let json = json!({
+        "circle_id": c.circle_id().to_hex(),
+        "name": c.ledger.name(),
+        "serving": false,
+        "peers": Vec::<String>::new(),
+        "following": Vec::<String>::new(),
+        "term": latest.term,
+        "term_expires": latest.expires,
+        "changes": local.store().change_count(&c.circle_id()),
+        "compliance": comp,
+    });
+    let text = format!(
+        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\nnot serving: no peers, no followed circles",
+        c.ledger.name(),
+        c.circle_id(),
+        latest.term,
+        latest.expires.saturating_sub(now) / 86_400,
+        local.store().change_count(&c.circle_id()),
+        if comp.compliant { "compliant" } else { "NOT compliant (see `circle protocol status`)" },
+    );
+    Ok(Report::new(json, text))
+}
+
+pub(crate) fn export(local: &LocalCircle, format: ExportFormat, out: &Path) -> Result<Report> {
+    let doc = local.circle().ledger.doc();
+    let bytes = match format {
+        ExportFormat::Automerge => doc.save(),
+        ExportFormat::Json => {
+            let mut v = serde_json::to_vec_pretty(&automerge::AutoSerde::from(doc))?;
+            v.push(b'\n');
+            v
+        }
+    };
+    if out == Path::new("-") {
+        std::io::stdout().lock().write_all(&bytes)?;
+        return Ok(Report::new(json!({ "bytes": bytes.len() }), ""));
+    }
+    write_atomically(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(Report::new(
+        json!({ "path": out.display().to_string(), "bytes": bytes.len() }),
+        format!("wrote {} bytes to {}", bytes.len(), out.display()),
+    ))
+}
+
+/// Writes to a temporary file beside `out`, syncs, then renames over it.
+fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out.file_name().context("output path has no file name")?;
+    let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, out)?;
+    Ok(())
+}
+
+pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Result<Report> {
+    match cmd {
+        StewardCmd::Rotate {
+            term_days,
+            stewards,
+        } => {
+            let cert = local.rotate(term_days, stewards, now)?;
+            let term = cert.body.term;
+            Ok(Report::new(
+                json!({ "term": term, "stewards": stewards, "expires": cert.body.expires }),
+                format!(
+                    "term {term} certified with {stewards} fresh steward key(s); the old keys are destroyed.\n\
+                     The pledge must be signed again for this term: `circle pledge sign --text ...`"
+                ),
+            ))
+        }
+        StewardCmd::Show => {
+            let c = local.circle();
+            let b = &c.chain.latest().body;
+            let stewards: Vec<String> = b.stewards.iter().map(|k| k.to_hex()).collect();
+            let held = c.keys.len();
+            Ok(Report::new(
+                json!({
+                    "term": b.term, "start": b.start, "expires": b.expires,
+                    "threshold": b.threshold, "stewards": stewards, "keys_held_here": held,
+                    "equivocations": c.chain.equivocations().len(),
+                }),
+                format!(
+                    "term {} ({} of {} stewards must sign the next term)\nstewards:\n  {}\nkeys held on this node: {held}",
+                    b.term,
+                    b.threshold,
+                    stewards.len(),
+                    stewards.join("\n  ")
+                ),
+            ))
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Fund, pledge and protocol status.
+
+use anyhow::Result;
+use circle_core::compliance::{compliance, Item};
+use circle_core::ledger::{Amount, Currency, FundKind};
+use circle_node::LocalCircle;
+use serde_json::json;
+
+use crate::args::{FundCmd, PledgeCmd, ProtocolCmd};
+use crate::Report;
+
+pub(crate) fn fund(local: &mut LocalCircle, cmd: FundCmd, now: u64) -> Result<Report> {
+    match cmd {
+        FundCmd::Declare { description } => {
+            local.write(now, |l, s| Ok(((), l.declare_fund(s, now, &description)?)))?;
+            Ok(Report::new(
+                json!({ "declared": true }),
+                "mutual aid fund declared",
+            ))
+        }
+        FundCmd::Add {
+            amount,
+            currency,
+            memo,
+            disbursement,
+        } => {
+            // Parse before touching the ledger: bad input changes nothing.
+            let amount: Amount = amount.parse()?;
+            let currency: Currency = currency.parse()?;
+            let kind = if disbursement {
+                FundKind::Disbursement
+            } else {
+                FundKind::Contribution
+            };
+            let id = local.write(now, |l, s| {
+                l.add_fund_entry(s, now, kind, amount, &currency, &memo)
+            })?;
+            let what = if disbursement {
+                "disbursement"
+            } else {
+                "contribution"
+            };
+            Ok(Report::new(
+                json!({ "entry_id": id, "kind": what, "amount": amount.to_string(), "currency": currency.to_string() }),
+                format!("{what} of {amount} {currency} recorded as {id}"),
+            ))
+        }
+        FundCmd::Show => {
+            let fund = local.circle().ledger.fund();
+            let mut text = match &fund.description {
+                Some(d) => format!("fund: {d}\n"),
+                None => "no fund declared\n".to_owned(),
+            };
+            for e in &fund.entries {
+                let sign = if e.kind == FundKind::Disbursement {
+                    "-"
+                } else {
+                    "+"
+                };
+                text += &format!(
+                    "  {} {sign}{} {}  {}\n",
+                    e.entry_id, e.amount, e.currency, e.memo
+                );
+            }
+            for (c, b) in &fund.balances {
+                text += &format!("balance: {b} {c}\n");
+            }
+            Ok(Report::new(&fund, text))
+        }
+    }
+}
+
+pub(crate) fn pledge(local: &mut LocalCircle, cmd: PledgeCmd, now: u64) -> Result<Report> {
+    let PledgeCmd::Sign { text } = cmd;
+    let term = local.circle().term();
+    local.write(now, |l, s| Ok(((), l.sign_pledge(s, now, &text)?)))?;
+    Ok(Report::new(
+        json!({ "term": term, "signed": true }),
+        format!("rapid defense pledge signed for term {term}"),
+    ))
+}
+
+pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> Result<Report> {
+    let ProtocolCmd::Status { circle_id } = cmd;
+    super::known_circle(local, circle_id.as_deref())?;
+    let c = local.circle();
+    let comp = compliance(&c.ledger, &c.chain, now);
+    let line = |name: &str, i: &Item| {
+        format!(
+            "  [{}] {name}: {}\n",
+            if i.ok { "ok" } else { "!!" },
+            i.reason
+        )
+    };
+    let text = format!(
+        "circle {}: {}\n{}{}{}",
+        c.circle_id(),
+        if comp.compliant {
+            "compliant: federates"
+        } else {
+            "NOT compliant: sister circles will not replicate or relay it"
+        },
+        line("mutual aid fund", &comp.items.mutual_aid_fund),
+        line("rapid defense pledge", &comp.items.rapid_defense_pledge),
+        line("open-source tactics", &comp.items.open_tactics),
+    );
+    let mut json = serde_json::to_value(&comp)?;
+    json["circle_id"] = json!(c.circle_id().to_hex());
+    Ok(Report::new(json, text))
+}

@@ -1,0 +1,174 @@
+//! A circle as its own node sees it: term chain, ledger, and the steward keys held here.
+
+use automerge::ActorId;
+
+use crate::envelope::SignedChange;
+use crate::error::{CertError, LedgerError};
+use crate::keys::{random_bytes, Hash32, StewardKey};
+use crate::ledger::{Ledger, Signer, DAY};
+use crate::term::{CertBody, TermCert, TermChain, CERT_VERSION, MAX_STEWARDS};
+
+/// Default steward term: power must not settle.
+pub const DEFAULT_TERM_DAYS: u64 = 14;
+const MAX_TERM_DAYS: u64 = 366;
+
+#[derive(Debug)]
+pub struct Circle {
+    pub chain: TermChain,
+    pub ledger: Ledger,
+    /// Secret keys of the latest term held on this node (possibly none: a replica).
+    pub keys: Vec<StewardKey>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CircleError {
+    #[error(transparent)]
+    Cert(#[from] CertError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The Automerge actor id a steward key writes under: derived from the key, so a
+/// term's changes share an actor but terms (with fresh keys) do not.
+pub fn actor_for(key: &StewardKey) -> ActorId {
+    let h = Hash32::digest(b"circle-ledger/actor/v1", &[&key.public().0]);
+    ActorId::from(&h.0[..16])
+}
+
+fn check_term_days(days: u64) -> Result<(), CircleError> {
+    if days == 0 || days > MAX_TERM_DAYS {
+        return Err(CircleError::Invalid(format!(
+            "a term lasts 1 to {MAX_TERM_DAYS} days, not {days}"
+        )));
+    }
+    Ok(())
+}
+
+impl Circle {
+    /// Creates a circle: genesis certificate with one fresh steward key, and the
+    /// ledger's signed genesis change (which the caller must persist).
+    pub fn create(
+        name: &str,
+        term_days: u64,
+        now: u64,
+    ) -> Result<(Circle, SignedChange), CircleError> {
+        check_term_days(term_days)?;
+        let key = StewardKey::generate();
+        let body = CertBody {
+            version: CERT_VERSION,
+            circle_id: None,
+            term: 0,
+            stewards: vec![key.public()],
+            threshold: 1,
+            start: now,
+            expires: now + term_days * DAY,
+            handover_heads: vec![],
+            prev: None,
+            genesis_nonce: Some(Hash32(random_bytes())),
+            lottery: None,
+        };
+        let cert = TermCert::sign(body, &[&key])?;
+        let chain = TermChain::from_genesis(cert)?;
+        let signer = Signer { key: &key, term: 0 };
+        let (ledger, change) =
+            Ledger::genesis(chain.circle_id(), name, actor_for(&key), &signer, now)?;
+        Ok((
+            Circle {
+                chain,
+                ledger,
+                keys: vec![key],
+            },
+            change,
+        ))
+    }
+
+    pub fn circle_id(&self) -> Hash32 {
+        self.chain.circle_id()
+    }
+
+    pub fn term(&self) -> u64 {
+        self.chain.latest().body.term
+    }
+
+    /// The signer for local writes: a key of the latest, unexpired term held here.
+    pub fn writer(&self, now: u64) -> Result<Signer<'_>, LedgerError> {
+        writer(&self.chain, &self.keys, now)
+    }
+
+    /// The signer ignoring expiry (tests and examples).
+    pub fn signer(&self) -> Signer<'_> {
+        Signer {
+            key: &self.keys[0],
+            term: self.term(),
+        }
+    }
+
+    /// Certifies the next term with `stewards` fresh keys on this node, handing over at
+    /// the current ledger heads. The outgoing keys are dropped: they can no longer write.
+    pub fn rotate(
+        &mut self,
+        term_days: u64,
+        stewards: usize,
+        now: u64,
+    ) -> Result<TermCert, CircleError> {
+        check_term_days(term_days)?;
+        if stewards == 0 || stewards > MAX_STEWARDS {
+            return Err(CircleError::Invalid(format!(
+                "a term needs 1 to {MAX_STEWARDS} stewards"
+            )));
+        }
+        let latest = self.chain.latest().clone();
+        let outgoing: Vec<&StewardKey> = self
+            .keys
+            .iter()
+            .filter(|k| latest.body.stewards.contains(&k.public()))
+            .collect();
+        if outgoing.len() < latest.body.threshold as usize {
+            return Err(CircleError::Invalid(format!(
+                "this node holds {} of the {} steward keys needed to certify the next term",
+                outgoing.len(),
+                latest.body.threshold
+            )));
+        }
+        let fresh: Vec<StewardKey> = (0..stewards).map(|_| StewardKey::generate()).collect();
+        let body = CertBody {
+            version: CERT_VERSION,
+            circle_id: Some(self.circle_id()),
+            term: latest.body.term + 1,
+            stewards: fresh.iter().map(|k| k.public()).collect(),
+            threshold: (stewards / 2 + 1) as u32,
+            start: now.max(latest.body.start),
+            expires: now.max(latest.body.start) + term_days * DAY,
+            handover_heads: self.ledger.heads().iter().map(|h| Hash32(h.0)).collect(),
+            prev: Some(latest.id()),
+            genesis_nonce: None,
+            lottery: None,
+        };
+        let cert = TermCert::sign(body, &outgoing)?;
+        self.chain.insert(cert.clone())?;
+        self.ledger.set_actor(actor_for(&fresh[0]));
+        self.keys = fresh;
+        Ok(cert)
+    }
+}
+
+/// Picks, among `keys`, one of the latest term's stewards, refusing expired terms.
+pub fn writer<'a>(
+    chain: &TermChain,
+    keys: &'a [StewardKey],
+    now: u64,
+) -> Result<Signer<'a>, LedgerError> {
+    let latest = chain.latest();
+    let term = latest.body.term;
+    let key = keys
+        .iter()
+        .find(|k| latest.body.stewards.contains(&k.public()))
+        .ok_or(LedgerError::NotSteward(term))?;
+    if chain.latest_expired(now) {
+        return Err(LedgerError::TermExpired(term));
+    }
+    Ok(Signer { key, term })
+}

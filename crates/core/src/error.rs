@@ -1,0 +1,112 @@
+//! Error types of the core crate.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    #[error("public key is not a valid curve point")]
+    NotAPoint,
+    #[error("public key has small order")]
+    Weak,
+    #[error("signature does not verify")]
+    BadSignature,
+    #[error("expected 64 hex digits, got {0} characters")]
+    BadHex(usize),
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertError {
+    #[error("certificate could not be encoded or decoded")]
+    Encoding,
+    #[error("certificate version {0} is not supported")]
+    Version(u8),
+    #[error("certificate too large ({0})")]
+    TooLarge(usize),
+    #[error("a term needs 1 to 32 stewards, this one has {0}")]
+    StewardCount(usize),
+    #[error("a steward appears twice")]
+    DuplicateSteward,
+    #[error("steward key rejected: {0}")]
+    Key(KeyError),
+    #[error("threshold {0} does not fit the steward count")]
+    Threshold(u32),
+    #[error("term period is empty, too long, or starts before the previous term")]
+    Period,
+    #[error("term {0} is past the chain length limit")]
+    TooLong(u64),
+    #[error("genesis certificate fields are inconsistent")]
+    GenesisShape,
+    #[error("certificate belongs to another circle")]
+    WrongCircle,
+    #[error("term {0} does not link to the previous certificate")]
+    BrokenLink(u64),
+    #[error("only {good} valid steward signatures, {needed} needed")]
+    NotEnoughSignatures { good: usize, needed: u32 },
+    #[error("too many certificates waiting for their predecessor")]
+    PendingFull,
+    #[error("no genesis certificate")]
+    NoGenesis,
+}
+
+/// Why a change was refused. Expected outcome for bad peers, reported, not thrown.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValidationError {
+    #[error("change bytes are malformed")]
+    Malformed,
+    #[error("change is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("compressed change chunks are not accepted")]
+    Compressed,
+    #[error("envelope names another circle")]
+    WrongCircle,
+    #[error("envelope hash does not match the change")]
+    HashMismatch,
+    #[error("envelope version {0} is not supported")]
+    Version(u8),
+    #[error("signature does not verify")]
+    BadSignature,
+    #[error("signer is not a steward of term {0}")]
+    NotASteward(u64),
+    #[error("term {0} ended; this change is not in its handover history")]
+    AfterHandover(u64),
+    #[error("circle is flagged for equivocating certificates at term {0}")]
+    Equivocation(u64),
+    #[error("ledger schema: {0}")]
+    Schema(String),
+}
+
+/// Why a change cannot be judged yet: it waits in quarantine.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pending {
+    #[error("certificate for term {0} not known yet")]
+    AwaitingCertificate(u64),
+    #[error("handover of term {0} not seen yet")]
+    AwaitingHandover(u64),
+    #[error("dependencies missing")]
+    MissingDeps,
+}
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    #[error("document is not a circle ledger: {0}")]
+    NotALedger(String),
+    #[error(
+        "ledger schema version {found} is newer than this program ({supported}); upgrade circle"
+    )]
+    SchemaTooNew { found: u64, supported: u64 },
+    #[error("automerge: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no {kind} with id {id}")]
+    NotFound { kind: &'static str, id: String },
+    #[error("steward term {0} has expired; rotate stewards with `circle steward rotate`")]
+    TermExpired(u64),
+    #[error("this node holds no steward key of the current term {0}")]
+    NotSteward(u64),
+}

@@ -1,0 +1,338 @@
+//! The circle ledger: one Automerge document with a typed schema.
+//!
+//! Every write runs in one Automerge transaction, is committed with a timestamp rounded
+//! down to the day (no public change reveals when a steward was at work), and is
+//! wrapped in an [`Envelope`] signed by a steward of the current term.
+//!
+//! Collections are Automerge *maps* keyed by random ids, never lists: a list's
+//! `length()` is O(n) in automerge 0.12 and concurrent appends interleave.
+
+mod fund;
+mod records;
+mod tasks;
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
+
+pub use fund::{pledge_message, Amount, Currency, FundEntry, FundKind, FundSummary, Pledge};
+pub use records::{Action, Lineage, NewTactic, NewZine, Retro, Tactic, Zine};
+pub use tasks::{Task, TaskStatus};
+
+use crate::envelope::{Envelope, SignedChange};
+use crate::error::LedgerError;
+use crate::keys::{Hash32, StewardKey};
+
+/// Schema version written into every ledger; loading refuses newer ones.
+pub const SCHEMA_VERSION: u64 = 1;
+pub(crate) const DAY: u64 = 86_400;
+pub(crate) const MAX_TITLE: usize = 200;
+pub(crate) const MAX_TEXT: usize = 256 * 1024;
+pub(crate) const MAX_TAGS: usize = 16;
+pub(crate) const MAX_TAG: usize = 48;
+
+/// The collections at the ledger root, created once by the genesis change.
+const COLLECTIONS: [&str; 5] = ["actions", "tactics", "zines", "tasks", "retros"];
+
+/// Who is writing: a steward key of a given term.
+#[derive(Debug)]
+pub struct Signer<'a> {
+    pub key: &'a StewardKey,
+    pub term: u64,
+}
+
+/// A circle's ledger document.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    doc: Automerge,
+    circle_id: Hash32,
+}
+
+/// Rounds unix seconds down to the start of the day: the only time granularity that
+/// ever leaves this node.
+pub fn day_of(now: u64) -> u64 {
+    now - now % DAY
+}
+
+/// A fresh random entry id (64 bits, hex): unguessable, collision-free in practice.
+pub fn new_id() -> String {
+    let b = crate::keys::random_bytes();
+    hex::encode(&b[..8])
+}
+
+impl Ledger {
+    /// Creates the genesis change of a new circle's ledger.
+    pub fn genesis(
+        circle_id: Hash32,
+        name: &str,
+        actor: ActorId,
+        signer: &Signer<'_>,
+        now: u64,
+    ) -> Result<(Ledger, SignedChange), LedgerError> {
+        check_title("circle name", name)?;
+        let mut ledger = Ledger {
+            doc: Automerge::new().with_actor(actor),
+            circle_id,
+        };
+        let name = name.to_owned();
+        let signed = ledger.write(signer, now, |tx| {
+            tx.put(ROOT, "schema_version", SCHEMA_VERSION)?;
+            let circle = tx.put_object(ROOT, "circle", ObjType::Map)?;
+            tx.put(&circle, "id", circle_id.to_hex())?;
+            tx.put(&circle, "name", name.as_str())?;
+            tx.put(&circle, "created_day", day_of(now))?;
+            let protocol = tx.put_object(ROOT, "protocol", ObjType::Map)?;
+            tx.put(
+                &protocol,
+                "tactics_license",
+                crate::compliance::DEFAULT_LICENSE,
+            )?;
+            tx.put_object(&protocol, "fund_ledger", ObjType::Map)?;
+            tx.put_object(&protocol, "pledges", ObjType::Map)?;
+            for c in COLLECTIONS {
+                tx.put_object(ROOT, c, ObjType::Map)?;
+            }
+            Ok(())
+        })?;
+        Ok((ledger, signed))
+    }
+
+    /// Wraps a loaded document, checking that it is a ledger of the expected circle.
+    pub fn from_doc(doc: Automerge, circle_id: Hash32) -> Result<Ledger, LedgerError> {
+        let version = doc
+            .get(ROOT, "schema_version")?
+            .and_then(|(v, _)| v.as_u64())
+            .ok_or_else(|| LedgerError::NotALedger("no schema version".into()))?;
+        if version > SCHEMA_VERSION {
+            return Err(LedgerError::SchemaTooNew {
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let ledger = Ledger { doc, circle_id };
+        let id = ledger.circle_field("id");
+        if id.as_deref() != Some(circle_id.to_hex().as_str()) {
+            return Err(LedgerError::NotALedger("circle id does not match".into()));
+        }
+        for c in COLLECTIONS {
+            ledger.collection(c)?;
+        }
+        Ok(ledger)
+    }
+
+    /// An empty replica of a circle, to be filled by verified changes from peers.
+    pub fn empty_replica(circle_id: Hash32) -> Ledger {
+        Ledger {
+            doc: Automerge::new(),
+            circle_id,
+        }
+    }
+
+    pub fn circle_id(&self) -> Hash32 {
+        self.circle_id
+    }
+
+    pub fn doc(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// Mutable access for verified ingest (see [`crate::validate`]).
+    pub(crate) fn doc_mut(&mut self) -> &mut Automerge {
+        &mut self.doc
+    }
+
+    pub fn into_doc(self) -> Automerge {
+        self.doc
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    pub fn name(&self) -> String {
+        self.circle_field("name").unwrap_or_default()
+    }
+
+    fn circle_field(&self, key: &str) -> Option<String> {
+        let circle = self.object(&ROOT, "circle")?;
+        read_str(&self.doc, &circle, key)
+    }
+
+    pub(crate) fn object(&self, parent: &ObjId, key: &str) -> Option<ObjId> {
+        match self.doc.get(parent, key) {
+            Ok(Some((automerge::Value::Object(_), id))) => Some(id),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn collection(&self, name: &str) -> Result<ObjId, LedgerError> {
+        self.object(&ROOT, name)
+            .ok_or_else(|| LedgerError::NotALedger(format!("missing `{name}`")))
+    }
+
+    pub(crate) fn protocol_object(&self, name: &str) -> Result<ObjId, LedgerError> {
+        let protocol = self
+            .object(&ROOT, "protocol")
+            .ok_or_else(|| LedgerError::NotALedger("missing `protocol`".into()))?;
+        self.object(&protocol, name)
+            .ok_or_else(|| LedgerError::NotALedger(format!("missing `protocol.{name}`")))
+    }
+
+    /// Runs `f` in one transaction, commits it with a day-rounded timestamp and signs it.
+    pub fn write<F>(
+        &mut self,
+        signer: &Signer<'_>,
+        now: u64,
+        f: F,
+    ) -> Result<SignedChange, LedgerError>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
+    {
+        let mut tx = self.doc.transaction();
+        if let Err(e) = f(&mut tx) {
+            tx.rollback();
+            return Err(e.into());
+        }
+        let day = i64::try_from(day_of(now)).unwrap_or(0);
+        let (hash, _) = tx.commit_with(CommitOptions::default().with_time(day));
+        let hash = hash.ok_or_else(|| LedgerError::Invalid("nothing to write".into()))?;
+        let change = self
+            .doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| LedgerError::Invalid("committed change vanished".into()))?;
+        let envelope = Envelope::sign(self.circle_id, Hash32(hash.0), signer.term, signer.key);
+        Ok(SignedChange {
+            envelope,
+            bytes: change.raw_bytes().to_vec(),
+        })
+    }
+
+    /// Like [`Ledger::write`] but under a throw-away actor id, so that the change cannot
+    /// be linked to any other change in the public ledger (used for zines).
+    pub fn write_unlinkable<F>(
+        &mut self,
+        signer: &Signer<'_>,
+        now: u64,
+        f: F,
+    ) -> Result<SignedChange, LedgerError>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<(), automerge::AutomergeError>,
+    {
+        let actor = self.doc.get_actor().clone();
+        self.doc.set_actor(ActorId::random());
+        let result = self.write(signer, now, f);
+        self.doc.set_actor(actor);
+        result
+    }
+
+    /// Keys of a collection map, sorted (ids are random, so this is a stable order).
+    pub(crate) fn ids(&self, collection: &ObjId) -> Vec<String> {
+        self.doc.keys(collection).collect()
+    }
+}
+
+/// Reads a string field of a map object.
+pub(crate) fn read_str(doc: &Automerge, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key) {
+        Ok(Some((automerge::Value::Scalar(s), _))) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        Ok(Some((automerge::Value::Object(ObjType::Text), id))) => doc.text(&id).ok(),
+        _ => None,
+    }
+}
+
+pub(crate) fn read_u64(doc: &Automerge, obj: &ObjId, key: &str) -> Option<u64> {
+    match doc.get(obj, key) {
+        Ok(Some((v, _))) => v
+            .as_u64()
+            .or_else(|| v.as_i64().and_then(|i| u64::try_from(i).ok())),
+        _ => None,
+    }
+}
+
+pub(crate) fn read_list(doc: &Automerge, obj: &ObjId, key: &str) -> Vec<String> {
+    let Ok(Some((automerge::Value::Object(ObjType::List), list))) = doc.get(obj, key) else {
+        return Vec::new();
+    };
+    doc.list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
+            _ => None,
+        })
+        .take(MAX_TAGS)
+        .collect()
+}
+
+pub(crate) fn write_list(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    items: &[String],
+) -> Result<(), automerge::AutomergeError> {
+    let list = tx.put_object(obj, key, ObjType::List)?;
+    for (i, item) in items.iter().enumerate() {
+        tx.insert(&list, i, item.as_str())?;
+    }
+    Ok(())
+}
+
+pub(crate) fn write_text(
+    tx: &mut Transaction<'_>,
+    obj: &ObjId,
+    key: &str,
+    text: &str,
+) -> Result<(), automerge::AutomergeError> {
+    let t = tx.put_object(obj, key, ObjType::Text)?;
+    tx.splice_text(&t, 0, 0, text)?;
+    Ok(())
+}
+
+pub(crate) fn check_title(what: &str, s: &str) -> Result<(), LedgerError> {
+    if s.trim().is_empty() {
+        return Err(LedgerError::Invalid(format!("{what} is empty")));
+    }
+    if s.chars().count() > MAX_TITLE {
+        return Err(LedgerError::Invalid(format!(
+            "{what} is longer than {MAX_TITLE} characters"
+        )));
+    }
+    if s.chars().any(|c| c.is_control()) {
+        return Err(LedgerError::Invalid(format!(
+            "{what} contains control characters"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_text(what: &str, s: &str) -> Result<(), LedgerError> {
+    if s.len() > MAX_TEXT {
+        return Err(LedgerError::Invalid(format!(
+            "{what} is larger than {} KiB",
+            MAX_TEXT / 1024
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_tags(tags: &[String]) -> Result<(), LedgerError> {
+    if tags.len() > MAX_TAGS {
+        return Err(LedgerError::Invalid(format!("at most {MAX_TAGS} tags")));
+    }
+    for t in tags {
+        let ok = !t.is_empty()
+            && t.chars().count() <= MAX_TAG
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(LedgerError::Invalid(format!(
+                "tag `{t}` must be 1-{MAX_TAG} letters, digits, `-` or `_`"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! The heart of circle-ledger: what a valid circle ledger is, with no I/O.
+//!
+//! - [`ledger::Ledger`]: typed reads and writes over the circle's Automerge document.
+//! - [`keys`]: steward keys, signatures, batch verification.
+//! - [`term::TermChain`]: the certificate chain of rotating steward terms.
+//! - [`validate::judge`] / [`validate::ingest`]: the one rule deciding whether a change
+//!   from anyone may enter a ledger, and verified, pipelined ingest.
+//! - [`compliance::compliance`]: the three items of the common rebellion protocol.
+//! - [`circle::Circle`]: a new circle's genesis and steward rotation.
+//!
+//! Core never touches files, sockets or clocks: callers pass `now` in.
+//!
+//! ```
+//! use circle_core::circle::Circle;
+//! use circle_core::compliance::compliance;
+//!
+//! let now = 1_700_000_000;
+//! let mut c = Circle::create("Northside tenants", 14, now).unwrap();
+//! c.ledger.declare_fund(&c.signer(), now, "Rent strike hardship fund").unwrap();
+//! c.ledger.sign_pledge(&c.signer(), now, "We answer every call for defense.").unwrap();
+//! assert!(compliance(&c.ledger, &c.chain, now).compliant);
+//! ```
+
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod circle;
+pub mod compliance;
+pub mod envelope;
+pub mod error;
+pub mod invite;
+pub mod keys;
+pub mod ledger;
+pub mod term;
+pub mod validate;
+
+pub use automerge;

@@ -1,0 +1,159 @@
+//! Secret keys in files: one per key, mode 0600, written atomically.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use circle_core::keys::StewardKey;
+
+use crate::StoreError;
+
+/// The `keys/` directory of a data directory.
+#[derive(Debug, Clone)]
+pub struct KeyDir {
+    dir: PathBuf,
+}
+
+impl KeyDir {
+    /// Opens (creating, mode 0700) the key directory.
+    pub fn open(dir: &Path) -> Result<KeyDir, StoreError> {
+        fs::create_dir_all(dir)?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+        Ok(KeyDir {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// The node's transport identity secret, created on first use.
+    pub fn node_secret(&self) -> Result<[u8; 32], StoreError> {
+        let path = self.dir.join("node.key");
+        if path.exists() {
+            return read_secret(&path);
+        }
+        let secret = circle_core::keys::random_bytes();
+        write_secret(&path, &secret)?;
+        Ok(secret)
+    }
+
+    fn steward_path(&self, term: u64, index: usize) -> PathBuf {
+        self.dir.join(format!("steward-{term}-{index}.key"))
+    }
+
+    /// Stores a term's steward keys durably.
+    pub fn put_stewards(&self, term: u64, keys: &[StewardKey]) -> Result<(), StoreError> {
+        for (i, k) in keys.iter().enumerate() {
+            write_secret(&self.steward_path(term, i), &k.secret_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// The steward keys of a term held on this node (none if this node is a replica).
+    pub fn stewards(&self, term: u64) -> Result<Vec<StewardKey>, StoreError> {
+        let mut out = Vec::new();
+        for i in 0..circle_core::term::MAX_STEWARDS {
+            let p = self.steward_path(term, i);
+            if !p.exists() {
+                break;
+            }
+            out.push(StewardKey::from_secret(read_secret(&p)?));
+        }
+        Ok(out)
+    }
+
+    /// Destroys every steward key of terms before `term`: old keys must not write.
+    pub fn destroy_stewards_before(&self, term: u64) -> Result<(), StoreError> {
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let old = name
+                .strip_prefix("steward-")
+                .and_then(|r| r.split('-').next())
+                .and_then(|t| t.parse::<u64>().ok())
+                .is_some_and(|t| t < term);
+            if old {
+                // Overwrite before unlinking, so the secret is not left in free blocks
+                // of simple filesystems (best effort on journaling/flash storage).
+                let mut f = OpenOptions::new().write(true).open(entry.path())?;
+                f.write_all(&[0u8; 32])?;
+                f.sync_all()?;
+                fs::remove_file(entry.path())?;
+            }
+        }
+        File::open(&self.dir)?.sync_all()?;
+        Ok(())
+    }
+}
+
+fn key_err(path: &Path, why: impl Into<String>) -> StoreError {
+    StoreError::Key {
+        path: path.display().to_string(),
+        why: why.into(),
+    }
+}
+
+fn read_secret(path: &Path) -> Result<[u8; 32], StoreError> {
+    let meta = fs::metadata(path)?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(key_err(
+            path,
+            "is readable by other users; run `chmod 600` on it",
+        ));
+    }
+    let bytes = fs::read(path)?;
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| key_err(path, format!("has {} bytes, expected 32", bytes.len())))
+}
+
+/// Writes a secret durably: temp file created 0600, fsync, rename, fsync directory.
+fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<(), StoreError> {
+    let tmp = path.with_extension("tmp");
+    let _ = fs::remove_file(&tmp);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(secret)?;
+    f.sync_all()?;
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_private_and_destroyed_on_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let kd = KeyDir::open(dir.path()).unwrap();
+        let k0 = StewardKey::generate();
+        kd.put_stewards(0, std::slice::from_ref(&k0)).unwrap();
+        let mode = fs::metadata(dir.path().join("steward-0-0.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(kd.stewards(0).unwrap()[0].public(), k0.public());
+        kd.put_stewards(1, &[StewardKey::generate()]).unwrap();
+        kd.destroy_stewards_before(1).unwrap();
+        assert!(kd.stewards(0).unwrap().is_empty());
+        assert_eq!(kd.stewards(1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn world_readable_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let kd = KeyDir::open(dir.path()).unwrap();
+        kd.put_stewards(0, &[StewardKey::generate()]).unwrap();
+        let p = dir.path().join("steward-0-0.key");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(kd.stewards(0).is_err());
+    }
+}

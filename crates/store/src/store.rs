@@ -1,0 +1,379 @@
+//! The sled trees and what lives in them.
+//!
+//! | tree        | key                               | value                          |
+//! |-------------|-----------------------------------|--------------------------------|
+//! | `meta`      | `format`, `own_circle`            | format tag, circle id          |
+//! | `certs`     | circle · term (BE) · cert id      | encoded [`TermCert`]           |
+//! | `envelopes` | circle · change hash              | encoded [`Envelope`]           |
+//! | `doc_log`   | circle · sequence (BE)            | raw Automerge change           |
+//! | `doc_snap`  | circle · chunk index (BE)         | part of a saved document       |
+//!
+//! A ledger is its snapshot plus the changes logged since. Compaction writes a new
+//! snapshot and deletes the log entries it covers in one sled transaction, so a crash
+//! leaves either the old or the new state, both complete.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use automerge::{Automerge, Change};
+use circle_core::envelope::{Envelope, SignedChange};
+use circle_core::keys::Hash32;
+use circle_core::term::TermCert;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use crate::durability::Durability;
+use crate::StoreError;
+
+const FORMAT: &[u8] = b"circle-ledger-store/1";
+const FORMAT_PREFIX: &[u8] = b"circle-ledger-store/";
+/// Compact once this many changes sit in the log: bounds reopen time.
+pub const COMPACT_AFTER: usize = 2_000;
+/// Snapshot chunk size: small enough that sled keeps it inline (no blob files).
+const SNAP_CHUNK: usize = 32 * 1024;
+const SNAP_HEADER: u32 = u32::MAX;
+/// How long `open` waits for another short-lived process to release the store.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// A handle to the store; cheap to clone, safe to share between threads.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: sled::Db,
+    meta: sled::Tree,
+    certs: sled::Tree,
+    envelopes: sled::Tree,
+    doc_log: sled::Tree,
+    doc_snap: sled::Tree,
+    durability: std::sync::Arc<Durability>,
+    dir: PathBuf,
+}
+
+/// A document as loaded, with the size of its uncompacted log.
+#[derive(Debug)]
+pub struct LoadedDoc {
+    pub doc: Automerge,
+    pub log_len: usize,
+}
+
+fn key(circle: &Hash32, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(32 + rest.len());
+    k.extend_from_slice(&circle.0);
+    k.extend_from_slice(rest);
+    k
+}
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt(what.into())
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, waiting briefly if another
+    /// `circle` process holds it.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let started = Instant::now();
+        let db = loop {
+            match sled::Config::new()
+                .path(dir)
+                .mode(sled::Mode::HighThroughput)
+                .open()
+            {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e)) if is_lock_error(&e) => {
+                    if started.elapsed() > LOCK_WAIT {
+                        return Err(StoreError::Locked);
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(sled::Error::Corruption { .. }) | Err(sled::Error::Unsupported(_)) => {
+                    return Err(StoreError::Foreign(dir.display().to_string()))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let store = Store {
+            meta: db.open_tree("meta")?,
+            certs: db.open_tree("certs")?,
+            envelopes: db.open_tree("envelopes")?,
+            doc_log: db.open_tree("doc_log")?,
+            doc_snap: db.open_tree("doc_snap")?,
+            durability: std::sync::Arc::new(Durability::new(dir)),
+            dir: dir.to_owned(),
+            db,
+        };
+        store.check_format()?;
+        Ok(store)
+    }
+
+    fn check_format(&self) -> Result<(), StoreError> {
+        match self.meta.get("format")? {
+            Some(f) if f.as_ref() == FORMAT => Ok(()),
+            Some(f) if f.starts_with(FORMAT_PREFIX) => {
+                Err(StoreError::TooNew(String::from_utf8_lossy(&f).into_owned()))
+            }
+            Some(_) => Err(StoreError::Foreign(self.dir.display().to_string())),
+            None => {
+                let names = self.db.tree_names();
+                let foreign = names.iter().any(|n| {
+                    !matches!(
+                        n.as_ref(),
+                        b"__sled__default"
+                            | b"meta"
+                            | b"certs"
+                            | b"envelopes"
+                            | b"doc_log"
+                            | b"doc_snap"
+                    )
+                }) || !self.db.is_empty()
+                    || !self.certs.is_empty()
+                    || !self.doc_log.is_empty();
+                if foreign {
+                    return Err(StoreError::Foreign(self.dir.display().to_string()));
+                }
+                self.meta.insert("format", FORMAT)?;
+                self.durability.wrote();
+                self.sync()
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes every write made so far durable (group commit; see the crate docs).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.durability.sync(&self.db)
+    }
+
+    /// The circle this node keeps (its own), once `init` has run.
+    pub fn own_circle(&self) -> Result<Option<Hash32>, StoreError> {
+        match self.meta.get("own_circle")? {
+            None => Ok(None),
+            Some(v) => {
+                let arr: [u8; 32] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| corrupt("own circle id"))?;
+                Ok(Some(Hash32(arr)))
+            }
+        }
+    }
+
+    /// Records a new own circle with its genesis certificate and genesis change, atomically.
+    pub fn create_circle(
+        &self,
+        genesis: &TermCert,
+        change: &SignedChange,
+    ) -> Result<(), StoreError> {
+        let circle = genesis.id();
+        let seq = self.db.generate_id()?;
+        let cert_key = key(&circle, &[&0u64.to_be_bytes()[..], &circle.0].concat());
+        let cert = genesis.encode();
+        let env_key = key(&circle, &change.envelope.change_hash.0);
+        let env = change.envelope.encode();
+        let log_key = key(&circle, &seq.to_be_bytes());
+        (&self.meta, &self.certs, &self.envelopes, &self.doc_log)
+            .transaction(|(meta, certs, envs, log)| {
+                if meta.get("own_circle")?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(()));
+                }
+                meta.insert("own_circle", &circle.0[..])?;
+                certs.insert(cert_key.as_slice(), cert.as_slice())?;
+                envs.insert(env_key.as_slice(), env.as_slice())?;
+                log.insert(log_key.as_slice(), change.bytes.as_slice())?;
+                Ok(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(()) => corrupt("a circle already exists here"),
+                TransactionError::Storage(e) => e.into(),
+            })?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    /// Stages a certificate (durable after [`Store::sync`]).
+    pub fn put_cert(&self, cert: &TermCert) -> Result<(), StoreError> {
+        let circle = cert.circle_id();
+        let k = key(
+            &circle,
+            &[&cert.body.term.to_be_bytes()[..], &cert.id().0].concat(),
+        );
+        self.certs.insert(k, cert.encode())?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    /// Every stored certificate of a circle, in term order.
+    pub fn certs(&self, circle: &Hash32) -> Result<Vec<TermCert>, StoreError> {
+        self.certs
+            .scan_prefix(circle.0)
+            .values()
+            .map(|v| {
+                let v = v?;
+                TermCert::decode(&v).map_err(|e| corrupt(format!("certificate: {e}")))
+            })
+            .collect()
+    }
+
+    /// Stages verified changes: envelope and change bytes go in together, atomically.
+    pub fn stage_changes(
+        &self,
+        circle: &Hash32,
+        changes: &[SignedChange],
+    ) -> Result<(), StoreError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(changes.len());
+        for c in changes {
+            let seq = self.db.generate_id()?;
+            rows.push((
+                key(circle, &c.envelope.change_hash.0),
+                c.envelope.encode(),
+                key(circle, &seq.to_be_bytes()),
+            ));
+        }
+        (&self.envelopes, &self.doc_log)
+            .transaction(|(envs, log)| {
+                for ((env_key, env, log_key), c) in rows.iter().zip(changes) {
+                    envs.insert(env_key.as_slice(), env.as_slice())?;
+                    log.insert(log_key.as_slice(), c.bytes.as_slice())?;
+                }
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(()) => corrupt("transaction aborted"),
+                TransactionError::Storage(e) => StoreError::Sled(e),
+            })?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    pub fn envelope(
+        &self,
+        circle: &Hash32,
+        change: &Hash32,
+    ) -> Result<Option<Envelope>, StoreError> {
+        match self.envelopes.get(key(circle, &change.0))? {
+            None => Ok(None),
+            Some(v) => Envelope::decode(&v)
+                .map(Some)
+                .ok_or_else(|| corrupt("envelope")),
+        }
+    }
+
+    /// Number of stored envelopes (= signed changes) of a circle.
+    pub fn change_count(&self, circle: &Hash32) -> usize {
+        self.envelopes.scan_prefix(circle.0).count()
+    }
+
+    /// Loads a circle's document: the snapshot, then every logged change in one
+    /// `apply_changes` call (each call has a fixed cost that grows with the document).
+    pub fn load_doc(&self, circle: &Hash32) -> Result<Option<LoadedDoc>, StoreError> {
+        let snapshot = self.read_snapshot(circle)?;
+        let mut changes = Vec::new();
+        for v in self.doc_log.scan_prefix(circle.0).values() {
+            let v = v?;
+            let c =
+                Change::try_from(v.as_ref()).map_err(|e| corrupt(format!("logged change: {e}")))?;
+            changes.push(c);
+        }
+        if snapshot.is_none() && changes.is_empty() {
+            return Ok(None);
+        }
+        let mut doc = match snapshot {
+            Some(bytes) => {
+                Automerge::load(&bytes).map_err(|e| corrupt(format!("snapshot: {e}")))?
+            }
+            None => Automerge::new(),
+        };
+        let log_len = changes.len();
+        doc.apply_changes(changes)
+            .map_err(|e| corrupt(format!("applying logged changes: {e}")))?;
+        Ok(Some(LoadedDoc { doc, log_len }))
+    }
+
+    fn read_snapshot(&self, circle: &Hash32) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(header) = self.doc_snap.get(key(circle, &SNAP_HEADER.to_be_bytes()))? else {
+            return Ok(None);
+        };
+        if header.len() != 40 {
+            return Err(corrupt("snapshot header"));
+        }
+        let len = u64::from_be_bytes(header[..8].try_into().map_err(|_| corrupt("header"))?);
+        let digest: [u8; 32] = header[8..].try_into().map_err(|_| corrupt("header"))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
+        let chunks = key(circle, &0u32.to_be_bytes())..key(circle, &SNAP_HEADER.to_be_bytes());
+        for v in self.doc_snap.range(chunks).values() {
+            bytes.extend_from_slice(&v?);
+        }
+        if bytes.len() as u64 != len || Hash32::digest(b"snapshot", &[&bytes]).0 != digest {
+            return Err(corrupt("snapshot checksum mismatch"));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Replaces snapshot and log with one fresh snapshot of `doc`, atomically.
+    /// Staged; durable after [`Store::sync`].
+    pub fn compact(&self, circle: &Hash32, doc: &Automerge) -> Result<(), StoreError> {
+        let bytes = doc.save();
+        let digest = Hash32::digest(b"snapshot", &[&bytes]);
+        let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
+        header.extend_from_slice(&digest.0);
+        let old_snap: Vec<sled::IVec> = self
+            .doc_snap
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        let old_log: Vec<sled::IVec> = self
+            .doc_log
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        // Only log entries whose change the snapshot covers may go.
+        let covered: Vec<sled::IVec> = old_log
+            .into_iter()
+            .filter(|k| {
+                self.doc_log
+                    .get(k)
+                    .ok()
+                    .flatten()
+                    .and_then(|v| Change::try_from(v.as_ref()).ok())
+                    .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
+            })
+            .collect();
+        let chunks: Vec<(Vec<u8>, &[u8])> = bytes
+            .chunks(SNAP_CHUNK)
+            .enumerate()
+            .map(|(i, c)| (key(circle, &(i as u32).to_be_bytes()), c))
+            .collect();
+        let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
+        (&self.doc_snap, &self.doc_log)
+            .transaction(|(snap, log)| {
+                for k in &old_snap {
+                    snap.remove(k)?;
+                }
+                for k in &covered {
+                    log.remove(k)?;
+                }
+                for (k, c) in &chunks {
+                    snap.insert(k.as_slice(), *c)?;
+                }
+                snap.insert(header_key.as_slice(), header.as_slice())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(()) => corrupt("compaction aborted"),
+                TransactionError::Storage(e) => StoreError::Sled(e),
+            })?;
+        self.durability.wrote();
+        Ok(())
+    }
+}
+
+fn is_lock_error(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || e.to_string().contains("lock")
+        || e.raw_os_error() == Some(11)
+}
