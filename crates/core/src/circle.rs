@@ -98,6 +98,16 @@ impl Circle {
         writer(&self.chain, &self.keys, now)
     }
 
+    /// Runs `f` with the ledger and the current term's signer (see [`writer`]).
+    pub fn with_writer<T>(
+        &mut self,
+        now: u64,
+        f: impl FnOnce(&mut Ledger, &Signer<'_>) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let signer = writer(&self.chain, &self.keys, now)?;
+        f(&mut self.ledger, &signer)
+    }
+
     /// The signer ignoring expiry (tests and examples).
     pub fn signer(&self) -> Signer<'_> {
         Signer {

@@ -336,3 +336,6 @@ pub(crate) fn check_tags(tags: &[String]) -> Result<(), LedgerError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

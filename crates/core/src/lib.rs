@@ -15,9 +15,11 @@
 //! use circle_core::compliance::compliance;
 //!
 //! let now = 1_700_000_000;
-//! let mut c = Circle::create("Northside tenants", 14, now).unwrap();
-//! c.ledger.declare_fund(&c.signer(), now, "Rent strike hardship fund").unwrap();
-//! c.ledger.sign_pledge(&c.signer(), now, "We answer every call for defense.").unwrap();
+//! let (mut c, _genesis_change) = Circle::create("Northside tenants", 14, now).unwrap();
+//! c.with_writer(now, |ledger, s| ledger.declare_fund(s, now, "Rent strike hardship fund"))
+//!     .unwrap();
+//! c.with_writer(now, |ledger, s| ledger.sign_pledge(s, now, "We answer every call."))
+//!     .unwrap();
 //! assert!(compliance(&c.ledger, &c.chain, now).compliant);
 //! ```
 
@@ -31,6 +33,8 @@ pub mod invite;
 pub mod keys;
 pub mod ledger;
 pub mod term;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod testing;
 pub mod validate;
 
 pub use automerge;

@@ -387,3 +387,6 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
