@@ -5,8 +5,11 @@
 //! | `meta`      | `format`, `own_circle`            | format tag, circle id          |
 //! | `certs`     | circle · term (BE) · cert id      | encoded [`TermCert`]           |
 //! | `envelopes` | circle · change hash              | encoded [`Envelope`]           |
-//! | `doc_log`   | circle · sequence (BE)            | raw Automerge change           |
+//! | `doc_log`   | circle · sequence (BE)            | change hash · raw change       |
 //! | `doc_snap`  | circle · chunk index (BE)         | part of a saved document       |
+//!
+//! Every value carries its own check: a logged change is stored behind its hash and
+//! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
 //!
 //! A ledger is its snapshot plus the changes logged since. Compaction writes a new
 //! snapshot and deletes the log entries it covers in one sled transaction, so a crash
@@ -181,7 +184,7 @@ impl Store {
                 meta.insert("own_circle", &circle.0[..])?;
                 certs.insert(cert_key.as_slice(), cert.as_slice())?;
                 envs.insert(env_key.as_slice(), env.as_slice())?;
-                log.insert(log_key.as_slice(), change.bytes.as_slice())?;
+                log.insert(log_key.as_slice(), log_value(change))?;
                 Ok(())
             })
             .map_err(|e| match e {
@@ -238,7 +241,7 @@ impl Store {
             .transaction(|(envs, log)| {
                 for ((env_key, env, log_key), c) in rows.iter().zip(changes) {
                     envs.insert(env_key.as_slice(), env.as_slice())?;
-                    log.insert(log_key.as_slice(), c.bytes.as_slice())?;
+                    log.insert(log_key.as_slice(), log_value(c))?;
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
@@ -274,10 +277,7 @@ impl Store {
         let snapshot = self.read_snapshot(circle)?;
         let mut changes = Vec::new();
         for v in self.doc_log.scan_prefix(circle.0).values() {
-            let v = v?;
-            let c =
-                Change::try_from(v.as_ref()).map_err(|e| corrupt(format!("logged change: {e}")))?;
-            changes.push(c);
+            changes.push(parse_logged(&v?)?);
         }
         if snapshot.is_none() && changes.is_empty() {
             return Ok(None);
@@ -339,7 +339,7 @@ impl Store {
                     .get(k)
                     .ok()
                     .flatten()
-                    .and_then(|v| Change::try_from(v.as_ref()).ok())
+                    .and_then(|v| parse_logged(&v).ok())
                     .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
             })
             .collect();
@@ -372,8 +372,31 @@ impl Store {
     }
 }
 
+/// A log value: the change hash, then the raw change. The hash doubles as checksum.
+fn log_value(c: &SignedChange) -> Vec<u8> {
+    let mut v = Vec::with_capacity(32 + c.bytes.len());
+    v.extend_from_slice(&c.envelope.change_hash.0);
+    v.extend_from_slice(&c.bytes);
+    v
+}
+
+fn parse_logged(v: &[u8]) -> Result<Change, StoreError> {
+    if v.len() < 32 {
+        return Err(corrupt("logged change is truncated"));
+    }
+    let (hash, bytes) = v.split_at(32);
+    let c = Change::try_from(bytes).map_err(|e| corrupt(format!("logged change: {e}")))?;
+    if c.hash().0 != hash {
+        return Err(corrupt("logged change does not match its checksum"));
+    }
+    Ok(c)
+}
+
 fn is_lock_error(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::WouldBlock
         || e.to_string().contains("lock")
         || e.raw_os_error() == Some(11)
 }
+
+#[cfg(test)]
+mod tests;
