@@ -20,12 +20,12 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Command::Init { name, term_days } => circle::init(&dir, &name, term_days, now),
         command => {
             let mut local = open(&dir)?;
-            dispatch(&mut local, command, now)
+            dispatch(&mut local, command, now, cli.json)
         }
     }
 }
 
-fn dispatch(local: &mut LocalCircle, command: Command, now: u64) -> Result<Report> {
+fn dispatch(local: &mut LocalCircle, command: Command, now: u64, json: bool) -> Result<Report> {
     use Command as C;
     match command {
         C::Init { .. } => unreachable_init(),
@@ -37,7 +37,7 @@ fn dispatch(local: &mut LocalCircle, command: Command, now: u64) -> Result<Repor
         C::Fund(cmd) => protocol::fund(local, cmd, now),
         C::Pledge(cmd) => protocol::pledge(local, cmd, now),
         C::Protocol(cmd) => protocol::protocol(local, cmd, now),
-        C::Action(cmd) => entries::action(local, cmd, now),
+        C::Action(cmd) => entries::action(local, cmd, now, json),
         C::Actions => entries::actions(local),
         C::Tactic(cmd) => entries::tactic(local, cmd, now),
         C::Tactics { from, tag } => entries::tactics(local, from.as_deref(), tag.as_deref()),

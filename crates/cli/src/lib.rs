@@ -11,14 +11,17 @@ mod report;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 pub use args::Cli;
 pub use report::Report;
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     init_logging();
     let json = cli.json;
     match commands::run(cli) {
@@ -31,6 +34,22 @@ pub fn main() -> ExitCode {
             let msg = format!("{e:#}").replace('\n', " ");
             eprintln!("error: {msg}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Help and version print as clap renders them; real usage errors become one line.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as K;
+    match e.kind() {
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        _ => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{first} (see `circle --help`)");
+            ExitCode::from(2)
         }
     }
 }

@@ -14,8 +14,10 @@ use crate::Report;
 
 /// Largest file read for a body (the ledger refuses larger texts anyway).
 const MAX_FILE: u64 = 1024 * 1024;
-/// Entries staged between two durable commits during an import.
+/// An import commits (and acknowledges) when this many entries are staged…
 const IMPORT_GROUP: usize = 256;
+/// …or when the oldest staged entry has waited this long.
+const IMPORT_LINGER: std::time::Duration = std::time::Duration::from_millis(10);
 
 pub(crate) fn read_text_file(path: &Path) -> Result<String> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -27,7 +29,12 @@ pub(crate) fn read_text_file(path: &Path) -> Result<String> {
     String::from_utf8(buf).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
-pub(crate) fn action(local: &mut LocalCircle, cmd: ActionCmd, now: u64) -> Result<Report> {
+pub(crate) fn action(
+    local: &mut LocalCircle,
+    cmd: ActionCmd,
+    now: u64,
+    json: bool,
+) -> Result<Report> {
     match cmd {
         ActionCmd::Log {
             title,
@@ -40,7 +47,7 @@ pub(crate) fn action(local: &mut LocalCircle, cmd: ActionCmd, now: u64) -> Resul
                 format!("action logged: {id}"),
             ))
         }
-        ActionCmd::Import { file } => import(local, &file, now),
+        ActionCmd::Import { file } => import(local, &file, now, !json),
     }
 }
 
@@ -54,9 +61,10 @@ struct ImportLine {
     tags: Vec<String>,
 }
 
-/// Logs one action per JSON line. Ids are printed (as JSON lines with `--json`) only
-/// after the group they belong to is durable, so every printed id survives a crash.
-fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<Report> {
+/// Logs one action per JSON line. In text mode each id is printed as soon as the group
+/// it belongs to is durable, so every printed id survives a crash; with `--json` the
+/// ids come in the one final document.
+fn import(local: &mut LocalCircle, file: &Path, now: u64, stream: bool) -> Result<Report> {
     let reader: Box<dyn BufRead> = if file == Path::new("-") {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
@@ -65,15 +73,23 @@ fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<Report> {
         Box::new(BufReader::new(f))
     };
     let mut pending: Vec<String> = Vec::new();
+    let mut done: Vec<String> = Vec::new();
+    let mut oldest = std::time::Instant::now();
     let mut total = 0usize;
-    let flush = |local: &mut LocalCircle, pending: &mut Vec<String>| -> Result<()> {
+    let flush = |local: &mut LocalCircle,
+                 pending: &mut Vec<String>,
+                 done: &mut Vec<String>|
+     -> Result<()> {
         local.commit()?;
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        for id in pending.drain(..) {
-            writeln!(out, "{id}")?;
+        if stream {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for id in pending.iter() {
+                writeln!(out, "{id}")?;
+            }
+            out.flush()?;
         }
-        out.flush()?;
+        done.append(pending);
         Ok(())
     };
     for (n, line) in reader.lines().enumerate() {
@@ -95,15 +111,18 @@ fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<Report> {
                 l.log_action(s, now, &entry.title, &entry.summary, &entry.tags)
             })
             .with_context(|| format!("line {}", n + 1))?;
+        if pending.is_empty() {
+            oldest = std::time::Instant::now();
+        }
         pending.push(id);
         total += 1;
-        if pending.len() >= IMPORT_GROUP {
-            flush(local, &mut pending)?;
+        if pending.len() >= IMPORT_GROUP || oldest.elapsed() >= IMPORT_LINGER {
+            flush(local, &mut pending, &mut done)?;
         }
     }
-    flush(local, &mut pending)?;
+    flush(local, &mut pending, &mut done)?;
     Ok(Report::new(
-        json!({ "imported": total }),
+        json!({ "imported": total, "entry_ids": done }),
         format!("{total} actions imported"),
     ))
 }

@@ -7,11 +7,15 @@ use super::*;
 fn filled(dir: &Path, changes: usize) -> (Store, circle_core::testing::Scenario) {
     let s = scenario(2, changes / 2);
     let store = Store::open(dir).unwrap();
-    store.create_circle(s.circle.chain.genesis(), &s.changes[0]).unwrap();
+    store
+        .create_circle(s.circle.chain.genesis(), &s.changes[0])
+        .unwrap();
     for cert in &s.circle.chain.certs()[1..] {
         store.put_cert(cert).unwrap();
     }
-    store.stage_changes(&s.circle_id(), &s.changes[1..]).unwrap();
+    store
+        .stage_changes(&s.circle_id(), &s.changes[1..])
+        .unwrap();
     store.sync().unwrap();
     (store, s)
 }
@@ -29,7 +33,10 @@ fn reopen_restores_document_and_certificates() {
     assert_eq!(loaded.log_len, s.changes.len());
     assert_eq!(store.certs(&id).unwrap().len(), 2);
     assert_eq!(store.change_count(&id), s.changes.len());
-    let env = store.envelope(&id, &s.changes[3].envelope.change_hash).unwrap().unwrap();
+    let env = store
+        .envelope(&id, &s.changes[3].envelope.change_hash)
+        .unwrap()
+        .unwrap();
     assert_eq!(env, s.changes[3].envelope);
 }
 
@@ -54,8 +61,12 @@ fn compaction_keeps_log_entries_the_snapshot_lacks() {
     let id = s.circle_id();
     // Snapshot of an older document: the newer changes must stay in the log.
     let mut old = automerge::Automerge::new();
-    old.apply_changes(s.changes[..4].iter().map(|c| automerge::Change::try_from(c.bytes.as_slice()).unwrap()))
-        .unwrap();
+    old.apply_changes(
+        s.changes[..4]
+            .iter()
+            .map(|c| automerge::Change::try_from(c.bytes.as_slice()).unwrap()),
+    )
+    .unwrap();
     store.compact(&id, &old).unwrap();
     let loaded = store.load_doc(&id).unwrap().unwrap();
     assert_eq!(loaded.log_len, s.changes.len() - 4);
@@ -96,7 +107,10 @@ fn foreign_sled_database_is_refused() {
         db.insert("somebody", "else").unwrap();
         db.flush().unwrap();
     }
-    assert!(matches!(Store::open(dir.path()), Err(StoreError::Foreign(_))));
+    assert!(matches!(
+        Store::open(dir.path()),
+        Err(StoreError::Foreign(_))
+    ));
 }
 
 #[test]
@@ -104,7 +118,9 @@ fn second_circle_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = filled(dir.path(), 2);
     let other = scenario(1, 0);
-    assert!(store.create_circle(other.circle.chain.genesis(), &other.changes[0]).is_err());
+    assert!(store
+        .create_circle(other.circle.chain.genesis(), &other.changes[0])
+        .is_err());
 }
 
 #[test]
@@ -124,6 +140,8 @@ fn group_commit_from_many_threads() {
             });
         }
     });
-    assert_eq!(store.change_count(&id), s.changes.len() + extra.changes.len());
+    assert_eq!(
+        store.change_count(&id),
+        s.changes.len() + extra.changes.len()
+    );
 }
-

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `circle` binary, driven as users' scripts would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli;
+mod crash;
+mod interop;
+mod util;
