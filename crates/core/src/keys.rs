@@ -3,6 +3,7 @@
 //! Steward keys are ed25519 (dalek 3, the same stack libp2p's identity uses). Fresh
 //! keys are drawn for every term so that terms cannot be linked to one another.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
@@ -169,10 +170,19 @@ pub fn random_bytes() -> [u8; 32] {
 /// single strict verification so that the caller learns exactly which ones are bad.
 /// Returns one result per item, in order.
 pub fn verify_many(items: &[(PublicKey, &[u8], Signature)]) -> Vec<Result<(), KeyError>> {
-    let parsed: Vec<Result<VerifyingKey, KeyError>> =
-        items.iter().map(|(k, _, _)| k.verifying_key()).collect();
-    if parsed.iter().all(|k| k.is_ok()) && !items.is_empty() {
-        let keys: Vec<VerifyingKey> = parsed.iter().filter_map(|k| k.clone().ok()).collect();
+    // Batches carry few distinct signers (a term's stewards): decompress each key once.
+    let mut parsed: HashMap<PublicKey, Result<VerifyingKey, KeyError>> = HashMap::new();
+    let keys: Vec<Result<VerifyingKey, KeyError>> = items
+        .iter()
+        .map(|(k, _, _)| {
+            parsed
+                .entry(*k)
+                .or_insert_with(|| k.verifying_key())
+                .clone()
+        })
+        .collect();
+    if !items.is_empty() && keys.iter().all(|k| k.is_ok()) {
+        let keys: Vec<VerifyingKey> = keys.iter().filter_map(|k| k.clone().ok()).collect();
         let msgs: Vec<&[u8]> = items.iter().map(|(_, m, _)| *m).collect();
         let sigs: Vec<ed25519_dalek::Signature> = items
             .iter()
@@ -182,7 +192,16 @@ pub fn verify_many(items: &[(PublicKey, &[u8], Signature)]) -> Vec<Result<(), Ke
             return vec![Ok(()); items.len()];
         }
     }
-    items.iter().map(|(k, m, s)| k.verify(m, s)).collect()
+    // Something in the batch is bad: find out exactly what, strictly, one by one.
+    items
+        .iter()
+        .zip(keys)
+        .map(|((_, m, s), key)| {
+            let key = key?;
+            key.verify_strict(m, &ed25519_dalek::Signature::from_bytes(&s.0))
+                .map_err(|_| KeyError::BadSignature)
+        })
+        .collect()
 }
 
 #[cfg(test)]

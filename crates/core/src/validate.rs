@@ -5,14 +5,17 @@
 //! either t is the latest term and has not expired, or the change lies in the causal
 //! history of term t+1's handover heads. Timestamps inside changes are never used.
 //!
-//! [`ingest`] applies a batch: parsing and batch signature verification run on a
-//! second thread while the first applies the previous chunk, so verification is
-//! overlapped with Automerge's own apply rather than added to it.
+//! [`ingest`] applies a batch. Decoding and batch signature verification are cut into
+//! small units that both threads take from a shared queue; the main thread applies the
+//! verified prefix in a few large `apply_changes` calls and verifies alongside the
+//! second thread whenever it has nothing to apply. Verification is thus overlapped
+//! with Automerge's own apply rather than added to it.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::mpsc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
 
-use automerge::{Change, ChangeHash};
+use automerge::{Change, ChangeHash, ReadDoc};
 
 use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION, MAX_CHANGE_BYTES};
 use crate::error::{Pending, ValidationError};
@@ -140,6 +143,13 @@ pub fn decode_change(signed: &SignedChange) -> Result<Change, ValidationError> {
     Ok(change)
 }
 
+/// Whether a change is applied in `doc`. `get_change_meta_by_hash` builds the whole
+/// metadata (microseconds each); a missing-deps query is a hash lookup. A change
+/// queued inside Automerge for lack of dependencies reports those as missing.
+pub fn has_change(doc: &automerge::Automerge, hash: &ChangeHash) -> bool {
+    doc.get_missing_deps(std::slice::from_ref(hash)).is_empty()
+}
+
 /// A change after the second thread is done with it.
 struct Prepared {
     signed: SignedChange,
@@ -161,27 +171,53 @@ pub fn ingest(
     let mut seen = HashSet::with_capacity(batch.len());
     for s in batch {
         let h = ChangeHash(s.envelope.change_hash.0);
-        if ledger.doc().get_change_meta_by_hash(&h).is_some() || !seen.insert(h) {
+        if has_change(ledger.doc(), &h) || !seen.insert(h) {
             report.duplicates += 1;
         } else {
             fresh.push(s);
         }
     }
-    let chunks = chunked(fresh);
+    let total = fresh.len();
+    let units = Units::new(fresh);
     let mut state = IngestState::new(chain, now);
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<(Vec<Prepared>, Vec<(Hash32, ValidationError)>)>(2);
+        let (tx, rx) = mpsc::sync_channel::<(usize, Unit)>(units.len().max(1));
+        let worker_units = &units;
         scope.spawn(move || {
-            for chunk in chunks {
-                if tx.send(prepare(chain, chunk, now)).is_err() {
+            while let Some((i, batch)) = worker_units.grab() {
+                if tx.send((i, prepare(chain, batch, now))).is_err() {
                     return;
                 }
             }
         });
-        for (prepared, bad) in rx {
-            report.rejected.extend(bad);
-            let ready = state.classify(ledger, prepared, &mut report);
-            apply(ledger, ready, &mut report);
+        let mut done: BTreeMap<usize, Unit> = BTreeMap::new();
+        let mut next = 0;
+        let min_apply = (total / 4).max(1);
+        while next < units.len() {
+            done.extend(rx.try_iter());
+            let ready_units: Vec<usize> = (next..units.len())
+                .take_while(|i| done.contains_key(i))
+                .collect();
+            let ready_changes: usize = ready_units.iter().map(|i| done[i].0.len()).sum();
+            let last = ready_units.last().is_some_and(|i| i + 1 == units.len());
+            if !ready_units.is_empty() && (ready_changes >= min_apply || last) {
+                let mut ready = Vec::with_capacity(ready_changes);
+                for i in ready_units {
+                    if let Some((prepared, bad)) = done.remove(&i) {
+                        report.rejected.extend(bad);
+                        ready.extend(state.classify(ledger, prepared, &mut report));
+                    }
+                    next = i + 1;
+                }
+                apply(ledger, ready, &mut report);
+            } else if let Some((i, batch)) = units.grab() {
+                // Nothing worth applying yet: verify alongside the worker.
+                done.insert(i, prepare(chain, batch, now));
+            } else if let Ok((i, unit)) = rx.recv() {
+                done.insert(i, unit);
+            } else {
+                break;
+            }
         }
     });
     for (term, items) in std::mem::take(&mut state.deferred) {
@@ -196,10 +232,7 @@ pub fn ingest(
     let doc = ledger.doc();
     let (applied, missing): (Vec<_>, Vec<_>) = std::mem::take(&mut report.applied)
         .into_iter()
-        .partition(|s| {
-            doc.get_change_meta_by_hash(&ChangeHash(s.envelope.change_hash.0))
-                .is_some()
-        });
+        .partition(|s| has_change(doc, &ChangeHash(s.envelope.change_hash.0)));
     report.applied = applied;
     report
         .pending
@@ -207,26 +240,51 @@ pub fn ingest(
     report
 }
 
-/// Splits into growing chunks: the first is small so that applying starts early, later
-/// ones large because each `apply_changes` call has a cost that grows with the document.
-fn chunked(changes: Vec<SignedChange>) -> Vec<Vec<SignedChange>> {
-    let mut out = Vec::new();
-    let mut size = 512;
-    let mut it = changes.into_iter().peekable();
-    while it.peek().is_some() {
-        out.push(it.by_ref().take(size).collect());
-        size = (size * 2).min(16_384);
-    }
-    out
+/// Changes handed out for verification in units of this many, to whichever thread is
+/// free; the main thread applies verified units in order, in few large calls, since
+/// each `apply_changes` call rewrites columns and so costs more the larger the document.
+const UNIT: usize = 1024;
+
+type Unit = (Vec<Prepared>, Vec<(Hash32, ValidationError)>);
+
+/// Work queue of verification units shared by the two threads.
+struct Units {
+    parts: Vec<Mutex<Vec<SignedChange>>>,
+    next: AtomicUsize,
 }
 
-/// Runs on the helper thread: decode, bind to envelope, batch-verify signatures, and
+impl Units {
+    fn new(changes: Vec<SignedChange>) -> Units {
+        let mut parts = Vec::new();
+        let mut it = changes.into_iter().peekable();
+        while it.peek().is_some() {
+            parts.push(Mutex::new(it.by_ref().take(UNIT).collect()));
+        }
+        Units {
+            parts,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Takes the next unit nobody has taken yet.
+    fn grab(&self) -> Option<(usize, Vec<SignedChange>)> {
+        let i = self.next.fetch_add(1, Ordering::SeqCst);
+        let part = self.parts.get(i)?;
+        let batch = part
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        Some((i, batch))
+    }
+}
+
+/// Runs on either thread: decode, bind to envelope, batch-verify signatures, and
 /// every chain check that needs no document state.
-fn prepare(
-    chain: &TermChain,
-    chunk: Vec<SignedChange>,
-    now: u64,
-) -> (Vec<Prepared>, Vec<(Hash32, ValidationError)>) {
+fn prepare(chain: &TermChain, chunk: Vec<SignedChange>, now: u64) -> Unit {
     let mut bad = Vec::new();
     let mut decoded = Vec::with_capacity(chunk.len());
     for signed in chunk {
@@ -337,10 +395,8 @@ impl<'a> IngestState<'a> {
         };
         let heads = &next.body.handover_heads;
         let doc = ledger.doc();
-        let known = |h: &Hash32| {
-            self.batch_deps.contains_key(h)
-                || doc.get_change_meta_by_hash(&ChangeHash(h.0)).is_some()
-        };
+        let known =
+            |h: &Hash32| self.batch_deps.contains_key(h) || has_change(doc, &ChangeHash(h.0));
         if !heads.iter().all(known) {
             return false;
         }
@@ -378,7 +434,7 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
             let why = ValidationError::Schema(e.to_string());
             for s in signed {
                 let h = ChangeHash(s.envelope.change_hash.0);
-                if ledger.doc().get_change_meta_by_hash(&h).is_some() {
+                if has_change(ledger.doc(), &h) {
                     report.applied.push(s);
                 } else {
                     report.rejected.push((s.envelope.change_hash, why.clone()));

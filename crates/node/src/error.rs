@@ -12,11 +12,24 @@ pub enum NodeError {
     #[error(transparent)]
     Store(#[from] circle_store::StoreError),
     #[error(transparent)]
-    Ledger(#[from] circle_core::error::LedgerError),
+    Ledger(Box<circle_core::error::LedgerError>),
     #[error(transparent)]
-    Circle(#[from] circle_core::circle::CircleError),
+    Circle(Box<circle_core::circle::CircleError>),
     #[error("certificate chain: {0}")]
     Cert(#[from] circle_core::error::CertError),
     #[error("{0}")]
     Invalid(String),
+}
+
+// Boxed: Automerge's errors are large, and every `Result` would carry their size.
+impl From<circle_core::error::LedgerError> for NodeError {
+    fn from(e: circle_core::error::LedgerError) -> Self {
+        NodeError::Ledger(Box::new(e))
+    }
+}
+
+impl From<circle_core::circle::CircleError> for NodeError {
+    fn from(e: circle_core::circle::CircleError) -> Self {
+        NodeError::Circle(Box::new(e))
+    }
 }

@@ -1,0 +1,174 @@
+//! # circle-anonymise
+//!
+//! Finds identifying details in a circle's after-action texts ("zines") so
+//! they can be shown to the writer or redacted before anything is published.
+//!
+//! The main types:
+//!
+//! * [`Anonymiser`] – compiled detectors; build once with a circle's
+//!   [`Lexicon`] and reuse for every text.
+//! * [`Finding`] – one detected span: its [`Kind`], byte offsets and text.
+//! * [`redact`] – replaces findings with `[REDACTED:kind]` markers.
+//!
+//! Detection is rule based (regular expressions, embedded name lists and
+//! context cues), so it runs offline, is predictable, and is linear in the
+//! length of the text. It is a safety net for a human editor, not a
+//! guarantee: see `ANONYMISER.md` for measured recall/precision and limits.
+//!
+//! ```
+//! use circle_anonymise::{redact, Anonymiser, Kind, Lexicon};
+//!
+//! let lexicon = Lexicon {
+//!     member_aliases: vec!["Red Fox".into()],
+//!     redact_words: vec!["Northgate Depot".into()],
+//! };
+//! let anon = Anonymiser::new(&lexicon);
+//! let text = "Red Fox met Maria Lopez at Northgate Depot, call +44 7700 900123.";
+//! let findings = anon.scan(text);
+//! let kinds: Vec<Kind> = findings.iter().map(|f| f.kind).collect();
+//! assert_eq!(
+//!     kinds,
+//!     [Kind::MemberAlias, Kind::PersonName, Kind::RedactWord, Kind::Phone]
+//! );
+//! assert_eq!(
+//!     redact(text, &findings),
+//!     "[REDACTED:member_alias] met [REDACTED:person_name] at \
+//!      [REDACTED:redact_word], call [REDACTED:phone]."
+//! );
+//! ```
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod kind;
+mod lexicon;
+mod names;
+mod patterns;
+mod resolve;
+mod util;
+
+use std::sync::LazyLock;
+
+pub use kind::{Kind, UnknownKind};
+
+use lexicon::WordMatcher;
+use names::Names;
+use patterns::{
+    address::Address, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone, plate::Plate,
+};
+
+/// One detected identifying detail.
+///
+/// `start..end` are byte offsets into the scanned `&str` (end exclusive),
+/// always on char boundaries, and `text` is that slice.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// What was found.
+    pub kind: Kind,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// The matched text, `&scanned[start..end]`.
+    pub text: String,
+}
+
+/// Words a circle keeps locally: its members' aliases and anything else it
+/// always wants redacted (venues, vehicle nicknames, operation names).
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    /// Aliases members use with each other.
+    pub member_aliases: Vec<String>,
+    /// Other words or phrases to always redact.
+    pub redact_words: Vec<String>,
+}
+
+/// The lexicon-independent detectors. They are the expensive part to build
+/// (large Unicode regexes, name sets), so they are built once per process
+/// and shared by every [`Anonymiser`].
+#[derive(Debug)]
+struct Detectors {
+    contact: Contact,
+    phone: Phone,
+    geo: Geo,
+    address: Address,
+    plate: Plate,
+    datetime: DateTime,
+    names: Names,
+}
+
+static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
+    contact: Contact::new(),
+    phone: Phone::new(),
+    geo: Geo::new(),
+    address: Address::new(),
+    plate: Plate::new(),
+    datetime: DateTime::new(),
+    names: Names::new(),
+});
+
+/// Compiled detectors for one circle. Construction compiles the lexicon
+/// (the built-in detectors are compiled once per process and shared);
+/// scanning is then cheap and can be repeated for any number of texts.
+#[derive(Debug)]
+pub struct Anonymiser {
+    aliases: WordMatcher,
+    redact_words: WordMatcher,
+    detectors: &'static Detectors,
+}
+
+impl Anonymiser {
+    /// Builds an anonymiser for a circle's lexicon. Never panics: lexicon
+    /// words are escaped and an unusable word is searched literally.
+    pub fn new(lexicon: &Lexicon) -> Anonymiser {
+        Anonymiser {
+            aliases: WordMatcher::new(Kind::MemberAlias, &lexicon.member_aliases),
+            redact_words: WordMatcher::new(Kind::RedactWord, &lexicon.redact_words),
+            detectors: &DETECTORS,
+        }
+    }
+
+    /// Finds identifying details in `text`.
+    ///
+    /// The result is sorted by `start` and non-overlapping. Where candidate
+    /// spans overlap, lexicon matches win, then the longer span, then a
+    /// fixed kind priority (structured formats before dates and names).
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut candidates = Vec::new();
+        self.aliases.find(text, &mut candidates);
+        self.redact_words.find(text, &mut candidates);
+        let d = self.detectors;
+        d.contact.find(text, &mut candidates);
+        d.phone.find(text, &mut candidates);
+        d.geo.find(text, &mut candidates);
+        d.address.find(text, &mut candidates);
+        d.plate.find(text, &mut candidates);
+        d.datetime.find(text, &mut candidates);
+        d.names.find(text, &mut candidates);
+        resolve::resolve(candidates)
+    }
+}
+
+/// Replaces every finding's span in `text` with `[REDACTED:kind]`.
+///
+/// Findings may come in any order; overlapping or out-of-range findings
+/// (e.g. from a different text) are skipped rather than causing a panic.
+pub fn redact(text: &str, findings: &[Finding]) -> String {
+    let mut sorted: Vec<&Finding> = findings.iter().collect();
+    sorted.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for f in sorted {
+        if f.start < pos || f.start >= f.end || text.get(f.start..f.end).is_none() {
+            continue;
+        }
+        out.push_str(text.get(pos..f.start).unwrap_or(""));
+        out.push_str("[REDACTED:");
+        out.push_str(f.kind.as_str());
+        out.push(']');
+        pos = f.end;
+    }
+    out.push_str(text.get(pos..).unwrap_or(""));
+    out
+}
+
+#[cfg(test)]
+mod tests;

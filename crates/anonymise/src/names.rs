@@ -1,0 +1,351 @@
+//! Person names.
+//!
+//! There is no statistical model here: names are found from embedded lists
+//! (see `data/`) combined with cues a human reader would use.
+//!
+//! 1. The text is split into word tokens; neighbouring capitalised tokens
+//!    (joined by a single space, or by particles such as "de", "van") form a
+//!    *run*, e.g. "Maria Lopez", "Sanne de Vries", "R. Thompson".
+//! 2. A run is a name if it follows a title ("Mrs", "Sra.", "Herr") or a cue
+//!    ("my name is", "said", "according to", "Familie"), precedes "said", or
+//!    contains a known first name. Given names that are also ordinary words
+//!    ("Will", "Grace", "Pilar") need more: a second name token, or a capital
+//!    in mid-sentence where the word would otherwise be lowercase.
+//! 3. Runs touching stop words (months, weekdays, brands, unions, places,
+//!    street words) are cut there, and a run right after a capitalised
+//!    organisation word ("Fondation Abbé Pierre") is not a person.
+//! 4. In texts written mostly in lowercase (chat messages), unambiguous first
+//!    names are also matched in lowercase ("jamal spoke to the agent").
+
+use std::collections::HashSet;
+
+use regex::Regex;
+
+mod lists;
+
+use lists::{
+    org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, FIRST_NAMES, NOT_NAMES, PARTICLES,
+    SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
+};
+
+use crate::patterns::push;
+use crate::util::{char_at, char_before, compile};
+use crate::{Finding, Kind};
+
+#[derive(Debug)]
+pub(crate) struct Names {
+    first: HashSet<String>,
+    surnames: HashSet<String>,
+    ambiguous: HashSet<String>,
+    stop: HashSet<String>,
+    org_place: HashSet<String>,
+    token: Option<Regex>,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    start: usize,
+    end: usize,
+    lower: String,
+    cap: bool,
+    initial: bool,
+    sentence_start: bool,
+}
+
+impl Names {
+    pub(crate) fn new() -> Names {
+        let ambiguous = word_set(AMBIGUOUS);
+        // Ambiguous names are still given names, just weaker evidence.
+        let mut first = word_set(FIRST_NAMES);
+        first.extend(ambiguous.iter().cloned());
+        Names {
+            first,
+            surnames: word_set(SURNAMES),
+            ambiguous,
+            stop: word_set(NOT_NAMES),
+            org_place: org_place_set(NOT_NAMES),
+            token: compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*"),
+        }
+    }
+
+    fn is_first(&self, t: &Token) -> bool {
+        self.first.contains(&t.lower) && !self.stop.contains(&t.lower)
+    }
+
+    fn is_clear_first(&self, t: &Token) -> bool {
+        self.is_first(t) && !self.ambiguous.contains(&t.lower)
+    }
+
+    fn is_nameish(&self, t: &Token) -> bool {
+        self.first.contains(&t.lower) || self.surnames.contains(&t.lower)
+    }
+
+    fn usable(&self, t: &Token) -> bool {
+        (t.cap || t.initial) && !self.stop.contains(&t.lower) && !TITLES.contains(&t.lower.as_str())
+    }
+
+    fn tokens(&self, text: &str) -> Vec<Token> {
+        let Some(re) = &self.token else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for m in re.find_iter(text) {
+            let mut s = m.as_str();
+            // Possessive and trailing punctuation are not part of the name.
+            for suffix in ["'s", "’s", "'", "’", "-"] {
+                if let Some(stripped) = s.strip_suffix(suffix) {
+                    s = stripped;
+                }
+            }
+            if s.is_empty() {
+                continue;
+            }
+            let start = m.start();
+            let end = start + s.len();
+            let mut chars = s.chars();
+            let first = chars.next().unwrap_or(' ');
+            let cap = first.is_uppercase();
+            let single = s.chars().count() == 1;
+            let initial = single && cap && char_at(text, end) == Some('.');
+            out.push(Token {
+                start,
+                end,
+                lower: s.to_lowercase(),
+                cap,
+                initial,
+                sentence_start: sentence_start(text, start),
+            });
+        }
+        out
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let tokens = self.tokens(text);
+        let informal = is_informal(&tokens);
+        let mut i = 0;
+        while i < tokens.len() {
+            let t = &tokens[i];
+            // A title starts a name whatever follows, if something capitalised does.
+            if TITLES.contains(&t.lower.as_str()) && t.cap {
+                if let Some((end_idx, span_end)) = self.after_title(text, &tokens, i) {
+                    push(out, Kind::PersonName, text, t.start, span_end);
+                    i = end_idx + 1;
+                    continue;
+                }
+            }
+            if self.usable(t) && !(t.initial && TITLES.contains(&t.lower.as_str())) {
+                let run_end = self.run_end(text, &tokens, i);
+                if self.is_name_run(text, &tokens, i, run_end) {
+                    let (s, e) = self.trim_run(&tokens, i, run_end);
+                    push(out, Kind::PersonName, text, tokens[s].start, tokens[e].end);
+                }
+                i = run_end + 1;
+                continue;
+            }
+            if informal && !t.cap && t.lower.chars().count() >= 3 && self.is_clear_first(t) {
+                push(out, Kind::PersonName, text, t.start, t.end);
+            }
+            i += 1;
+        }
+    }
+
+    /// Index of the last token of the run starting at `i`.
+    fn run_end(&self, text: &str, tokens: &[Token], i: usize) -> usize {
+        let mut end = i;
+        let mut j = i + 1;
+        while j < tokens.len() && j - i < 6 {
+            let prev = &tokens[end];
+            let next = &tokens[j];
+            if joined(text, prev, next) && self.usable(next) {
+                end = j;
+                j += 1;
+                continue;
+            }
+            // A particle ("de", "van") joins only if a usable token follows.
+            if joined(text, prev, next)
+                && PARTICLES.contains(&next.lower.as_str())
+                && !next.cap
+                && tokens
+                    .get(j + 1)
+                    .is_some_and(|n| joined(text, next, n) && self.usable(n) && n.cap)
+            {
+                end = j + 1;
+                j += 2;
+                continue;
+            }
+            break;
+        }
+        end
+    }
+
+    fn is_name_run(&self, text: &str, tokens: &[Token], s: usize, e: usize) -> bool {
+        let run = &tokens[s..=e];
+        let words: Vec<&Token> = run.iter().filter(|t| t.cap && !t.initial).collect();
+        if words.is_empty() {
+            return false;
+        }
+        let first_tok = &tokens[s];
+        // "Fondation Abbé Pierre", "St Barnabas": right after an
+        // organisation or place word in the same capitalised phrase.
+        if s > 0 {
+            let prev = &tokens[s - 1];
+            let org = self.org_place.contains(&prev.lower)
+                || (!prev.sentence_start && self.stop.contains(&prev.lower));
+            if prev.cap && org && joined(text, prev, first_tok) {
+                return false;
+            }
+        }
+        // "Rosa Luxemburg Stiftung", "Martin Luther King Street".
+        if let Some(next) = tokens.get(e + 1) {
+            if next.cap && self.org_place.contains(&next.lower) && joined(text, &tokens[e], next) {
+                return false;
+            }
+        }
+        let clear_first = words.iter().any(|t| self.is_clear_first(t));
+        let any_first = words.iter().any(|t| self.is_first(t));
+        let nameish = words.iter().filter(|t| self.is_nameish(t)).count();
+        let strong_cue = self.cue_before(text, first_tok.start, false);
+        let weak_cue = self.cue_before(text, first_tok.start, true);
+        let said = said_after(text, tokens[e].end);
+        let after_article = article_before(text, first_tok.start);
+        if strong_cue || (said && words.len() <= 3) {
+            return true;
+        }
+        if after_article && !(words.len() >= 2 && any_first) {
+            return false;
+        }
+        if clear_first {
+            return true;
+        }
+        if any_first {
+            // Ambiguous given name: needs a second name-like token, a weak
+            // cue, or a capital in mid-sentence.
+            return nameish >= 2 || weak_cue || !first_tok.sentence_start;
+        }
+        // "R. Thompson", "P. Eze": initial plus capitalised word.
+        if tokens[s].initial && words.len() == 1 && e > s {
+            return true;
+        }
+        // Unknown given name followed by a known surname: "Nkem Okafor".
+        if words.len() == 2 && self.surnames.contains(&words[1].lower) && !first_tok.sentence_start
+        {
+            return true;
+        }
+        false
+    }
+
+    /// Drops a trailing lone initial that is really the start of the next
+    /// sentence ("… Ewa. I think") – only when it is followed by a period
+    /// and a capital, which `Token::initial` already encodes.
+    fn trim_run(&self, tokens: &[Token], s: usize, e: usize) -> (usize, usize) {
+        let (mut s, mut e) = (s, e);
+        // "Call Maria Lopez": a capitalised sentence opener that is not
+        // itself name-like is not part of the name.
+        while s < e
+            && tokens[s].sentence_start
+            && !tokens[s].initial
+            && !self.is_nameish(&tokens[s])
+        {
+            s += 1;
+        }
+        while e > s && tokens[e].initial && !tokens[s].initial {
+            e -= 1;
+        }
+        (s, e)
+    }
+
+    /// Handles "Mr Patel", "Sra. Beatriz Navarro", "Mr. and Mrs. Nguyen".
+    fn after_title(&self, text: &str, tokens: &[Token], i: usize) -> Option<(usize, usize)> {
+        let title = &tokens[i];
+        let mut j = i + 1;
+        // "Mr and Mrs X", "Sr. y Sra. X"
+        if let (Some(conj), Some(t2)) = (tokens.get(j), tokens.get(j + 1)) {
+            if matches!(conj.lower.as_str(), "and" | "y" | "et" | "und" | "e")
+                && TITLES.contains(&t2.lower.as_str())
+                && title_gap(text, title, conj)
+                && title_gap(text, conj, t2)
+            {
+                j += 2;
+            }
+        }
+        let anchor = &tokens[j - 1];
+        let next = tokens.get(j)?;
+        if !title_gap(text, anchor, next) || !next.cap || self.stop.contains(&next.lower) {
+            return None;
+        }
+        let end = self.run_end(text, tokens, j);
+        // "M" and "D" are also initials: insist on a name-like word after them.
+        if title.lower.chars().count() == 1 && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
+            return None;
+        }
+        Some((end, tokens[end].end))
+    }
+
+    fn cue_before(&self, text: &str, start: usize, weak: bool) -> bool {
+        let window = crate::util::before(text, start, 24);
+        // Only spaces (and an opening quote or comma) between cue and name.
+        let trimmed = window.trim_end_matches([' ', '\t', ',', '"', '“', '\'', '(']);
+        if trimmed.len() == window.len() && !window.is_empty() {
+            return false;
+        }
+        let lower = trimmed.to_lowercase();
+        CUES_BEFORE.iter().any(|cue| {
+            let is_weak = WEAK_CUES.contains(cue);
+            is_weak == weak
+                && lower.ends_with(cue)
+                && lower[..lower.len() - cue.len()]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric())
+        })
+    }
+}
+
+/// Tokens are in the same run when separated by exactly one space, or by
+/// ". " after an initial ("R. Thompson").
+fn joined(text: &str, a: &Token, b: &Token) -> bool {
+    match text.get(a.end..b.start) {
+        Some(" ") => !a.initial,
+        Some(". ") => a.initial,
+        _ => false,
+    }
+}
+
+fn title_gap(text: &str, a: &Token, b: &Token) -> bool {
+    matches!(text.get(a.end..b.start), Some(" " | ". " | "." | "\u{a0}"))
+}
+
+fn sentence_start(text: &str, start: usize) -> bool {
+    let head = crate::util::before(text, start, 16);
+    let trimmed =
+        head.trim_end_matches([' ', '\t', '"', '“', '«', '(', '*', '•', '-', '–', '—', '>']);
+    match trimmed.chars().next_back() {
+        None => head.len() < 16 || head.contains('\n'),
+        Some(c) => matches!(c, '.' | '!' | '?' | '\n' | '¡' | '¿' | '…'),
+    }
+}
+
+fn said_after(text: &str, end: usize) -> bool {
+    let window = crate::util::after(text, end, 12).to_lowercase();
+    let rest = window.trim_start_matches([',', ' ']);
+    SAID_AFTER.iter().any(|w| {
+        rest.starts_with(w)
+            && rest[w.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric())
+    })
+}
+
+fn article_before(text: &str, start: usize) -> bool {
+    let prev = crate::util::prev_word(text, start);
+    let gap_is_space = char_before(text, start).is_some_and(|c| c == ' ');
+    gap_is_space && ARTICLES.contains(&prev.as_str())
+}
+
+/// Chat-style texts where people do not capitalise names either.
+fn is_informal(tokens: &[Token]) -> bool {
+    let starts: Vec<&Token> = tokens.iter().filter(|t| t.sentence_start).collect();
+    let lower = starts.iter().filter(|t| !t.cap).count();
+    starts.len() >= 2 && lower * 2 >= starts.len()
+}

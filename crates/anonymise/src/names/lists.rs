@@ -1,0 +1,192 @@
+//! Word lists and cue phrases for [`super`]: the embedded data files and
+//! the small closed lists of titles, particles and cues.
+
+use std::collections::HashSet;
+
+pub(super) const FIRST_NAMES: &str = include_str!("../../data/first_names.txt");
+pub(super) const SURNAMES: &str = include_str!("../../data/surnames.txt");
+pub(super) const AMBIGUOUS: &str = include_str!("../../data/ambiguous_names.txt");
+pub(super) const NOT_NAMES: &str = include_str!("../../data/not_names.txt");
+
+pub(super) const TITLES: &[&str] = &[
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sr",
+    "sra",
+    "srta",
+    "d",
+    "dña",
+    "dna",
+    "doña",
+    "don",
+    "herr",
+    "frau",
+    "m",
+    "mme",
+    "mlle",
+    "maître",
+    "maitre",
+    "pc",
+    "dc",
+    "sgt",
+    "cllr",
+    "brother",
+    "sister",
+    "sir",
+    "dame",
+    "rev",
+    "imam",
+    "sheikh",
+    "señor",
+    "señora",
+    "monsieur",
+    "madame",
+    "signor",
+    "signora",
+    "pan",
+    "pani",
+    "auntie",
+    "uncle",
+    "tía",
+    "tia",
+    "tío",
+    "tio",
+    "tante",
+    "onkel",
+    "father",
+    "officer",
+    "inspector",
+    "judge",
+    "richterin",
+    "richter",
+    "abogada",
+    "abogado",
+    "avocate",
+    "avocat",
+    "councillor",
+    "director",
+    "nurse",
+    "comrade",
+    "compañera",
+    "compañero",
+];
+
+pub(super) const PARTICLES: &[&str] = &[
+    "de", "del", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "ibn", "al",
+    "el", "dos", "das", "ter", "ten", "zu", "y", "e",
+];
+
+/// Phrases right before a run that mark it as a person.
+pub(super) const CUES_BEFORE: &[&str] = &[
+    "my name is",
+    "name is",
+    "called",
+    "named",
+    "said",
+    "spoke to",
+    "speaking to",
+    "talked to",
+    "talk to",
+    "according to",
+    "i'm",
+    "i am",
+    "ask for",
+    "asked for",
+    "thanks",
+    "thank you",
+    "thanks to",
+    "soy",
+    "me llamo",
+    "se llama",
+    "llamado",
+    "llamada",
+    "ich bin",
+    "heiße",
+    "je suis",
+    "je m'appelle",
+    "s'appelle",
+    "familie",
+    "family",
+    "famille",
+    "familia",
+    "gracias a",
+    "merci à",
+    "danke an",
+    "hablaron con",
+    "habló con",
+    "dijo",
+    "sagte",
+    "a dit",
+    "met with",
+    "spoke with",
+    "rang",
+    "ring",
+    "text",
+    "call",
+    "contact",
+    "cc",
+    "from",
+    "by",
+    "with",
+    "to",
+    "for",
+];
+
+/// Weak cues (prepositions) only count when the run also has some name
+/// evidence; the strong ones above the "rang" entry count on their own.
+pub(super) const WEAK_CUES: &[&str] = &[
+    "rang", "ring", "text", "call", "contact", "cc", "from", "by", "with", "to", "for",
+];
+
+pub(super) const SAID_AFTER: &[&str] = &[
+    "said",
+    "says",
+    "asked",
+    "told",
+    "explained",
+    "added",
+    "replied",
+    "dijo",
+    "dice",
+    "sagte",
+    "meinte",
+    "a dit",
+];
+
+// No "a"/"an": they are also the Spanish "a" and German "an" (to) before names.
+pub(super) const ARTICLES: &[&str] = &[
+    "the", "la", "el", "los", "las", "le", "les", "der", "die", "das", "il", "lo",
+];
+
+/// Words from the sections of `not_names.txt` whose header starts with
+/// "# Organisations" or "# Places": a name-looking word right after one of
+/// these is part of an institution's name ("Fondation Abbé Pierre").
+pub(super) fn org_place_set(data: &str) -> HashSet<String> {
+    let mut in_section = false;
+    let mut out = HashSet::new();
+    for line in data.lines() {
+        let line = line.trim_start();
+        if let Some(header) = line.strip_prefix('#') {
+            let header = header.trim_start();
+            in_section = header.starts_with("Organisations") || header.starts_with("Places");
+            continue;
+        }
+        if in_section {
+            out.extend(line.split_whitespace().map(str::to_lowercase));
+        }
+    }
+    out
+}
+
+pub(super) fn word_set(data: &str) -> HashSet<String> {
+    data.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .map(str::to_lowercase)
+        .collect()
+}

@@ -1,0 +1,250 @@
+//! Street addresses, street names and postcodes.
+//!
+//! Street addresses follow each language's word order: English and French
+//! put the number first ("14 Elm Street", "12 rue de la Paix"), German,
+//! Dutch, Spanish and Italian put it last ("Hauptstraße 5", "Calle Mayor 12",
+//! "Via Padova 45"). A capitalised English street name with a street type is
+//! flagged even without a number ("Victoria Road"): a street is enough to
+//! find a person's door. Postcodes: UK, US (with state), NL, and five-digit
+//! DE/FR/ES/IT codes when followed by a town after a comma or line start.
+
+use regex::Regex;
+
+use super::push;
+use crate::util::{char_at, char_before, compile, next_word};
+use crate::{Finding, Kind};
+
+const EN_TYPES: &str = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Grove|Terrace|Tce|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court|Ct|Crescent|Cres|Row|Walk|Square|Sq|Gardens|Gdns|Hill|Mews|Parade|Rise|View|Green|Park|Highway|Hwy|Parkway|Pkwy|Circle|Trail|Yard|Wharf|Quay|Embankment|Approach|Broadway";
+
+/// Types that are specific enough to flag without a house number.
+const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard";
+
+/// First words that make "X Court"/"X Road" an institution or a phrase
+/// rather than a street name.
+const NOT_STREET_LEAD: &[&str] = &[
+    "The",
+    "A",
+    "An",
+    "This",
+    "That",
+    "Our",
+    "Your",
+    "My",
+    "Their",
+    "Its",
+    "No",
+    "Any",
+    "Every",
+    "On",
+    "In",
+    "At",
+    "By",
+    "To",
+    "From",
+    "Of",
+    "And",
+    "Or",
+    "Crown",
+    "High",
+    "County",
+    "Supreme",
+    "Royal",
+    "Magistrates",
+    "Magistrates'",
+    "Family",
+    "Appeal",
+    "Appeals",
+    "Civil",
+    "Criminal",
+    "Food",
+    "Tenants",
+    "Residents",
+    "Food",
+    "Open",
+    "Main",
+];
+
+const US_STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC";
+
+#[derive(Debug)]
+pub(crate) struct Address {
+    english: Option<Regex>,
+    english_named: Option<Regex>,
+    uk_postcode: Option<Regex>,
+    us_zip: Option<Regex>,
+    nl_postcode: Option<Regex>,
+    five_digit: Option<Regex>,
+    germanic: Option<Regex>,
+    romance_prefix: Option<Regex>,
+    french: Option<Regex>,
+}
+
+impl Address {
+    pub(crate) fn new() -> Address {
+        let unit = r"(?:Flat|Apt\.?|Apartment|Unit|Suite|Ste\.?)\s+\d{1,4}[A-Za-z]?";
+        let name_word = r"(?:\p{Lu}[\p{L}'’\-]*|[NSEW]|\d{1,3}(?:st|nd|rd|th))";
+        Address {
+            english: compile(&format!(
+                r"\b(?:{unit},?\s+)?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
+            )),
+            english_named: compile(&format!(
+                r"(?:\b{unit},?\s+)?\b(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:{EN_NAMED_TYPES})\b"
+            )),
+            uk_postcode: compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}\b"),
+            us_zip: compile(&format!(
+                r"\b(?:\p{{Lu}}\p{{Ll}}+(?:[ \t]\p{{Lu}}\p{{Ll}}+)?,[ \t])?(?:{US_STATES})[ \t]\d{{5}}(?:-\d{{4}})?\b"
+            )),
+            nl_postcode: compile(r"\b[1-9]\d{3}[ \t]?[A-Z]{2}\b"),
+            five_digit: compile(
+                r"(?m)(?:^|,)[ \t]*(\d{5}[ \t]+\p{Lu}[\p{L}\-]+(?:[ \t]\p{Lu}[\p{L}\-]+)?)",
+            ),
+            germanic: compile(
+                r"\b(?:\p{Lu}[\p{L}\-]*(?:straße|strasse|str\.|gasse|weg|allee|platz|damm|ring|ufer|chaussee|steig|pfad|markt|straat|gracht|laan|plein|kade|singel|dijk|steeg)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Damm|Ring|Ufer|Chaussee|Gasse|Markt|Steig))[ \t]?\d{1,4}[a-zA-Z]?\b",
+            ),
+            romance_prefix: compile(
+                r"(?x)
+                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Corso|Largo|Rua|Avinguda|Passeig|Plaça)|\b[Cc]/)
+                [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
+                \p{Lu}[\p{L}'’\-]+
+                (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
+                [\x20\t]*,?[\x20\t]*(?:n\.?º[\x20\t]?|nº[\x20\t]?|no\.?[\x20\t]?)?\d{1,4}[A-Za-z]?\b
+                (?:[\x20\t]*,[\x20\t]*\d{1,2}[\x20\t]?[ºª°](?:[\x20\t]?[A-Za-z]{1,4}\.?)?)?",
+            ),
+            french: compile(
+                r"(?i)\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?:de[ \t]+la|de[ \t]+l'|de|du|des|d'|la|le|les|l')[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,3}",
+            ),
+        }
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let simple = [
+            &self.english,
+            &self.uk_postcode,
+            &self.us_zip,
+            &self.germanic,
+            &self.romance_prefix,
+        ];
+        for re in simple.into_iter().flatten() {
+            for m in re.find_iter(text) {
+                if !glued(text, m.start(), m.end()) {
+                    let end = m.start() + drop_sentence_period(m.as_str()).len();
+                    push(out, Kind::Address, text, m.start(), end);
+                }
+            }
+        }
+        if let Some(re) = &self.french {
+            for m in re.find_iter(text) {
+                // (?i) lets "rue" match any case but the name must still
+                // start with a capital; re-check since (?i) relaxes \p{Lu}.
+                let capital_name = m
+                    .as_str()
+                    .split_whitespace()
+                    .last()
+                    .and_then(|w| w.chars().next())
+                    .is_some_and(char::is_uppercase);
+                if capital_name && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.english_named {
+            for m in re.find_iter(text) {
+                let lead = m.as_str().split_whitespace().next().unwrap_or("");
+                if !NOT_STREET_LEAD.contains(&lead) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.nl_postcode {
+            for m in re.find_iter(text) {
+                let letters = m.as_str().get(m.as_str().len() - 2..).unwrap_or("");
+                let acronym = matches!(
+                    letters,
+                    "SA" | "SD"
+                        | "SS"
+                        | "AD"
+                        | "BC"
+                        | "CE"
+                        | "AM"
+                        | "PM"
+                        | "UK"
+                        | "EU"
+                        | "US"
+                        | "OK"
+                        | "ID"
+                        | "TV"
+                        | "PC"
+                        | "MB"
+                        | "GB"
+                        | "KB"
+                        | "HP"
+                        | "KM"
+                        | "CM"
+                        | "MM"
+                        | "KG"
+                );
+                // A Dutch postcode is followed by a town or ends the phrase;
+                // "1500 AB flyers" is a quantity.
+                let before_lowercase = next_word(text, m.end()).is_some()
+                    && text
+                        .get(m.end()..)
+                        .is_some_and(|r| r.trim_start().starts_with(char::is_lowercase));
+                if !acronym && !before_lowercase && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.five_digit {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.get(1) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+    }
+}
+
+fn glued(text: &str, start: usize, end: usize) -> bool {
+    char_before(text, start)
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '/' | '@' | '-'))
+        || char_at(text, end).is_some_and(|c| c.is_alphanumeric() || c == '@')
+}
+
+/// Keeps the period after an abbreviated street type ("Baker St.") but not
+/// a sentence-final one ("Downing Street.").
+fn drop_sentence_period(s: &str) -> &str {
+    let Some(body) = s.strip_suffix('.') else {
+        return s;
+    };
+    let last = body
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    let abbreviation = matches!(
+        last,
+        "St" | "Rd"
+            | "Ave"
+            | "Ln"
+            | "Dr"
+            | "Pl"
+            | "Ct"
+            | "Cres"
+            | "Sq"
+            | "Gdns"
+            | "Blvd"
+            | "Hwy"
+            | "Pkwy"
+            | "Tce"
+            | "Str"
+            | "izq"
+            | "dcha"
+            | "dch"
+            | "Apt"
+            | "Ste"
+    );
+    if abbreviation {
+        s
+    } else {
+        body
+    }
+}

@@ -1,0 +1,26 @@
+//! Regex-based detectors for structured identifiers. Each detector pushes
+//! raw candidates; overlaps are settled later in [`crate::resolve`].
+
+pub(crate) mod address;
+pub(crate) mod contact;
+pub(crate) mod datetime;
+pub(crate) mod geo;
+pub(crate) mod phone;
+pub(crate) mod plate;
+
+use crate::{Finding, Kind};
+
+/// Appends a finding if `start..end` is a valid, non-empty slice of `text`.
+pub(crate) fn push(out: &mut Vec<Finding>, kind: Kind, text: &str, start: usize, end: usize) {
+    if start >= end {
+        return;
+    }
+    if let Some(found) = text.get(start..end) {
+        out.push(Finding {
+            kind,
+            start,
+            end,
+            text: found.to_string(),
+        });
+    }
+}

@@ -1,0 +1,212 @@
+//! Telephone numbers.
+//!
+//! A loose pattern finds runs of digit groups joined by spaces, dashes, dots,
+//! slashes or parentheses; [`validate`] then decides from the digit count,
+//! the prefix and the grouping whether the run is a plausible number in one
+//! of the supported numbering plans (international `+CC`/`00CC`, and national
+//! UK, US, DE, FR, ES, NL, IT). Everything else (prices, years, amounts,
+//! dates, IPs, ISBNs, version numbers, company numbers) is rejected.
+
+use regex::Regex;
+
+use super::push;
+use crate::util::{after, before, char_at, char_before, compile};
+use crate::{Finding, Kind};
+
+#[derive(Debug)]
+pub(crate) struct Phone {
+    candidate: Option<Regex>,
+}
+
+impl Phone {
+    pub(crate) fn new() -> Phone {
+        Phone {
+            // group := optional "(0)"/"(312)" then 1-11 digits;
+            // separator := space, or one of - . / with optional spaces.
+            candidate: compile(
+                r"(?:\+|\b00)?\s?(?:\(\d{1,4}\)\s?)?\d{1,11}(?:(?:[ \u{a0}]?[\-./][ \u{a0}]?|[ \u{a0}])(?:\(\d{1,4}\)\s?)?\d{1,11}){0,7}",
+            ),
+        }
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let Some(re) = &self.candidate else {
+            return;
+        };
+        for m in re.find_iter(text) {
+            let start = m.start() + (m.as_str().len() - m.as_str().trim_start().len());
+            if !left_ok(text, start) {
+                continue;
+            }
+            // The loose pattern may swallow a following unrelated number
+            // ("call 07700 900412 2 times"); retry with fewer groups.
+            let mut end = m.end();
+            for _ in 0..3 {
+                let Some(cand) = text.get(start..end) else {
+                    break;
+                };
+                if right_ok(text, end) && validate(text, start, cand) {
+                    push(out, Kind::Phone, text, start, end);
+                    break;
+                }
+                match cand.rfind([' ', '-', '.', '/', '\u{a0}']) {
+                    Some(cut) if cut > 0 => {
+                        end = start
+                            + cand[..cut]
+                                .trim_end_matches([' ', '-', '.', '/', '\u{a0}'])
+                                .len();
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+fn left_ok(text: &str, start: usize) -> bool {
+    match char_before(text, start) {
+        None => true,
+        // Part of a word, a bigger number, an amount or a version.
+        Some(c)
+            if c.is_alphanumeric()
+                || matches!(c, '.' | ',' | '/' | ':' | '£' | '$' | '€' | '#' | '_') =>
+        {
+            false
+        }
+        Some('-') => {
+            // "-0.1278" (a coordinate) or "x-123"; a dash after a space is fine.
+            char_before(text, start - 1).is_some_and(|c| c.is_whitespace())
+        }
+        Some(_) => true,
+    }
+}
+
+fn right_ok(text: &str, end: usize) -> bool {
+    match char_at(text, end) {
+        None => true,
+        Some(c) if c.is_alphanumeric() || matches!(c, '%' | '€' | '$' | '£' | '°' | '_') => {
+            false
+        }
+        // "07700 900.5" or "12:30" – continues as a decimal or time.
+        Some('.' | ',' | ':') => !text
+            .get(end + 1..)
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())),
+        Some(_) => true,
+    }
+}
+
+/// Words right after a number that make it money or a quantity.
+fn money_after(text: &str, end: usize) -> bool {
+    let rest = after(text, end, 12).trim_start().to_lowercase();
+    [
+        "€", "$", "£", "eur", "euro", "usd", "gbp", "pounds", "dollars", "kg", "km", "mb", "gb",
+    ]
+    .iter()
+    .any(|w| rest.starts_with(w))
+}
+
+fn money_before(text: &str, start: usize) -> bool {
+    let prev = before(text, start, 6).trim_end();
+    prev.ends_with(['€', '$', '£']) || prev.to_lowercase().ends_with("eur")
+}
+
+/// Words just before a short number that show it is a phone number.
+fn phone_context(text: &str, start: usize) -> bool {
+    let prev = before(text, start, 30).to_lowercase();
+    [
+        "call",
+        "text",
+        "phone",
+        "tel",
+        "ring",
+        "number",
+        "mobile",
+        "cell",
+        "whatsapp",
+        "sms",
+        "contact",
+        "fax",
+        "móvil",
+        "movil",
+        "teléfono",
+        "telefono",
+        "telefon",
+        "handy",
+        "téléphone",
+        "portable",
+    ]
+    .iter()
+    .any(|w| prev.contains(w))
+}
+
+fn validate(text: &str, start: usize, cand: &str) -> bool {
+    let digits: String = cand.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    if !(7..=15).contains(&n) {
+        return false;
+    }
+    let groups: Vec<&str> = cand
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    let separated = groups.len() > 1;
+    let seps: String = cand
+        .chars()
+        .filter(|c| !c.is_ascii_digit() && *c != ' ')
+        .collect();
+    // Dates (14.03.2024, 2024-03-03, 2/27/2024) and dotted quads are other kinds.
+    if looks_like_date_or_ip(&groups, &seps) {
+        return false;
+    }
+    if money_before(text, start) || money_after(text, start + cand.len()) {
+        return false;
+    }
+    // ISBN-13 and ISBN-10 shapes.
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let isbn13 = n == 13 && (digits.starts_with("978") || digits.starts_with("979"));
+    let isbn10 =
+        n == 10 && seps.chars().all(|c| c == '-') && lens.len() == 4 && lens.last() == Some(&1);
+    if isbn13 || isbn10 {
+        return false;
+    }
+    if cand.starts_with('+') {
+        // Country code must be 1-3 digits and the rest plausible.
+        return (8..=15).contains(&n) && lens.first().is_some_and(|&l| l <= 3 || !separated);
+    }
+    if digits.starts_with("00") {
+        return (11..=15).contains(&n) && separated;
+    }
+    if digits.starts_with('0') {
+        // National trunk prefix (UK, DE, FR, NL, IT, …): 10-11 digits, or 9
+        // when written in groups (short German/Italian area codes). Unbroken
+        // runs of 8 or fewer are company or reference numbers.
+        // German mobiles (0151 23456789) reach 12 digits.
+        return (10..=11).contains(&n) || ((n == 9 || n == 12) && separated);
+    }
+    if !separated {
+        return false;
+    }
+    match (n, lens.as_slice()) {
+        // US/Canada: (312) 555-0147, 773-555-0199, 312.555.0147, 1-800-555-0199.
+        (10, [3, 3, 4]) => digits.starts_with(|c: char| ('2'..='9').contains(&c)),
+        (11, [1, 3, 3, 4]) => digits.starts_with('1'),
+        // Spain: 612 345 678, 91 123 45 67, 612 34 56 78 (mobiles 6/7, landlines 8/9).
+        (9, [3, 3, 3] | [2, 3, 2, 2] | [3, 2, 2, 2] | [3, 3, 2, 1]) => {
+            digits.starts_with(['6', '7', '8', '9'])
+        }
+        // Italy mobiles: 333 123 4567, 333 1234567.
+        (10, [3, 7] | [3, 4, 3]) => digits.starts_with('3'),
+        // US local seven digits "555-0123" only with a phone word nearby.
+        (7, [3, 4]) => seps == "-" && phone_context(text, start),
+        _ => false,
+    }
+}
+
+fn looks_like_date_or_ip(groups: &[&str], seps: &str) -> bool {
+    let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    let only = |c: char| !seps.is_empty() && seps.chars().all(|s| s == c);
+    let date = matches!(lens.as_slice(), [1 | 2, 1 | 2, 2 | 4] | [4, 1 | 2, 1 | 2])
+        && (only('.') || only('/') || only('-'));
+    let ip = lens.len() == 4 && lens.iter().all(|&l| l <= 3) && only('.');
+    date || ip
+}

@@ -1,0 +1,260 @@
+//! Evaluation against the labelled corpus in `corpus/`.
+//!
+//! Corpus format: one text per file, labels inline as `[[kind|surface]]`.
+//! An optional first line `#lexicon aliases=A,B; redact=C,D` gives the
+//! circle lexicon for that file and is not part of the text.
+//!
+//! Matching rules (per kind):
+//! * **Recall.** A labelled span of kind K counts as found if some finding of
+//!   kind K overlaps it and the parts of the label left uncovered on each
+//!   side hold at most one whitespace-separated token each ("one-token edge
+//!   slack": finding "Mrs Adeyemi" for label "Adeyemi", or "E8 1AB" for
+//!   label "London E8 1AB", both count).
+//! * **Precision.** A finding is a true positive if it overlaps any labelled
+//!   span of any kind. A finding of another kind over a label still redacts
+//!   the detail, so it counts for precision but not for that label kind's
+//!   recall.
+//!
+//! Held-out subset: every fifth file (numbers divisible by 5). While tuning
+//! only the aggregate numbers for that subset were looked at; set
+//! `ANON_DEBUG=1` to print individual misses and false positives, which are
+//! printed for the tuning files only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use circle_anonymise::{Anonymiser, Finding, Kind, Lexicon};
+use regex::Regex;
+
+struct Doc {
+    name: String,
+    number: usize,
+    lexicon: Lexicon,
+    text: String,
+    labels: Vec<(Kind, usize, usize)>,
+}
+
+fn parse_lexicon(line: &str) -> Lexicon {
+    let mut lex = Lexicon::default();
+    let body = line.trim_start_matches("#lexicon").trim();
+    for part in body.split(';') {
+        let Some((key, values)) = part.split_once('=') else {
+            continue;
+        };
+        let words: Vec<String> = values
+            .split(',')
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        match key.trim() {
+            "aliases" => lex.member_aliases = words,
+            "redact" => lex.redact_words = words,
+            other => panic!("unknown lexicon key {other}"),
+        }
+    }
+    lex
+}
+
+fn load(path: &Path) -> Doc {
+    let raw = fs::read_to_string(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let number: usize = name[..3].parse().expect("file names start with NNN");
+    let (lexicon, body) = match raw.strip_prefix("#lexicon") {
+        Some(_) => {
+            let (first, rest) = raw.split_once('\n').unwrap_or((&raw, ""));
+            (parse_lexicon(first), rest.to_string())
+        }
+        None => (Lexicon::default(), raw.clone()),
+    };
+    let label = Regex::new(r"\[\[([a-z_]+)\|([^\]]*)\]\]").unwrap();
+    let mut text = String::new();
+    let mut labels = Vec::new();
+    let mut last = 0;
+    for caps in label.captures_iter(&body) {
+        let whole = caps.get(0).unwrap();
+        text.push_str(&body[last..whole.start()]);
+        let kind: Kind = caps[1]
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: bad kind {}", &caps[1]));
+        let start = text.len();
+        text.push_str(&caps[2]);
+        labels.push((kind, start, text.len()));
+        last = whole.end();
+    }
+    text.push_str(&body[last..]);
+    assert!(!text.contains("[["), "{name}: unparsed label");
+    Doc {
+        name,
+        number,
+        lexicon,
+        text,
+        labels,
+    }
+}
+
+fn tokens(s: &str) -> usize {
+    s.split_whitespace()
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// The one-token edge slack rule from the module docs.
+fn covers(text: &str, f: &Finding, start: usize, end: usize) -> bool {
+    if f.end <= start || f.start >= end {
+        return false;
+    }
+    let left = if f.start > start {
+        tokens(&text[start..f.start])
+    } else {
+        0
+    };
+    let right = if f.end < end {
+        tokens(&text[f.end..end])
+    } else {
+        0
+    };
+    left <= 1 && right <= 1
+}
+
+#[derive(Default, Clone, Copy)]
+struct Row {
+    labelled: usize,
+    found: usize,
+    findings: usize,
+    true_findings: usize,
+}
+
+fn evaluate(docs: &[&(Doc, Vec<Finding>)], debug: bool) -> BTreeMap<Kind, Row> {
+    let mut rows: BTreeMap<Kind, Row> = Kind::all().iter().map(|&k| (k, Row::default())).collect();
+    for (doc, findings) in docs.iter().map(|p| (&p.0, &p.1)) {
+        for &(kind, start, end) in &doc.labels {
+            let row = rows.get_mut(&kind).unwrap();
+            row.labelled += 1;
+            if findings
+                .iter()
+                .any(|f| f.kind == kind && covers(&doc.text, f, start, end))
+            {
+                row.found += 1;
+            } else if debug {
+                let other: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.end > start && f.start < end)
+                    .map(|f| format!("{}:{:?}", f.kind, f.text))
+                    .collect();
+                println!(
+                    "MISS {} {kind} {:?} (overlapping: {other:?})",
+                    doc.name,
+                    &doc.text[start..end]
+                );
+            }
+        }
+        for f in findings.iter() {
+            let row = rows.get_mut(&f.kind).unwrap();
+            row.findings += 1;
+            if doc.labels.iter().any(|&(_, s, e)| f.end > s && f.start < e) {
+                row.true_findings += 1;
+            } else if debug {
+                println!("FP   {} {} {:?}", doc.name, f.kind, f.text);
+            }
+        }
+    }
+    rows
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+fn print_table(title: &str, rows: &BTreeMap<Kind, Row>) -> f64 {
+    println!("\n{title}");
+    println!(
+        "| {:<14} | {:>8} | {:>5} | {:>6} | {:>8} | {:>9} |",
+        "kind", "labelled", "found", "recall", "findings", "precision"
+    );
+    println!(
+        "|{:-<16}|{:->10}|{:->7}|{:->8}|{:->10}|{:->11}|",
+        "", "", "", "", "", ""
+    );
+    let (mut all_f, mut all_t) = (0, 0);
+    for (kind, r) in rows {
+        all_f += r.findings;
+        all_t += r.true_findings;
+        println!(
+            "| {:<14} | {:>8} | {:>5} | {:>6.3} | {:>8} | {:>9.3} |",
+            kind.as_str(),
+            r.labelled,
+            r.found,
+            ratio(r.found, r.labelled),
+            r.findings,
+            ratio(r.true_findings, r.findings)
+        );
+    }
+    let precision = ratio(all_t, all_f);
+    println!("overall precision: {precision:.3} ({all_t}/{all_f} findings overlap a label)");
+    precision
+}
+
+#[test]
+fn corpus_recall_and_precision() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let mut paths: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    let docs: Vec<(Doc, Vec<Finding>)> = paths
+        .iter()
+        .map(|p| {
+            let doc = load(p);
+            let findings = Anonymiser::new(&doc.lexicon).scan(&doc.text);
+            (doc, findings)
+        })
+        .collect();
+    assert!(docs.len() >= 170, "corpus has {} files", docs.len());
+    let debug = std::env::var_os("ANON_DEBUG").is_some();
+
+    let all: Vec<&(Doc, Vec<Finding>)> = docs.iter().collect();
+    let tuning: Vec<_> = docs.iter().filter(|d| d.0.number % 5 != 0).collect();
+    let held: Vec<_> = docs.iter().filter(|d| d.0.number % 5 == 0).collect();
+
+    let tuning_rows = evaluate(&tuning, debug);
+    let held_rows = evaluate(&held, false);
+    let rows = evaluate(&all, false);
+    print_table(
+        &format!("tuning subset ({} files)", tuning.len()),
+        &tuning_rows,
+    );
+    print_table(
+        &format!("held-out subset ({} files, every 5th)", held.len()),
+        &held_rows,
+    );
+    let precision = print_table(&format!("full corpus ({} files)", all.len()), &rows);
+
+    let mut failures = Vec::new();
+    for (kind, r) in &rows {
+        let need = match kind {
+            Kind::MemberAlias | Kind::RedactWord => 1.0,
+            Kind::PersonName | Kind::Address | Kind::LicencePlate => 0.9,
+            _ => 0.98,
+        };
+        let recall = ratio(r.found, r.labelled);
+        if recall < need {
+            failures.push(format!("{kind}: recall {recall:.3} < {need}"));
+        }
+    }
+    if precision < 0.9 {
+        failures.push(format!("overall precision {precision:.3} < 0.9"));
+    }
+    assert!(
+        failures.is_empty(),
+        "corpus thresholds failed: {failures:?}"
+    );
+}
