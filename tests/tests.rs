@@ -5,4 +5,6 @@
 mod cli;
 mod crash;
 mod interop;
+mod sisters;
 mod util;
+mod zines;

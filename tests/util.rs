@@ -90,6 +90,18 @@ impl Node {
         err
     }
 
+    /// This node's circle id.
+    pub(crate) fn circle_id(&self) -> String {
+        self.ok(&["id"])["circle_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Writes `content` to a file in the data directory's parent-free scratch space.
+    pub(crate) fn file(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
     /// The full ledger as JSON (to check that failed commands changed nothing).
     pub(crate) fn ledger_json(&self) -> Value {
         let out = self.path().join("snapshot.json");

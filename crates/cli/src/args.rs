@@ -55,18 +55,32 @@ pub enum Command {
     /// Publish or show tactics.
     #[command(subcommand)]
     Tactic(TacticCmd),
-    /// Tactics known to this node, own and sisters'.
+    /// Tactics known to this node, own and sisters' (compliant circles only).
     Tactics {
         #[arg(long, value_name = "CIRCLE_ID")]
         from: Option<String>,
         #[arg(long)]
         tag: Option<String>,
+        /// Only tactics whose title or body contains this text (case-insensitive).
+        #[arg(long)]
+        search: Option<String>,
     },
-    /// Zines known to this node.
+    /// Zines known to this node, own and sisters' (compliant circles only).
     Zines {
         #[arg(long, value_name = "CIRCLE_ID")]
         from: Option<String>,
     },
+    /// Check, publish and export after-action zines.
+    #[command(subcommand)]
+    Zine(ZineCmd),
+    /// Member aliases, kept on this node only, never published (the anonymiser redacts them).
+    #[command(subcommand)]
+    Member(LexiconCmd),
+    /// Words never to publish, kept on this node only (the anonymiser redacts them).
+    #[command(subcommand, name = "redact-word")]
+    RedactWord(LexiconCmd),
+    /// Verify a sister circle's ledger bundle (from `export --format bundle`) and keep it.
+    Import { file: PathBuf },
     /// The task map.
     #[command(subcommand)]
     Task(TaskCmd),
@@ -86,6 +100,9 @@ pub enum Command {
     Export {
         #[arg(long, value_enum)]
         format: ExportFormat,
+        /// Another circle held by this node (bundle format only).
+        #[arg(long, value_name = "CIRCLE_ID")]
+        circle: Option<String>,
         out: PathBuf,
     },
 }
@@ -95,6 +112,54 @@ pub enum ExportFormat {
     /// A standard `.automerge` file, loadable by Automerge libraries in any language.
     Automerge,
     Json,
+    /// Certificates and every signed change, for `circle import` on another node.
+    Bundle,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ZineCmd {
+    /// Show what the anonymiser finds in a draft; publishes nothing.
+    Check {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Publish a draft as a zine; refuses while findings remain, unless --redact.
+    Publish {
+        #[arg(long)]
+        title: String,
+        /// The draft; `## What worked`, `## What failed`, `## Open questions` headings split it.
+        #[arg(long)]
+        file: PathBuf,
+        /// Replace every finding with [REDACTED:kind] instead of refusing.
+        #[arg(long)]
+        redact: bool,
+        /// The action this zine reflects on.
+        #[arg(long = "action", value_name = "ACTION_ID")]
+        action: Option<String>,
+    },
+    /// Write a zine as Markdown or as a printable A5 booklet (HTML).
+    Export {
+        /// ZINE_ID, or CIRCLE_ID/ZINE_ID for a sister's zine.
+        zine_id: String,
+        #[arg(long, value_enum)]
+        format: ZineFormat,
+        /// Where to write it (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ZineFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LexiconCmd {
+    Add { word: String },
+    Remove { word: String },
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,8 +224,15 @@ pub enum ActionCmd {
 pub enum TacticCmd {
     /// Publish a tactic under an open licence.
     Publish(PublishTactic),
-    /// Show one tactic in full.
+    /// Show one tactic in full (TACTIC_ID, or CIRCLE_ID/TACTIC_ID for a sister's).
     Show { tactic_id: String },
+    /// Copy a sister's tactic into this ledger, keeping its licence and lineage.
+    Fork {
+        #[arg(value_name = "CIRCLE_ID/TACTIC_ID")]
+        source: String,
+    },
+    /// The chain of circles that adapted a tactic.
+    Lineage { tactic_id: String },
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,8 @@
 mod circle;
 mod entries;
 mod protocol;
+mod sisters;
+mod zines;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -32,7 +34,11 @@ fn dispatch(local: &mut LocalCircle, command: Command, now: u64, json: bool) -> 
         C::Id => circle::id(local),
         C::Invite => circle::invite(local),
         C::Status => circle::status(local, now),
-        C::Export { format, out } => circle::export(local, format, &out),
+        C::Export {
+            format,
+            circle: which,
+            out,
+        } => circle::export(local, format, which.as_deref(), &out),
         C::Steward(cmd) => circle::steward(local, cmd, now),
         C::Fund(cmd) => protocol::fund(local, cmd, now),
         C::Pledge(cmd) => protocol::pledge(local, cmd, now),
@@ -40,8 +46,18 @@ fn dispatch(local: &mut LocalCircle, command: Command, now: u64, json: bool) -> 
         C::Action(cmd) => entries::action(local, cmd, now, json),
         C::Actions => entries::actions(local),
         C::Tactic(cmd) => entries::tactic(local, cmd, now),
-        C::Tactics { from, tag } => entries::tactics(local, from.as_deref(), tag.as_deref()),
-        C::Zines { from } => entries::zines(local, from.as_deref()),
+        C::Tactics { from, tag, search } => sisters::tactics(
+            local,
+            from.as_deref(),
+            tag.as_deref(),
+            search.as_deref(),
+            now,
+        ),
+        C::Zines { from } => sisters::zines(local, from.as_deref(), now),
+        C::Zine(cmd) => zines::zine(local, cmd, now),
+        C::Member(cmd) => zines::lexicon(local, circle_node::LexiconList::MemberAliases, cmd),
+        C::RedactWord(cmd) => zines::lexicon(local, circle_node::LexiconList::RedactWords, cmd),
+        C::Import { file } => sisters::import(local, &file, now),
         C::Task(cmd) => entries::task(local, cmd, now),
         C::Tasks { open } => entries::tasks(local, open),
         C::Retro(cmd) => entries::retro(local, cmd, now),
@@ -79,19 +95,4 @@ pub(crate) fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-/// Resolves `--from`/CIRCLE_ID against the circles this node holds. Until federation
-/// lands, that is only its own circle.
-pub(crate) fn known_circle(local: &LocalCircle, id: Option<&str>) -> Result<bool> {
-    let Some(id) = id else { return Ok(true) };
-    let parsed = circle_core::keys::Hash32::from_hex(id)
-        .with_context(|| format!("`{id}` is not a circle id (64 hex digits)"))?;
-    if parsed == local.circle_id() {
-        Ok(true)
-    } else {
-        anyhow::bail!(
-            "circle {id} is not known to this node; follow it first with `circle follow INVITE`"
-        )
-    }
 }

@@ -255,7 +255,8 @@ pub(crate) fn read_u64(doc: &Automerge, obj: &ObjId, key: &str) -> Option<u64> {
     }
 }
 
-pub(crate) fn read_list(doc: &Automerge, obj: &ObjId, key: &str) -> Vec<String> {
+/// Reads up to `max` strings of a list (a peer's list may be longer than ours allow).
+pub(crate) fn read_list(doc: &Automerge, obj: &ObjId, key: &str, max: usize) -> Vec<String> {
     let Ok(Some((automerge::Value::Object(ObjType::List), list))) = doc.get(obj, key) else {
         return Vec::new();
     };
@@ -264,7 +265,7 @@ pub(crate) fn read_list(doc: &Automerge, obj: &ObjId, key: &str) -> Vec<String> 
             automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => Some(s.into_owned()),
             _ => None,
         })
-        .take(MAX_TAGS)
+        .take(max)
         .collect()
 }
 

@@ -25,6 +25,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod bundle;
 pub mod circle;
 pub mod compliance;
 pub mod envelope;
@@ -36,5 +37,8 @@ pub mod term;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;
 pub mod validate;
+pub mod zine;
+
+pub use circle_anonymise as anonymise;
 
 pub use automerge;

@@ -14,7 +14,11 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+mod lexicon;
 mod local;
+mod sisters;
 
 pub use error::NodeError;
+pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
+pub use sisters::{ImportReport, Replica};

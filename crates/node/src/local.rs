@@ -106,6 +106,10 @@ impl LocalCircle {
         &self.circle
     }
 
+    pub(crate) fn circle_mut(&mut self) -> &mut Circle {
+        &mut self.circle
+    }
+
     pub fn circle_id(&self) -> Hash32 {
         self.circle.circle_id()
     }

@@ -7,6 +7,7 @@
 //! | `envelopes` | circle · change hash              | encoded [`Envelope`]           |
 //! | `doc_log`   | circle · sequence (BE)            | change hash · raw change       |
 //! | `doc_snap`  | circle · chunk index (BE)         | part of a saved document       |
+//! | `followed`  | circle                            | day it was first followed      |
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
 //! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
@@ -47,6 +48,7 @@ pub struct Store {
     envelopes: sled::Tree,
     doc_log: sled::Tree,
     doc_snap: sled::Tree,
+    followed: sled::Tree,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -100,6 +102,7 @@ impl Store {
             envelopes: db.open_tree("envelopes")?,
             doc_log: db.open_tree("doc_log")?,
             doc_snap: db.open_tree("doc_snap")?,
+            followed: db.open_tree("followed")?,
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,
@@ -126,6 +129,7 @@ impl Store {
                             | b"envelopes"
                             | b"doc_log"
                             | b"doc_snap"
+                            | b"followed"
                     )
                 }) || !self.db.is_empty()
                     || !self.certs.is_empty()
@@ -193,6 +197,31 @@ impl Store {
             })?;
         self.durability.wrote();
         Ok(())
+    }
+
+    /// Records that this node follows a sister circle (staged).
+    pub fn follow(&self, circle: &Hash32, day: u64) -> Result<(), StoreError> {
+        if self.followed.get(circle.0)?.is_none() {
+            self.followed.insert(circle.0, &day.to_be_bytes())?;
+            self.durability.wrote();
+        }
+        Ok(())
+    }
+
+    /// The sister circles this node follows.
+    pub fn followed(&self) -> Result<Vec<Hash32>, StoreError> {
+        self.followed
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k?;
+                let arr: [u8; 32] = k
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| corrupt("followed circle id"))?;
+                Ok(Hash32(arr))
+            })
+            .collect()
     }
 
     /// Stages a certificate (durable after [`Store::sync`]).

@@ -76,32 +76,58 @@ pub(crate) fn status(local: &LocalCircle, now: u64) -> Result<Report> {
     let c = local.circle();
     let comp = compliance(&c.ledger, &c.chain, now);
     let latest = &c.chain.latest().body;
+    let mut following = Vec::new();
+    for id in local.sisters()? {
+        if let Some(r) = local.sister(&id)? {
+            let sc = r.compliance(now);
+            following.push(json!({
+                "circle_id": id.to_hex(), "name": r.ledger.name(), "compliant": sc.compliant,
+                "changes": local.store().change_count(&id), "term": r.chain.latest().body.term,
+            }));
+        }
+    }
     let json = json!({
         "circle_id": c.circle_id().to_hex(),
         "name": c.ledger.name(),
         "serving": false,
         "peers": Vec::<String>::new(),
-        "following": Vec::<String>::new(),
+        "following": following,
         "term": latest.term,
         "term_expires": latest.expires,
         "changes": local.store().change_count(&c.circle_id()),
         "compliance": comp,
     });
     let text = format!(
-        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\nnot serving: no peers, no followed circles",
+        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\nnot serving; following {} circle(s)",
         c.ledger.name(),
         c.circle_id(),
         latest.term,
         latest.expires.saturating_sub(now) / 86_400,
         local.store().change_count(&c.circle_id()),
         if comp.compliant { "compliant" } else { "NOT compliant (see `circle protocol status`)" },
+        following.len(),
     );
     Ok(Report::new(json, text))
 }
 
-pub(crate) fn export(local: &LocalCircle, format: ExportFormat, out: &Path) -> Result<Report> {
+pub(crate) fn export(
+    local: &LocalCircle,
+    format: ExportFormat,
+    circle: Option<&str>,
+    out: &Path,
+) -> Result<Report> {
     let doc = local.circle().ledger.doc();
+    if circle.is_some() && !matches!(format, ExportFormat::Bundle) {
+        anyhow::bail!("--circle works with --format bundle only");
+    }
     let bytes = match format {
+        ExportFormat::Bundle => {
+            let id = match circle {
+                Some(c) => super::sisters::parse_id(c)?,
+                None => local.circle_id(),
+            };
+            local.bundle(&id)?.encode()
+        }
         ExportFormat::Automerge => doc.save(),
         ExportFormat::Json => {
             let mut v = serde_json::to_vec_pretty(&automerge::AutoSerde::from(doc))?;

@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use circle_core::ledger::{NewTactic, Tactic, TaskStatus};
+use circle_core::ledger::{NewTactic, TaskStatus};
 use circle_node::LocalCircle;
 use serde::Deserialize;
 use serde_json::json;
@@ -145,7 +145,7 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
                 body,
                 license: p.license,
                 tags: p.tags,
-                derived_from: None,
+                lineage: Vec::new(),
             };
             let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
             Ok(Report::new(
@@ -154,11 +154,7 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
             ))
         }
         TacticCmd::Show { tactic_id } => {
-            let c = local.circle();
-            let t = c
-                .ledger
-                .tactic(&tactic_id)
-                .with_context(|| format!("no tactic with id {tactic_id}"))?;
+            let (circle, t) = super::sisters::find_tactic(local, &tactic_id, now)?;
             let text = format!(
                 "{}\n{} · {}\n\n{}",
                 t.title,
@@ -166,74 +162,13 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
                 t.tags.join(", "),
                 t.body
             );
-            Ok(Report::new(
-                tactic_json(&c.circle_id().to_hex(), &t, true),
-                text,
-            ))
+            let mut json = serde_json::to_value(&t)?;
+            json["circle_id"] = json!(circle.to_hex());
+            Ok(Report::new(json, text))
         }
+        TacticCmd::Fork { source } => super::sisters::fork(local, &source, now),
+        TacticCmd::Lineage { tactic_id } => super::sisters::lineage(local, &tactic_id, now),
     }
-}
-
-fn tactic_json(circle_id: &str, t: &Tactic, with_body: bool) -> serde_json::Value {
-    let mut v = json!({
-        "circle_id": circle_id,
-        "tactic_id": t.tactic_id,
-        "title": t.title,
-        "license": t.license,
-        "tags": t.tags,
-        "derived_from": t.derived_from,
-    });
-    if with_body {
-        v["body"] = json!(t.body);
-    }
-    v
-}
-
-pub(crate) fn tactics(
-    local: &LocalCircle,
-    from: Option<&str>,
-    tag: Option<&str>,
-) -> Result<Report> {
-    super::known_circle(local, from)?;
-    let c = local.circle();
-    let id = c.circle_id().to_hex();
-    let list: Vec<Tactic> = c
-        .ledger
-        .tactics()
-        .into_iter()
-        .filter(|t| tag.is_none_or(|tag| t.tags.iter().any(|x| x == tag)))
-        .collect();
-    let json: Vec<_> = list.iter().map(|t| tactic_json(&id, t, false)).collect();
-    let text: String = list
-        .iter()
-        .map(|t| {
-            format!(
-                "{}/{}  {}  ({}) [{}]\n",
-                &id[..12],
-                t.tactic_id,
-                t.title,
-                t.license,
-                t.tags.join(", ")
-            )
-        })
-        .collect();
-    Ok(Report::new(json, text))
-}
-
-pub(crate) fn zines(local: &LocalCircle, from: Option<&str>) -> Result<Report> {
-    super::known_circle(local, from)?;
-    let c = local.circle();
-    let id = c.circle_id().to_hex();
-    let zines = c.ledger.zines();
-    let json: Vec<_> = zines
-        .iter()
-        .map(|z| json!({ "circle_id": id, "zine_id": z.zine_id, "title": z.title, "body": z.body }))
-        .collect();
-    let text: String = zines
-        .iter()
-        .map(|z| format!("{}  {}\n", z.zine_id, z.title))
-        .collect();
-    Ok(Report::new(json, text))
 }
 
 pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Report> {

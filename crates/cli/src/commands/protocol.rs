@@ -1,6 +1,6 @@
 //! Fund, pledge and protocol status.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use circle_core::compliance::{compliance, Item};
 use circle_core::ledger::{Amount, Currency, FundKind};
 use circle_node::LocalCircle;
@@ -82,9 +82,19 @@ pub(crate) fn pledge(local: &mut LocalCircle, cmd: PledgeCmd, now: u64) -> Resul
 
 pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> Result<Report> {
     let ProtocolCmd::Status { circle_id } = cmd;
-    super::known_circle(local, circle_id.as_deref())?;
-    let c = local.circle();
-    let comp = compliance(&c.ledger, &c.chain, now);
+    let id = match &circle_id {
+        Some(s) => super::sisters::parse_id(s)?,
+        None => local.circle_id(),
+    };
+    let (comp, name) = if id == local.circle_id() {
+        let c = local.circle();
+        (compliance(&c.ledger, &c.chain, now), c.ledger.name())
+    } else {
+        let r = local
+            .sister(&id)?
+            .with_context(|| format!("circle {id} is not known to this node"))?;
+        (r.compliance(now), r.ledger.name())
+    };
     let line = |name: &str, i: &Item| {
         format!(
             "  [{}] {name}: {}\n",
@@ -93,8 +103,7 @@ pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> R
         )
     };
     let text = format!(
-        "circle {}: {}\n{}{}{}",
-        c.circle_id(),
+        "{name} ({id}): {}\n{}{}{}",
         if comp.compliant {
             "compliant: federates"
         } else {
@@ -105,6 +114,7 @@ pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> R
         line("open-source tactics", &comp.items.open_tactics),
     );
     let mut json = serde_json::to_value(&comp)?;
-    json["circle_id"] = json!(c.circle_id().to_hex());
+    json["circle_id"] = json!(id.to_hex());
+    json["name"] = json!(name);
     Ok(Report::new(json, text))
 }

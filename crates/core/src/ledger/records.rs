@@ -4,6 +4,7 @@ use automerge::transaction::Transactable;
 use automerge::{ObjId, ObjType};
 use serde::Serialize;
 
+use super::MAX_TAGS;
 use super::{
     check_tags, check_text, check_title, day_of, new_id, read_list, read_str, read_u64, write_list,
     write_text, Ledger, Signer,
@@ -35,7 +36,11 @@ pub struct Tactic {
     pub body: String,
     pub license: String,
     pub tags: Vec<String>,
+    /// The tactic this one was forked from, if any.
     pub derived_from: Option<Lineage>,
+    /// Every ancestor, nearest first (`derived_from` is the first), so the chain of
+    /// circles that adapted a tactic travels with it even when they are not followed.
+    pub lineage: Vec<Lineage>,
     pub day: u64,
 }
 
@@ -45,7 +50,25 @@ pub struct NewTactic {
     pub body: String,
     pub license: String,
     pub tags: Vec<String>,
-    pub derived_from: Option<Lineage>,
+    /// Ancestors, nearest first; empty for an original tactic.
+    pub lineage: Vec<Lineage>,
+}
+
+/// Longest lineage kept: a fork of a fork of … beyond this is cut at the far end.
+const MAX_LINEAGE: usize = 64;
+
+impl Lineage {
+    fn encode(&self) -> String {
+        format!("{}/{}", self.circle_id, self.tactic_id)
+    }
+
+    fn decode(s: &str) -> Option<Lineage> {
+        let (c, t) = s.split_once('/')?;
+        Some(Lineage {
+            circle_id: c.to_owned(),
+            tactic_id: t.to_owned(),
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -116,7 +139,7 @@ impl Ledger {
                 Some(Action {
                     title: read_str(&self.doc, &a, "title")?,
                     summary: read_str(&self.doc, &a, "summary").unwrap_or_default(),
-                    tags: read_list(&self.doc, &a, "tags"),
+                    tags: read_list(&self.doc, &a, "tags", MAX_TAGS),
                     day: read_u64(&self.doc, &a, "day").unwrap_or(0),
                     entry_id: id,
                 })
@@ -158,10 +181,17 @@ impl Ledger {
             write_text(tx, &t, "body", &tactic.body)?;
             tx.put(&t, "license", tactic.license.as_str())?;
             write_list(tx, &t, "tags", &tactic.tags)?;
-            if let Some(l) = &tactic.derived_from {
+            if let Some(l) = tactic.lineage.first() {
                 let d = tx.put_object(&t, "derived_from", ObjType::Map)?;
                 tx.put(&d, "circle_id", l.circle_id.as_str())?;
                 tx.put(&d, "tactic_id", l.tactic_id.as_str())?;
+                let chain: Vec<String> = tactic
+                    .lineage
+                    .iter()
+                    .take(MAX_LINEAGE)
+                    .map(Lineage::encode)
+                    .collect();
+                write_list(tx, &t, "lineage", &chain)?;
             }
             tx.put(&t, "day", day_of(now))?;
             Ok(())
@@ -195,11 +225,19 @@ impl Ledger {
                 tactic_id: read_str(&self.doc, &d, "tactic_id")?,
             })
         });
+        let mut lineage: Vec<Lineage> = read_list(&self.doc, &t, "lineage", MAX_LINEAGE)
+            .iter()
+            .filter_map(|s| Lineage::decode(s))
+            .collect();
+        if lineage.is_empty() {
+            lineage.extend(derived_from.clone());
+        }
         Some(Tactic {
+            lineage,
             title: read_str(&self.doc, &t, "title")?,
             body: read_str(&self.doc, &t, "body").unwrap_or_default(),
             license: read_str(&self.doc, &t, "license").unwrap_or_default(),
-            tags: read_list(&self.doc, &t, "tags"),
+            tags: read_list(&self.doc, &t, "tags", MAX_TAGS),
             derived_from,
             day: read_u64(&self.doc, &t, "day").unwrap_or(0),
             tactic_id: id,

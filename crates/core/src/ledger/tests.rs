@@ -76,7 +76,7 @@ fn closed_licence_tactic_breaks_compliance_and_is_refused_at_publish() {
         body: "Call the next three people.".into(),
         license: "All-Rights-Reserved".into(),
         tags: vec!["defense".into()],
-        derived_from: None,
+        lineage: Vec::new(),
     };
     assert!(c
         .with_writer(T0, |l, s| l.publish_tactic(s, T0, &t))

@@ -128,7 +128,7 @@ fn compressed_chunks_are_refused() {
         body,
         license: "CC0-1.0".into(),
         tags: vec![],
-        derived_from: None,
+        lineage: Vec::new(),
     };
     let signed = {
         let Circle {

@@ -1,0 +1,199 @@
+//! Zines: anonymiser check, publication, export; and the private lexicon.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use circle_core::anonymise::{Anonymiser, Finding};
+use circle_core::zine::{self, Draft};
+use circle_node::{LexiconList, LocalCircle, LocalLexicon};
+use serde_json::json;
+
+use crate::args::{LexiconCmd, ZineCmd, ZineFormat};
+use crate::Report;
+
+fn anonymiser(local: &LocalCircle) -> Result<Anonymiser> {
+    let lexicon = LocalLexicon::load(local.root())?;
+    Ok(Anonymiser::new(&lexicon.anonymiser_lexicon()))
+}
+
+/// Each finding as `line:col kind "text"`, then the line with the span underlined.
+fn describe(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let line_start = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
+        let line_no = text[..f.start].matches('\n').count() + 1;
+        let col = text[line_start..f.start].chars().count();
+        let width = text[f.start..f.end].chars().count().max(1);
+        out += &format!(
+            "{line_no}:{} {} \"{}\"\n  {}\n  {}{}\n",
+            col + 1,
+            f.kind.as_str(),
+            f.text,
+            &text[line_start..line_end],
+            " ".repeat(col),
+            "^".repeat(width)
+        );
+    }
+    out
+}
+
+pub(crate) fn zine(local: &mut LocalCircle, cmd: ZineCmd, now: u64) -> Result<Report> {
+    match cmd {
+        ZineCmd::Check { file } => {
+            let text = super::entries::read_text_file(&file)?;
+            let findings = zine::check(&anonymiser(local)?, &text);
+            let summary = if findings.is_empty() {
+                "no identifying details found".to_owned()
+            } else {
+                format!(
+                    "{} finding(s):\n{}",
+                    findings.len(),
+                    describe(&text, &findings)
+                )
+            };
+            Ok(Report::new(json!({ "findings": findings }), summary))
+        }
+        ZineCmd::Publish {
+            title,
+            file,
+            redact,
+            action,
+        } => publish(local, &title, &file, redact, action, now),
+        ZineCmd::Export {
+            zine_id,
+            format,
+            out,
+        } => export(local, &zine_id, format, out.as_deref(), now),
+    }
+}
+
+fn publish(
+    local: &mut LocalCircle,
+    title: &str,
+    file: &Path,
+    redact: bool,
+    action: Option<String>,
+    now: u64,
+) -> Result<Report> {
+    let text = super::entries::read_text_file(file)?;
+    let anon = anonymiser(local)?;
+    let (title, text, redacted) = if redact {
+        let (t, left_t) = zine::redact_all(&anon, title);
+        let (b, left_b) = zine::redact_all(&anon, &text);
+        if !left_t.is_empty() || !left_b.is_empty() {
+            bail!("redaction did not converge; edit the draft by hand");
+        }
+        let n = zine::check(&anon, title).len() + zine::check(&anon, &text).len();
+        (t, b, n)
+    } else {
+        let in_title = zine::check(&anon, title);
+        let findings = zine::check(&anon, &text);
+        if !in_title.is_empty() || !findings.is_empty() {
+            let list: Vec<String> =
+                in_title
+                    .iter()
+                    .map(|f| format!("title: {} \"{}\"", f.kind.as_str(), f.text))
+                    .chain(findings.iter().map(|f| {
+                        format!("{}..{} {} \"{}\"", f.start, f.end, f.kind.as_str(), f.text)
+                    }))
+                    .collect();
+            bail!(
+                "not published: {} identifying detail(s) remain ({}); fix the draft, or publish with --redact",
+                list.len(),
+                list.join("; ")
+            );
+        }
+        (title.to_owned(), text, 0)
+    };
+    let new = Draft::parse(&text).into_zine(title, action);
+    let id = local.write(now, |l, s| l.add_zine(s, now, &new))?;
+    Ok(Report::new(
+        json!({ "zine_id": id, "redacted": redacted }),
+        format!(
+            "zine published: {id}{}",
+            if redacted > 0 {
+                format!(" ({redacted} details redacted)")
+            } else {
+                String::new()
+            }
+        ),
+    ))
+}
+
+fn export(
+    local: &LocalCircle,
+    reference: &str,
+    format: ZineFormat,
+    out: Option<&Path>,
+    now: u64,
+) -> Result<Report> {
+    let (circle, id) = super::sisters::split_ref(local, reference)?;
+    let hex = circle.to_hex();
+    let held = super::sisters::held(local, Some(&hex), now)?;
+    let h = held.first().context("circle not held")?;
+    let z = h
+        .ledger
+        .zines()
+        .into_iter()
+        .find(|z| z.zine_id == id)
+        .with_context(|| format!("no zine {id} in circle {circle}"))?;
+    let name = h.ledger.name();
+    let rendered = match format {
+        ZineFormat::Markdown => zine::to_markdown(&name, &z),
+        ZineFormat::Html => zine::to_html(&name, &z),
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, &rendered)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(Report::new(
+                json!({ "zine_id": id, "path": path.display().to_string(), "bytes": rendered.len() }),
+                format!("wrote {}", path.display()),
+            ))
+        }
+        None => Ok(Report::new(
+            json!({ "zine_id": id, "content": rendered }),
+            rendered,
+        )),
+    }
+}
+
+pub(crate) fn lexicon(local: &LocalCircle, which: LexiconList, cmd: LexiconCmd) -> Result<Report> {
+    let mut lex = LocalLexicon::load(local.root())?;
+    let what = match which {
+        LexiconList::MemberAliases => "member alias",
+        LexiconList::RedactWords => "redact word",
+    };
+    let message = match cmd {
+        LexiconCmd::Add { word } => {
+            let added = lex.add(which, &word)?;
+            lex.save(local.root())?;
+            if added {
+                format!("{what} added (kept on this node only)")
+            } else {
+                format!("{what} already listed")
+            }
+        }
+        LexiconCmd::Remove { word } => {
+            let removed = lex.remove(which, &word);
+            lex.save(local.root())?;
+            if removed {
+                format!("{what} removed")
+            } else {
+                format!("no such {what}")
+            }
+        }
+        LexiconCmd::List => String::new(),
+    };
+    let list = match which {
+        LexiconList::MemberAliases => &lex.member_aliases,
+        LexiconList::RedactWords => &lex.redact_words,
+    };
+    let text = if message.is_empty() {
+        list.join("\n")
+    } else {
+        message
+    };
+    Ok(Report::new(json!({ "entries": list }), text))
+}

@@ -1,0 +1,183 @@
+//! Sister circles held by this node: imported (and, next, synced) ledgers, verified
+//! end to end and kept only as far as they are valid.
+
+use circle_core::bundle::Bundle;
+use circle_core::compliance::{compliance, Compliance};
+use circle_core::envelope::SignedChange;
+use circle_core::keys::Hash32;
+use circle_core::ledger::Ledger;
+use circle_core::term::TermChain;
+use circle_core::validate::ingest;
+use circle_store::{Store, COMPACT_AFTER};
+
+use crate::{LocalCircle, NodeError};
+
+/// A circle's verified ledger and certificate chain as held here.
+#[derive(Debug)]
+pub struct Replica {
+    pub chain: TermChain,
+    pub ledger: Ledger,
+    log_len: usize,
+}
+
+impl Replica {
+    pub fn circle_id(&self) -> Hash32 {
+        self.chain.circle_id()
+    }
+
+    pub fn compliance(&self, now: u64) -> Compliance {
+        compliance(&self.ledger, &self.chain, now)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub circle_id: String,
+    pub name: String,
+    pub applied: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub pending: usize,
+    pub compliant: bool,
+}
+
+/// Loads a circle's replica from the store, if any.
+pub(crate) fn load_replica(store: &Store, id: &Hash32) -> Result<Option<Replica>, NodeError> {
+    let certs = store.certs(id)?;
+    if certs.is_empty() {
+        return Ok(None);
+    }
+    let chain = TermChain::from_certs(certs)?;
+    let (ledger, log_len) = match store.load_doc(id)? {
+        Some(loaded) => (Ledger::from_doc(loaded.doc, *id)?, loaded.log_len),
+        None => (Ledger::empty_replica(*id), 0),
+    };
+    Ok(Some(Replica {
+        chain,
+        ledger,
+        log_len,
+    }))
+}
+
+impl LocalCircle {
+    /// The circles this node follows (not its own).
+    pub fn sisters(&self) -> Result<Vec<Hash32>, NodeError> {
+        Ok(self.store().followed()?)
+    }
+
+    /// A sister circle's replica.
+    pub fn sister(&self, id: &Hash32) -> Result<Option<Replica>, NodeError> {
+        if *id == self.circle_id() || !self.sisters()?.contains(id) {
+            return Ok(None);
+        }
+        load_replica(self.store(), id)
+    }
+
+    /// Every signed change of a held circle (own or sister), with certificates.
+    pub fn bundle(&self, id: &Hash32) -> Result<Bundle, NodeError> {
+        let store = self.store();
+        let (chain, doc) = if *id == self.circle_id() {
+            (
+                self.circle().chain.clone(),
+                self.circle().ledger.doc().clone(),
+            )
+        } else {
+            let r = self.sister(id)?.ok_or_else(|| {
+                NodeError::Invalid(format!("circle {id} is not known to this node"))
+            })?;
+            (r.chain, r.ledger.into_doc())
+        };
+        let mut changes = Vec::new();
+        for c in doc.get_changes(&[]) {
+            let hash = Hash32(c.hash().0);
+            let envelope = store.envelope(id, &hash)?.ok_or_else(|| {
+                NodeError::Invalid(format!("change {hash} has no stored signature"))
+            })?;
+            changes.push(SignedChange {
+                envelope,
+                bytes: c.raw_bytes().to_vec(),
+            });
+        }
+        Ok(Bundle {
+            circle_id: *id,
+            certs: chain.certs().to_vec(),
+            changes,
+        })
+    }
+
+    /// Verifies a bundle end to end and keeps what is valid. Importing one's own circle
+    /// merges changes made on another device; any other circle becomes a followed sister.
+    pub fn import(&mut self, bundle: Bundle, now: u64) -> Result<ImportReport, NodeError> {
+        let id = bundle.circle_id;
+        let own = id == self.circle_id();
+        let incoming = TermChain::from_certs(bundle.certs.clone())?;
+        if incoming.circle_id() != id {
+            return Err(NodeError::Invalid(
+                "the bundle's certificates belong to another circle".into(),
+            ));
+        }
+        let mut replica = if own {
+            None
+        } else {
+            load_replica(self.store(), &id)?
+        };
+        // Merge certificates into what we already hold (equivocations are kept).
+        let mut chain = match (&replica, own) {
+            (_, true) => self.circle().chain.clone(),
+            (Some(r), false) => r.chain.clone(),
+            (None, false) => incoming.clone(),
+        };
+        for cert in bundle.certs {
+            chain.insert(cert)?;
+        }
+        let store = self.store().clone();
+        for cert in chain.certs() {
+            store.put_cert(cert)?;
+        }
+        let report = if own {
+            let ledger = &mut self.circle_mut().ledger;
+            let r = ingest(ledger, &chain, bundle.changes, now);
+            store.stage_changes(&id, &r.applied)?;
+            self.circle_mut().chain = chain;
+            r
+        } else {
+            let r = replica.get_or_insert_with(|| Replica {
+                chain: chain.clone(),
+                ledger: Ledger::empty_replica(id),
+                log_len: 0,
+            });
+            r.chain = chain;
+            let report = ingest(&mut r.ledger, &r.chain, bundle.changes, now);
+            store.stage_changes(&id, &report.applied)?;
+            r.log_len += report.applied.len();
+            if r.log_len >= COMPACT_AFTER {
+                store.compact(&id, r.ledger.doc())?;
+            }
+            store.follow(&id, circle_core::ledger::day_of(now))?;
+            report
+        };
+        store.sync()?;
+        let (name, compliant) = if own {
+            let c = self.circle();
+            (
+                c.ledger.name(),
+                compliance(&c.ledger, &c.chain, now).compliant,
+            )
+        } else {
+            let r = replica
+                .as_ref()
+                .ok_or_else(|| NodeError::Invalid("replica vanished".into()))?;
+            (r.ledger.name(), r.compliance(now).compliant)
+        };
+        Ok(ImportReport {
+            circle_id: id.to_hex(),
+            name,
+            applied: report.applied.len(),
+            duplicates: report.duplicates,
+            rejected: report.rejected.len(),
+            pending: report.pending.len(),
+            compliant,
+        })
+    }
+}
