@@ -17,7 +17,9 @@ fn sigkill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// Streams actions into `circle action import -` and kills it after `after`.
+/// Streams actions into `circle action import -` and kills it `after` its first
+/// acknowledgement, so that every such kill lands mid-write however slowly the
+/// process starts on a loaded machine.
 fn import_then_kill(n: &Node, after: Duration, round: usize) -> Vec<String> {
     let mut child = n
         .cmd()
@@ -37,13 +39,21 @@ fn import_then_kill(n: &Node, after: Duration, round: usize) -> Vec<String> {
         }
     });
     let stdout = child.stdout.take().unwrap();
+    let (first_tx, first_rx) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .filter(|l| l.len() == 16)
-            .collect::<Vec<String>>()
+        let mut ids = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.len() == 16 {
+                if ids.is_empty() {
+                    let _ = first_tx.send(());
+                }
+                ids.push(line);
+            }
+        }
+        ids
     });
+    // Bounded wait: a process that never acknowledges anything fails the round below.
+    let _ = first_rx.recv_timeout(Duration::from_secs(60));
     std::thread::sleep(after);
     sigkill(&mut child);
     let _ = feeder.join();
@@ -96,7 +106,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
             let after = Duration::from_millis(rand::random_range(20..300));
             acked.extend(log_then_kill(&n, after, round));
         } else {
-            let after = Duration::from_millis(rand::random_range(40..400));
+            let after = Duration::from_millis(rand::random_range(0..200));
             let ids = import_then_kill(&n, after, round);
             if !ids.is_empty() {
                 mid_write_kills += 1;

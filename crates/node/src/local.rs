@@ -117,10 +117,7 @@ impl LocalCircle {
     /// This node's libp2p PeerId (transport identity, never used to sign ledger content).
     pub fn peer_id(&self) -> Result<String, NodeError> {
         let secret = self.keys.node_secret()?;
-        // TEMP while the net crate is rebuilt: same derivation as `circle_net::peer_id`.
-        libp2p_identity::Keypair::ed25519_from_bytes(secret)
-            .map(|k| k.public().to_peer_id().to_string())
-            .map_err(|e| NodeError::Invalid(e.to_string()))
+        circle_net::peer_id(secret).map_err(|e| NodeError::Invalid(e.to_string()))
     }
 
     pub fn store(&self) -> &Store {

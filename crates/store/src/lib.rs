@@ -24,8 +24,12 @@
 mod durability;
 mod error;
 mod keydir;
+mod net;
 mod store;
 
 pub use error::StoreError;
 pub use keydir::KeyDir;
+pub use net::{
+    CircleSummary, PeerRecord, StoredAlert, MAX_ALERTS, MAX_PEERS, MAX_PEER_ADDRS, MAX_SHARED_HEADS,
+};
 pub use store::{LoadedDoc, Store, COMPACT_AFTER};

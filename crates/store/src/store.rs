@@ -8,6 +8,10 @@
 //! | `doc_log`   | circle · sequence (BE)            | change hash · raw change       |
 //! | `doc_snap`  | circle · chunk index (BE)         | part of a saved document       |
 //! | `followed`  | circle                            | day it was first followed      |
+//! | `peers`     | peer id (text)                    | known addresses (see `net.rs`) |
+//! | `sync_state`| peer id · 0 · circle              | heads shared after last sync   |
+//! | `alerts`    | circle · alert id                 | received alert                 |
+//! | `summary`   | circle                            | term · heads digest            |
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
 //! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
@@ -49,6 +53,10 @@ pub struct Store {
     doc_log: sled::Tree,
     doc_snap: sled::Tree,
     followed: sled::Tree,
+    pub(crate) peers: sled::Tree,
+    pub(crate) sync_state: sled::Tree,
+    pub(crate) alerts: sled::Tree,
+    pub(crate) summary: sled::Tree,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -60,14 +68,14 @@ pub struct LoadedDoc {
     pub log_len: usize,
 }
 
-fn key(circle: &Hash32, rest: &[u8]) -> Vec<u8> {
+pub(crate) fn key(circle: &Hash32, rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(32 + rest.len());
     k.extend_from_slice(&circle.0);
     k.extend_from_slice(rest);
     k
 }
 
-fn corrupt(what: impl Into<String>) -> StoreError {
+pub(crate) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt(what.into())
 }
 
@@ -103,6 +111,10 @@ impl Store {
             doc_log: db.open_tree("doc_log")?,
             doc_snap: db.open_tree("doc_snap")?,
             followed: db.open_tree("followed")?,
+            peers: db.open_tree("peers")?,
+            sync_state: db.open_tree("sync_state")?,
+            alerts: db.open_tree("alerts")?,
+            summary: db.open_tree("summary")?,
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,
@@ -130,6 +142,10 @@ impl Store {
                             | b"doc_log"
                             | b"doc_snap"
                             | b"followed"
+                            | b"peers"
+                            | b"sync_state"
+                            | b"alerts"
+                            | b"summary"
                     )
                 }) || !self.db.is_empty()
                     || !self.certs.is_empty()
@@ -151,6 +167,11 @@ impl Store {
     /// Makes every write made so far durable (group commit; see the crate docs).
     pub fn sync(&self) -> Result<(), StoreError> {
         self.durability.sync(&self.db)
+    }
+
+    /// Records that a write was handed to sled, for the next [`Store::sync`].
+    pub(crate) fn wrote(&self) {
+        self.durability.wrote();
     }
 
     /// The circle this node keeps (its own), once `init` has run.
@@ -203,6 +224,14 @@ impl Store {
     pub fn follow(&self, circle: &Hash32, day: u64) -> Result<(), StoreError> {
         if self.followed.get(circle.0)?.is_none() {
             self.followed.insert(circle.0, &day.to_be_bytes())?;
+            self.durability.wrote();
+        }
+        Ok(())
+    }
+
+    /// Stops following a sister circle (staged). Its replica stays until purged.
+    pub fn unfollow(&self, circle: &Hash32) -> Result<(), StoreError> {
+        if self.followed.remove(circle.0)?.is_some() {
             self.durability.wrote();
         }
         Ok(())

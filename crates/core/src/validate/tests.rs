@@ -301,12 +301,15 @@ proptest! {
     }
 }
 
+/// Whether a rejection is the one expected for an attack.
+type ExpectedError = fn(&ValidationError) -> bool;
+
 #[test]
 fn every_attack_kind_gets_its_own_error() {
     let s = scenario(3, 2);
     let other = scenario(2, 1);
     let mut replica = replica_with_history(&s);
-    let expect: [(Attack, fn(&ValidationError) -> bool); 10] = [
+    let expect: [(Attack, ExpectedError); 10] = [
         (Attack::StrangerKey, |e| {
             matches!(e, ValidationError::NotASteward(_))
         }),

@@ -1,0 +1,645 @@
+//! In-process network tests over libp2p's MemoryTransport (and one over loopback TCP/QUIC).
+//! Every wait is bounded; nothing sleeps where an event can be awaited.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use circle_net::{
+    multiaddr::Protocol, Acceptance, Client, Event, Keypair, Limits, Multiaddr, NetConfig,
+    NetError, PeerId, Transport,
+};
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use libp2p::Transport as _;
+use libp2p::{core::transport::MemoryTransport, core::upgrade, noise, yamux, StreamProtocol};
+use tokio::{
+    sync::{mpsc, oneshot},
+    task::JoinHandle,
+    time::timeout,
+};
+
+/// Upper bound for any single wait; generous for a loaded 2-core machine.
+const WAIT: Duration = Duration::from_secs(20);
+const TOPIC: &str = "circle/test";
+
+struct Node {
+    client: Client,
+    events: mpsc::Receiver<Event>,
+    peer: PeerId,
+    /// First listen address, ending in `/p2p/<peer>` (empty for a dial-only node).
+    addr: Multiaddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Node {
+    async fn spawn(transport: Transport, listen: &[&str], limits: Limits) -> Node {
+        let keypair = Keypair::generate_ed25519();
+        let peer = keypair.public().to_peer_id();
+        let mut cfg = NetConfig::new(keypair, transport);
+        cfg.listen = listen.iter().map(|a| a.parse().unwrap()).collect();
+        cfg.limits = limits;
+        let (client, mut events, event_loop) = circle_net::new(cfg).unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(event_loop.run(stopped));
+        let addr = if listen.is_empty() {
+            Multiaddr::empty()
+        } else {
+            next(&mut events, |e| match e {
+                Event::NewListenAddr(a) => Some(a),
+                _ => None,
+            })
+            .await
+            .with(Protocol::P2p(peer))
+        };
+        Node {
+            client,
+            events,
+            peer,
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn memory() -> Node {
+        Self::spawn(Transport::Memory, &["/memory/0"], Limits::default()).await
+    }
+
+    async fn memory_with(limits: Limits) -> Node {
+        Self::spawn(Transport::Memory, &["/memory/0"], limits).await
+    }
+
+    /// Waits for the next event `pick` accepts, skipping the others.
+    async fn next<T>(&mut self, pick: impl FnMut(Event) -> Option<T>) -> T {
+        next(&mut self.events, pick).await
+    }
+
+    async fn gossip(&mut self) -> (PeerId, circle_net::MessageId, Vec<u8>) {
+        self.next(|e| match e {
+            Event::Gossip {
+                source,
+                message_id,
+                data,
+                ..
+            } => Some((source, message_id, data)),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Waits until each of `peers` has told us it subscribed to TOPIC, in any order.
+    async fn subscribed(&mut self, peers: &[PeerId]) {
+        let mut waiting: Vec<PeerId> = peers.to_vec();
+        while !waiting.is_empty() {
+            let peer = self
+                .next(|e| match e {
+                    Event::Subscribed { peer, topic } if topic == TOPIC => Some(peer),
+                    _ => None,
+                })
+                .await;
+            waiting.retain(|p| *p != peer);
+        }
+    }
+
+    /// No gossip is waiting in the event queue right now.
+    fn no_gossip_queued(&mut self) -> bool {
+        while let Ok(event) = self.events.try_recv() {
+            if matches!(event, Event::Gossip { .. }) {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        timeout(WAIT, self.task).await.unwrap().unwrap();
+    }
+}
+
+async fn next<T>(
+    events: &mut mpsc::Receiver<Event>,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> T {
+    timeout(WAIT, async {
+        loop {
+            let event = events.recv().await.expect("event channel open");
+            if let Some(found) = pick(event) {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("timed out waiting for an event")
+}
+
+async fn within<T>(fut: impl std::future::Future<Output = T>) -> T {
+    timeout(WAIT, fut).await.expect("timed out")
+}
+
+/// Answers every inbound request with `f(request)` until the node stops.
+fn serve(
+    mut node: Node,
+    f: fn(Vec<u8>) -> Vec<u8>,
+) -> (Client, PeerId, Multiaddr, JoinHandle<Node>) {
+    let (client, peer, addr) = (node.client.clone(), node.peer, node.addr.clone());
+    let task = tokio::spawn(async move {
+        while let Some(event) = node.events.recv().await {
+            if let Event::InboundRequest {
+                request, channel, ..
+            } = event
+            {
+                if node.client.respond(channel, f(request)).await.is_err() {
+                    break;
+                }
+            }
+        }
+        node
+    });
+    (client, peer, addr, task)
+}
+
+fn reversed(mut v: Vec<u8>) -> Vec<u8> {
+    v.reverse();
+    v
+}
+
+#[tokio::test]
+async fn request_response_round_trip() {
+    let a = Node::memory().await;
+    let b = Node::memory().await;
+    let (b_client, b_peer, b_addr, b_task) = serve(b, reversed);
+
+    assert_eq!(within(a.client.dial(b_addr)).await.unwrap(), b_peer);
+    let response = within(a.client.request(b_peer, b"abc".to_vec()))
+        .await
+        .unwrap();
+    assert_eq!(response, b"cba");
+    assert!(a.client.connected_peers().await.unwrap().contains(&b_peer));
+
+    b_client.shutdown().await.unwrap();
+    within(b_task).await.unwrap();
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn request_and_response_over_the_cap_are_refused_locally() {
+    let a = Node::memory().await;
+    let mut b = Node::memory().await;
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+
+    let cap = Limits::default().max_request_size;
+    let err = a
+        .client
+        .request(b.peer, vec![0; cap + 1])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::TooLarge { .. }), "{err}");
+
+    // A response over the cap is refused by the responder, who may then answer properly.
+    let pending = tokio::spawn({
+        let client = a.client.clone();
+        let peer = b.peer;
+        async move { client.request(peer, b"q".to_vec()).await }
+    });
+    let channel = b
+        .next(|e| match e {
+            Event::InboundRequest { channel, .. } => Some(channel),
+            _ => None,
+        })
+        .await;
+    let too_big = vec![0; Limits::default().max_response_size + 1];
+    let err = b.client.respond(channel, too_big).await.unwrap_err();
+    assert!(matches!(err, NetError::TooLarge { .. }), "{err}");
+    b.client.respond(channel, b"ok".to_vec()).await.unwrap();
+    assert_eq!(within(pending).await.unwrap().unwrap(), b"ok");
+    // Answered already: the channel is gone.
+    let err = b
+        .client
+        .respond(channel, b"again".to_vec())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::UnknownRequest), "{err}");
+
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A bare libp2p swarm that can open raw streams, to play a hostile peer.
+fn raw_swarm() -> libp2p::Swarm<libp2p_stream::Behaviour> {
+    libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_other_transport(|key| {
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                MemoryTransport::default()
+                    .upgrade(upgrade::Version::V1)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default()),
+            )
+        })
+        .unwrap()
+        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(WAIT))
+        .build()
+}
+
+async fn raw_stream_to(peer: PeerId, addr: Multiaddr) -> libp2p::Stream {
+    let mut swarm = raw_swarm();
+    let mut control = swarm.behaviour().new_control();
+    swarm.dial(addr).unwrap();
+    tokio::spawn(async move {
+        loop {
+            swarm.select_next_some().await;
+        }
+    });
+    within(control.open_stream(peer, StreamProtocol::new("/circle-ledger/sync/1")))
+        .await
+        .unwrap()
+}
+
+/// Reads until the remote closes or resets the stream.
+async fn until_closed(stream: &mut libp2p::Stream) {
+    let mut buf = [0u8; 64];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn request_declaring_a_huge_length_is_refused_at_once() {
+    let mut b = Node::memory().await;
+    let mut stream = raw_stream_to(b.peer, b.addr.clone()).await;
+    // Declare 4 GiB and send nothing more: the receiver must not wait for (or allocate) it.
+    stream.write_all(&u32::MAX.to_be_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    let started = Instant::now();
+    within(until_closed(&mut stream)).await;
+    assert!(started.elapsed() < Limits::default().request_timeout / 2);
+
+    // The node never saw it, and still serves honest peers.
+    let a = Node::memory().await;
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    let pending = tokio::spawn({
+        let client = a.client.clone();
+        let peer = b.peer;
+        async move { client.request(peer, b"honest".to_vec()).await }
+    });
+    let (from, request, channel) = b
+        .next(|e| match e {
+            Event::InboundRequest {
+                peer,
+                request,
+                channel,
+            } => Some((peer, request, channel)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((from, request), (a.peer, b"honest".to_vec()));
+    b.client.respond(channel, b"ok".to_vec()).await.unwrap();
+    assert_eq!(within(pending).await.unwrap().unwrap(), b"ok");
+
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn stalled_request_is_closed_at_the_timeout() {
+    let limits = Limits {
+        request_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let mut b = Node::memory_with(limits).await;
+    let mut stream = raw_stream_to(b.peer, b.addr.clone()).await;
+    // Under the cap, so the body is awaited; then stall after 10 of 1000 bytes.
+    stream.write_all(&1000u32.to_be_bytes()).await.unwrap();
+    stream.write_all(&[0; 10]).await.unwrap();
+    stream.flush().await.unwrap();
+    let started = Instant::now();
+    within(until_closed(&mut stream)).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed before the timeout"
+    );
+    assert!(b.no_inbound_request());
+    b.stop().await;
+}
+
+impl Node {
+    fn no_inbound_request(&mut self) -> bool {
+        while let Ok(event) = self.events.try_recv() {
+            if matches!(event, Event::InboundRequest { .. }) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A - B - C, all subscribed to TOPIC, with every mesh formed.
+async fn line() -> (Node, Node, Node) {
+    let mut a = Node::memory().await;
+    let mut b = Node::memory().await;
+    let mut c = Node::memory().await;
+    for n in [&a, &b, &c] {
+        assert!(n.client.subscribe(TOPIC).await.unwrap());
+    }
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    within(c.client.dial(b.addr.clone())).await.unwrap();
+    // Gossipsub grafts a subscribed peer before it reports the subscription.
+    b.subscribed(&[a.peer, c.peer]).await;
+    a.subscribed(&[b.peer]).await;
+    c.subscribed(&[b.peer]).await;
+    (a, b, c)
+}
+
+#[tokio::test]
+async fn gossip_is_forwarded_only_after_accept_and_reject_penalises() {
+    let (a, mut b, mut c) = line().await;
+
+    // Accepted: reaches C, via B, only once B's application said so.
+    let id = a
+        .client
+        .publish(TOPIC, b"announce 1".to_vec())
+        .await
+        .unwrap();
+    let (source, message_id, data) = b.gossip().await;
+    assert_eq!(
+        (source, &message_id, data.as_slice()),
+        (a.peer, &id, &b"announce 1"[..])
+    );
+    assert!(c.no_gossip_queued(), "forwarded before validation");
+    assert!(b
+        .client
+        .report_validation(message_id, source, Acceptance::Accept)
+        .await
+        .unwrap());
+    let (source, message_id, data) = c.gossip().await;
+    assert_eq!((source, data.as_slice()), (b.peer, &b"announce 1"[..]));
+    assert_eq!(
+        message_id, id,
+        "ids are content-derived, the same everywhere"
+    );
+    c.client
+        .report_validation(message_id, source, Acceptance::Accept)
+        .await
+        .unwrap();
+
+    // Rejected: never reaches C, and A pays for it at B.
+    a.client.publish(TOPIC, b"forged".to_vec()).await.unwrap();
+    let (source, message_id, data) = b.gossip().await;
+    assert_eq!(data, b"forged");
+    assert!(b
+        .client
+        .report_validation(message_id, source, Acceptance::Reject)
+        .await
+        .unwrap());
+    let score = b
+        .client
+        .peer_score(a.peer)
+        .await
+        .unwrap()
+        .expect("scoring on");
+    assert!(score < 0.0, "score of a rejected sender: {score}");
+
+    // The next accepted message is the next thing C sees: "forged" was never forwarded.
+    a.client
+        .publish(TOPIC, b"announce 2".to_vec())
+        .await
+        .unwrap();
+    let (source, message_id, data) = b.gossip().await;
+    assert_eq!(data, b"announce 2");
+    b.client
+        .report_validation(message_id, source, Acceptance::Accept)
+        .await
+        .unwrap();
+    let (_, _, data) = c.gossip().await;
+    assert_eq!(data, b"announce 2");
+
+    // Replays are deduplicated by content: publishing the same bytes again is refused.
+    let err = a
+        .client
+        .publish(TOPIC, b"announce 1".to_vec())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Gossip(_)), "{err}");
+
+    for n in [a, b, c] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn oversize_gossip_is_not_delivered() {
+    let cap = Limits::default().max_gossip_size;
+    // A hostile A that allows itself twice the cap.
+    let mut a = Node::memory_with(Limits {
+        max_gossip_size: 2 * cap,
+        ..Limits::default()
+    })
+    .await;
+    let mut b = Node::memory().await;
+    a.client.subscribe(TOPIC).await.unwrap();
+    b.client.subscribe(TOPIC).await.unwrap();
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    b.subscribed(&[a.peer]).await;
+    a.subscribed(&[b.peer]).await;
+
+    // An honest node refuses to publish it at all.
+    let err = b.client.publish(TOPIC, vec![0; cap + 1]).await.unwrap_err();
+    assert!(matches!(err, NetError::TooLarge { .. }), "{err}");
+
+    a.client.publish(TOPIC, vec![1; cap + 1]).await.unwrap();
+    a.client.publish(TOPIC, vec![2; cap]).await.unwrap();
+    // Messages from one peer arrive in order: the first B sees is the one at the cap.
+    let (_, _, data) = b.gossip().await;
+    assert_eq!((data.len(), data[0]), (cap, 2));
+    let score = b.client.peer_score(a.peer).await.unwrap().unwrap();
+    assert!(score < 0.0, "oversize sender not penalised: {score}");
+
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn kademlia_finds_a_provider_through_a_third_node() {
+    let a = Node::memory().await;
+    let b = Node::memory().await;
+    let c = Node::memory().await;
+    let b_bare = {
+        let mut addr = b.addr.clone();
+        addr.pop();
+        addr
+    };
+    // A and C know only B.
+    for n in [&a, &c] {
+        n.client
+            .add_peer_address(b.peer, b_bare.clone())
+            .await
+            .unwrap();
+        within(n.client.dial(b.addr.clone())).await.unwrap();
+    }
+    let circle_id = b"circle:7f3a".to_vec();
+    within(a.client.start_providing(circle_id.clone()))
+        .await
+        .unwrap();
+    let providers = within(c.client.providers(circle_id)).await.unwrap();
+    assert!(providers.contains(&a.peer), "{providers:?}");
+    let none = within(c.client.providers(b"circle:unknown".to_vec())).await;
+    assert!(none.map(|p| p.is_empty()).unwrap_or(true));
+
+    for n in [a, b, c] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn connections_beyond_the_per_peer_cap_are_refused() {
+    let a = Node::memory_with(Limits {
+        max_connections_per_peer: 1,
+        ..Limits::default()
+    })
+    .await;
+    let b = Node::memory().await;
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    let err = within(a.client.dial(b.addr.clone())).await.unwrap_err();
+    assert!(matches!(err, NetError::Dial(_)), "{err}");
+    assert!(err.to_string().contains("connection limit"), "{err}");
+    // The first connection still works.
+    assert_eq!(a.client.connected_peers().await.unwrap(), vec![b.peer]);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn inbound_connections_beyond_the_per_peer_cap_are_closed() {
+    use libp2p::swarm::{dial_opts::DialOpts, dial_opts::PeerCondition, SwarmEvent};
+
+    let b = Node::memory_with(Limits {
+        max_connections_per_peer: 1,
+        ..Limits::default()
+    })
+    .await;
+    let mut bare = b.addr.clone();
+    bare.pop();
+    // A peer with no limits of its own opens three connections to B.
+    let mut swarm = raw_swarm();
+    for _ in 0..3 {
+        let opts = DialOpts::peer_id(b.peer)
+            .addresses(vec![bare.clone()])
+            .condition(PeerCondition::Always)
+            .build();
+        swarm.dial(opts).unwrap();
+    }
+    // B keeps one and ends the other two (the dialer sees them fail or close).
+    within(async {
+        let mut ended = 0;
+        loop {
+            let counters = swarm.network_info().connection_counters().clone();
+            if ended == 2 && counters.num_pending() == 0 && counters.num_established() == 1 {
+                return;
+            }
+            match swarm.select_next_some().await {
+                SwarmEvent::ConnectionClosed { .. }
+                | SwarmEvent::OutgoingConnectionError { .. } => ended += 1,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_that_falls_behind_does_not_stall_the_network() {
+    // B never reads its events; its queue holds one.
+    let b = Node::memory_with(Limits {
+        event_queue: 1,
+        ..Limits::default()
+    })
+    .await;
+    let a = Node::memory().await;
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    // B's queue is full (PeerConnected): the request is dropped there and A hears so at once,
+    // not at the request timeout.
+    let started = Instant::now();
+    let err = within(a.client.request(b.peer, b"anyone?".to_vec()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Request(_)), "{err}");
+    assert!(started.elapsed() < Limits::default().request_timeout / 2);
+    // B's network task still answers its own node.
+    assert_eq!(
+        within(b.client.connected_peers()).await.unwrap(),
+        vec![a.peer]
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn clients_fail_with_shutdown_once_the_loop_stops() {
+    let a = Node::memory().await;
+    let client = a.client.clone();
+    client.shutdown().await.unwrap();
+    within(a.task).await.unwrap();
+    let err = client.listen_addrs().await.unwrap_err();
+    assert!(matches!(err, NetError::Shutdown), "{err}");
+}
+
+#[tokio::test]
+async fn dial_checks_the_peer_id() {
+    let a = Node::memory().await;
+    let b = Node::memory().await;
+    let mut wrong = b.addr.clone();
+    wrong.pop();
+    let impostor = Keypair::generate_ed25519().public().to_peer_id();
+    let err = within(a.client.dial(wrong.with(Protocol::P2p(impostor))))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Dial(_)), "{err}");
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn round_trip_over_loopback_tcp_and_quic() {
+    let listen = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"];
+    let mut b = Node::spawn(Transport::Tcp, &listen, Limits::default()).await;
+    // The first listen address came with spawn; wait for the second.
+    let second = b
+        .next(|e| match e {
+            Event::NewListenAddr(addr) => Some(addr),
+            _ => None,
+        })
+        .await
+        .with(Protocol::P2p(b.peer));
+    let first = b.addr.clone();
+    let (b_client, b_peer, _, b_task) = serve(b, reversed);
+
+    let is_quic = |addr: &Multiaddr| addr.iter().any(|p| p == Protocol::QuicV1);
+    assert!(
+        is_quic(&first) != is_quic(&second),
+        "one TCP and one QUIC address"
+    );
+    for addr in [first, second] {
+        assert!(addr
+            .iter()
+            .any(|p| p == Protocol::Ip4([127, 0, 0, 1].into())));
+        let a = Node::spawn(Transport::Tcp, &[], Limits::default()).await;
+        assert_eq!(within(a.client.dial(addr)).await.unwrap(), b_peer);
+        let response = within(a.client.request(b_peer, b"loop".to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(response, b"pool");
+        a.stop().await;
+    }
+    b_client.shutdown().await.unwrap();
+    within(b_task).await.unwrap();
+}

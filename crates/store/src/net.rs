@@ -1,0 +1,267 @@
+//! What a federating node remembers about the network: peers it can dial again after a
+//! restart, what it last had in common with each peer, alerts it received, and a cheap
+//! summary of every held circle (so a catalog needs no document loads).
+//!
+//! Everything here is bounded: a hostile network can fill these trees only up to the
+//! caps below, after which the oldest entries make room.
+
+use serde::{Deserialize, Serialize};
+
+use circle_core::keys::Hash32;
+
+use crate::store::{corrupt, key};
+use crate::{Store, StoreError};
+
+/// Peers remembered across restarts.
+pub const MAX_PEERS: usize = 256;
+/// Addresses remembered per peer.
+pub const MAX_PEER_ADDRS: usize = 8;
+/// Heads remembered per (peer, circle).
+pub const MAX_SHARED_HEADS: usize = 256;
+/// Alerts kept; the oldest received go first.
+pub const MAX_ALERTS: usize = 10_000;
+/// Largest stored alert (encoded).
+const MAX_ALERT_BYTES: usize = 16 * 1024;
+
+/// A peer this node can dial again after a restart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerRecord {
+    /// The peer's PeerId, in text form (the store does not name libp2p types).
+    pub peer_id: String,
+    /// Multiaddrs it was reached at (text), newest first.
+    pub addrs: Vec<String>,
+    /// Unix day it was last connected: old peers are forgotten first.
+    pub last_seen_day: u64,
+}
+
+/// An alert as received: its encoded bytes (core's `gossip::Alert`) and when it arrived.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredAlert {
+    pub circle_id: Hash32,
+    pub alert_id: [u8; 16],
+    /// Unix seconds at arrival, rounded by the caller as it sees fit.
+    pub received: u64,
+    pub encoded: Vec<u8>,
+}
+
+/// A held circle at a glance: enough to answer a catalog request without loading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircleSummary {
+    pub term: u64,
+    pub heads_digest: Hash32,
+    /// Whether the circle met the protocol when last judged (a node serves and relays
+    /// only compliant circles).
+    pub compliant: bool,
+}
+
+fn sync_key(peer: &str, circle: &Hash32) -> Vec<u8> {
+    let mut k = peer.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&circle.0);
+    k
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(what: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    postcard::from_bytes(bytes).map_err(|_| corrupt(what.to_owned()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    postcard::to_stdvec(value).map_err(|_| corrupt("encoding a record"))
+}
+
+impl Store {
+    /// Remembers (or refreshes) a peer and the address it was reached at (staged).
+    pub fn put_peer(&self, peer_id: &str, addrs: &[String], day: u64) -> Result<(), StoreError> {
+        let mut record = match self.peers.get(peer_id.as_bytes())? {
+            Some(v) => decode::<PeerRecord>("peer record", &v)?,
+            None => PeerRecord {
+                peer_id: peer_id.to_owned(),
+                addrs: Vec::new(),
+                last_seen_day: day,
+            },
+        };
+        for a in addrs.iter().rev() {
+            record.addrs.retain(|x| x != a);
+            record.addrs.insert(0, a.clone());
+        }
+        record.addrs.truncate(MAX_PEER_ADDRS);
+        record.last_seen_day = record.last_seen_day.max(day);
+        self.peers.insert(peer_id.as_bytes(), encode(&record)?)?;
+        if self.peers.len() > MAX_PEERS {
+            self.forget_oldest_peer(peer_id)?;
+        }
+        self.wrote();
+        Ok(())
+    }
+
+    fn forget_oldest_peer(&self, keep: &str) -> Result<(), StoreError> {
+        let oldest = self
+            .peers()?
+            .into_iter()
+            .filter(|p| p.peer_id != keep)
+            .min_by_key(|p| p.last_seen_day);
+        if let Some(p) = oldest {
+            self.peers.remove(p.peer_id.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Every remembered peer.
+    pub fn peers(&self) -> Result<Vec<PeerRecord>, StoreError> {
+        self.peers
+            .iter()
+            .values()
+            .map(|v| decode("peer record", &v?))
+            .collect()
+    }
+
+    /// Heads this node and `peer` both had for `circle` after their last sync.
+    pub fn shared_heads(&self, peer: &str, circle: &Hash32) -> Result<Vec<Hash32>, StoreError> {
+        match self.sync_state.get(sync_key(peer, circle))? {
+            None => Ok(Vec::new()),
+            Some(v) => decode("sync state", &v),
+        }
+    }
+
+    /// Records the heads shared with `peer` (staged; losing it costs one larger sync).
+    pub fn set_shared_heads(
+        &self,
+        peer: &str,
+        circle: &Hash32,
+        heads: &[Hash32],
+    ) -> Result<(), StoreError> {
+        let heads = &heads[..heads.len().min(MAX_SHARED_HEADS)];
+        self.sync_state
+            .insert(sync_key(peer, circle), encode(&heads.to_vec())?)?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Whether an alert is known already (replays are dropped).
+    pub fn has_alert(&self, circle: &Hash32, alert_id: &[u8; 16]) -> Result<bool, StoreError> {
+        Ok(self.alerts.contains_key(key(circle, alert_id))?)
+    }
+
+    /// Keeps a received alert (staged); past [`MAX_ALERTS`] the oldest is dropped.
+    pub fn put_alert(&self, alert: &StoredAlert) -> Result<(), StoreError> {
+        if alert.encoded.len() > MAX_ALERT_BYTES {
+            return Err(corrupt("alert over the size cap"));
+        }
+        self.alerts
+            .insert(key(&alert.circle_id, &alert.alert_id), encode(alert)?)?;
+        if self.alerts.len() > MAX_ALERTS {
+            let oldest = self
+                .alerts()?
+                .into_iter()
+                .min_by_key(|a| a.received)
+                .map(|a| key(&a.circle_id, &a.alert_id));
+            if let Some(k) = oldest {
+                self.alerts.remove(k)?;
+            }
+        }
+        self.wrote();
+        Ok(())
+    }
+
+    /// Every kept alert, newest first.
+    pub fn alerts(&self) -> Result<Vec<StoredAlert>, StoreError> {
+        let mut all: Vec<StoredAlert> = self
+            .alerts
+            .iter()
+            .values()
+            .map(|v| decode("alert", &v?))
+            .collect::<Result<_, _>>()?;
+        all.sort_by_key(|a| std::cmp::Reverse(a.received));
+        Ok(all)
+    }
+
+    /// The summary of a held circle, if one was recorded.
+    pub fn summary(&self, circle: &Hash32) -> Result<Option<CircleSummary>, StoreError> {
+        match self.summary.get(circle.0)? {
+            None => Ok(None),
+            Some(v) => decode("circle summary", &v).map(Some),
+        }
+    }
+
+    /// Records a held circle's summary (staged).
+    pub fn set_summary(&self, circle: &Hash32, summary: &CircleSummary) -> Result<(), StoreError> {
+        self.summary.insert(circle.0, encode(summary)?)?;
+        self.wrote();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn peers_are_remembered_newest_address_first_and_bounded() {
+        let (_d, s) = store();
+        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/1".into()], 10).unwrap();
+        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/2".into()], 11).unwrap();
+        let p = &s.peers().unwrap()[0];
+        assert_eq!(p.addrs[0], "/ip4/127.0.0.1/tcp/2");
+        assert_eq!(p.last_seen_day, 11);
+        for i in 0..(MAX_PEERS + 5) {
+            s.put_peer(&format!("q{i}"), &[], 100 + i as u64).unwrap();
+        }
+        assert_eq!(s.peers().unwrap().len(), MAX_PEERS);
+        // The oldest (p1, day 11) went first.
+        assert!(s.peers().unwrap().iter().all(|p| p.peer_id != "p1"));
+    }
+
+    #[test]
+    fn shared_heads_round_trip_per_peer_and_circle() {
+        let (_d, s) = store();
+        let (a, b) = (Hash32([1; 32]), Hash32([2; 32]));
+        s.set_shared_heads("p", &a, &[Hash32([9; 32])]).unwrap();
+        assert_eq!(s.shared_heads("p", &a).unwrap(), vec![Hash32([9; 32])]);
+        assert!(s.shared_heads("p", &b).unwrap().is_empty());
+        assert!(s.shared_heads("q", &a).unwrap().is_empty());
+    }
+
+    #[test]
+    fn alerts_are_deduplicated_and_listed_newest_first() {
+        let (_d, s) = store();
+        let c = Hash32([3; 32]);
+        for (i, t) in [(1u8, 50u64), (2, 70), (1, 50)] {
+            s.put_alert(&StoredAlert {
+                circle_id: c,
+                alert_id: [i; 16],
+                received: t,
+                encoded: vec![i],
+            })
+            .unwrap();
+        }
+        let all = s.alerts().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].alert_id, [2; 16]);
+        assert!(s.has_alert(&c, &[1; 16]).unwrap());
+        assert!(!s.has_alert(&c, &[7; 16]).unwrap());
+    }
+
+    #[test]
+    fn summaries_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Hash32([4; 32]);
+        let sum = CircleSummary {
+            term: 2,
+            heads_digest: Hash32([5; 32]),
+            compliant: true,
+        };
+        {
+            let s = Store::open(dir.path()).unwrap();
+            s.set_summary(&c, &sum).unwrap();
+            s.sync().unwrap();
+        }
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.summary(&c).unwrap(), Some(sum));
+    }
+}
