@@ -4,6 +4,7 @@
 
 mod cli;
 mod crash;
+mod federation;
 mod interop;
 mod sisters;
 mod util;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,7 +23,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum Command {
     /// Create a new circle: genesis steward term, ledger, node identity.
     Init {
@@ -34,6 +35,19 @@ pub enum Command {
     },
     /// This node's identity.
     Id,
+    /// Run the node: federate with sister circles until SIGINT/SIGTERM. While it runs,
+    /// every other command for this data directory talks to it.
+    Serve(ServeArgs),
+    /// Federate with a sister circle: dial it, sync its ledger, keep syncing.
+    Follow {
+        /// The invite code the sister circle shared (`circle invite`).
+        invite: String,
+    },
+    /// Rapid-defense alerts.
+    #[command(subcommand)]
+    Alert(AlertCmd),
+    /// Alerts received from sister circles (and sent by this one), newest first.
+    Alerts,
     /// Invite code for sister circles (also shown as a QR code).
     Invite,
     /// Peers, followed circles, sync state and compliance.
@@ -107,7 +121,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, ValueEnum, Serialize, Deserialize)]
 pub enum ExportFormat {
     /// A standard `.automerge` file, loadable by Automerge libraries in any language.
     Automerge,
@@ -116,7 +130,7 @@ pub enum ExportFormat {
     Bundle,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum ZineCmd {
     /// Show what the anonymiser finds in a draft; publishes nothing.
     Check {
@@ -149,20 +163,20 @@ pub enum ZineCmd {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, ValueEnum, Serialize, Deserialize)]
 pub enum ZineFormat {
     Markdown,
     Html,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum LexiconCmd {
     Add { word: String },
     Remove { word: String },
     List,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum FundCmd {
     /// Declare the circle's mutual aid fund.
     Declare {
@@ -186,7 +200,7 @@ pub enum FundCmd {
     Show,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum PledgeCmd {
     /// Sign the rapid defense pledge for the current term.
     Sign {
@@ -195,13 +209,13 @@ pub enum PledgeCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum ProtocolCmd {
     /// Compliance with the three items, own circle or a sister.
     Status { circle_id: Option<String> },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum ActionCmd {
     /// Log an action.
     Log {
@@ -220,7 +234,7 @@ pub enum ActionCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum TacticCmd {
     /// Publish a tactic under an open licence.
     Publish(PublishTactic),
@@ -235,7 +249,7 @@ pub enum TacticCmd {
     Lineage { tactic_id: String },
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Serialize, Deserialize)]
 pub struct PublishTactic {
     #[arg(long)]
     pub title: String,
@@ -248,7 +262,7 @@ pub struct PublishTactic {
     pub tags: Vec<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum TaskCmd {
     /// Add a task to the map.
     Add {
@@ -269,7 +283,7 @@ pub enum TaskCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum RetroCmd {
     /// Record a retrospective.
     Add {
@@ -282,7 +296,7 @@ pub enum RetroCmd {
     },
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
 pub enum StewardCmd {
     /// Certify the next term with fresh keys on this node and hand over.
     Rotate {
@@ -293,4 +307,41 @@ pub enum StewardCmd {
     },
     /// The current term and its stewards.
     Show,
+}
+
+#[derive(Debug, Args, Serialize, Deserialize)]
+pub struct ServeArgs {
+    /// Multiaddr to listen on (repeatable); default: TCP and QUIC on port 7879.
+    #[arg(long = "listen", value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// A peer to dial at start, ending in /p2p/PEER_ID (repeatable).
+    #[arg(long = "peer", value_name = "MULTIADDR")]
+    pub peers: Vec<String>,
+    /// Do not look for peers on the local network.
+    #[arg(long)]
+    pub no_mdns: bool,
+    /// Relay connections for nodes behind NAT (costs bandwidth).
+    #[arg(long)]
+    pub relay: bool,
+    /// Create the circle first if this data directory has none.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Steward term length for a circle created by --name.
+    #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+    pub term_days: u64,
+    /// Seconds between catalog checks with every connected peer.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub resync_secs: u64,
+    /// KiB of changes asked for per sync page (tests use small pages).
+    #[arg(long, hide = true, default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..=2048))]
+    pub sync_page_kib: u32,
+}
+
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
+pub enum AlertCmd {
+    /// Send a rapid-defense alert to every federated circle (needs `circle serve`).
+    Send {
+        #[arg(long)]
+        text: String,
+    },
 }

@@ -3,6 +3,7 @@
 mod circle;
 mod entries;
 mod protocol;
+mod serve;
 mod sisters;
 mod zines;
 
@@ -10,30 +11,59 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use circle_node::LocalCircle;
+use circle_node::{LocalCircle, NetStatus};
 
-use crate::args::{Cli, Command};
+use crate::args::{AlertCmd, Cli, Command};
 use crate::Report;
 
 pub(crate) fn run(cli: Cli) -> Result<Report> {
     let dir = data_dir(cli.data_dir)?;
     let now = now();
-    match cli.command {
-        Command::Init { name, term_days } => circle::init(&dir, &name, term_days, now),
-        command => {
-            let mut local = open(&dir)?;
-            dispatch(&mut local, command, now, cli.json)
+    let command = match cli.command {
+        Command::Init { name, term_days } => {
+            if crate::remote::forward(&dir, Command::Id, true).is_some() {
+                anyhow::bail!("a node is already running for {}", dir.display());
+            }
+            return circle::init(&dir, &name, term_days, now);
         }
+        Command::Serve(args) => {
+            if crate::remote::forward(&dir, Command::Id, true).is_some() {
+                anyhow::bail!("a node is already running for {}", dir.display());
+            }
+            return serve::serve(&dir, args, cli.json, now);
+        }
+        command => command,
+    };
+    // While `circle serve` runs for this directory, it takes the command.
+    let command = match crate::remote::forward_or_return(&dir, command, cli.json) {
+        Ok(report) => return report,
+        Err(command) => command,
+    };
+    if let Command::Follow { invite } = command {
+        return serve::follow_offline(open(&dir)?, &invite);
     }
+    let mut local = open(&dir)?;
+    dispatch(&mut local, command, now, cli.json, None)
 }
 
-fn dispatch(local: &mut LocalCircle, command: Command, now: u64, json: bool) -> Result<Report> {
+/// Runs a command on the local circle; `net` describes the running node, if any.
+pub(crate) fn dispatch(
+    local: &mut LocalCircle,
+    command: Command,
+    now: u64,
+    json: bool,
+    net: Option<&NetStatus>,
+) -> Result<Report> {
     use Command as C;
     match command {
-        C::Init { .. } => unreachable_init(),
-        C::Id => circle::id(local),
-        C::Invite => circle::invite(local),
-        C::Status => circle::status(local, now),
+        C::Init { .. } | C::Serve(_) | C::Follow { .. } => unreachable_here(),
+        C::Alert(AlertCmd::Send { .. }) => anyhow::bail!(
+            "alerts go out over the network: start the node with `circle serve` first"
+        ),
+        C::Alerts => serve::alerts(local),
+        C::Id => circle::id(local, net),
+        C::Invite => circle::invite(local, net),
+        C::Status => circle::status(local, now, net),
         C::Export {
             format,
             circle: which,
@@ -64,8 +94,8 @@ fn dispatch(local: &mut LocalCircle, command: Command, now: u64, json: bool) -> 
     }
 }
 
-fn unreachable_init() -> Result<Report> {
-    anyhow::bail!("init is handled before the store is opened")
+fn unreachable_here() -> Result<Report> {
+    anyhow::bail!("this command is handled before the store is opened")
 }
 
 /// `--data-dir`, `CIRCLE_DATA_DIR`, or the platform's data directory.

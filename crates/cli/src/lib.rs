@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod remote;
 mod report;
 
 use std::process::ExitCode;
@@ -54,10 +55,13 @@ fn usage_error(e: clap::Error) -> ExitCode {
     }
 }
 
-/// Logs go to stderr, quiet by default (`RUST_LOG` to change).
+/// Logs go to stderr, quiet by default (`RUST_LOG` to change): warnings, plus the node's
+/// own progress lines. libp2p's logs name peers and addresses, so by default only its
+/// errors show (THREATS.md promise 9: default logs identify no one).
 fn init_logging() {
+    const DEFAULT: &str = "warn,circle_node=info,libp2p=error,libp2p_kad=off";
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

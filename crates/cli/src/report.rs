@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The result of a command: one JSON document and its human rendering.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Report {
     json: serde_json::Value,
     text: String,

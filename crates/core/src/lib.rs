@@ -7,6 +7,8 @@
 //!   from anyone may enter a ledger, and verified, pipelined ingest.
 //! - [`compliance::compliance`]: the three items of the common rebellion protocol.
 //! - [`circle::Circle`]: a new circle's genesis and steward rotation.
+//! - [`sync`]: pull-only, paged sync of one ledger, costing O(difference).
+//! - [`gossip`]: signed announcements and rapid-defense alerts.
 //!
 //! Core never touches files, sockets or clocks: callers pass `now` in.
 //!
@@ -30,9 +32,11 @@ pub mod circle;
 pub mod compliance;
 pub mod envelope;
 pub mod error;
+pub mod gossip;
 pub mod invite;
 pub mod keys;
 pub mod ledger;
+pub mod sync;
 pub mod term;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod testing;

@@ -19,6 +19,8 @@ pub enum NodeError {
     Cert(#[from] circle_core::error::CertError),
     #[error("{0}")]
     Invalid(String),
+    #[error("network: {0}")]
+    Net(String),
 }
 
 // Boxed: Automerge's errors are large, and every `Result` would carry their size.

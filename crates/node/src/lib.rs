@@ -1,5 +1,5 @@
-//! A circle node. Today: the local circle on disk ([`LocalCircle`]) — load, write
-//! durably, rotate stewards. Networking joins here with the federation work.
+//! A circle node: the local circle on disk ([`LocalCircle`]: load, write durably,
+//! rotate stewards), sister replicas, and the running, federating [`Node`].
 //!
 //! ```
 //! # fn main() -> Result<(), circle_node::NodeError> {
@@ -16,9 +16,16 @@
 mod error;
 mod lexicon;
 mod local;
+mod node;
+mod replicas;
 mod sisters;
 
 pub use error::NodeError;
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
+pub use node::gossip::stored_alerts;
+pub use node::sync::OnProgress;
+pub use node::{
+    AlertView, FollowReport, NetStatus, Node, NodeConfig, SyncProgress, ALERT_TOPIC, ANNOUNCE_TOPIC,
+};
 pub use sisters::{ImportReport, Replica};

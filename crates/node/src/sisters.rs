@@ -7,8 +7,8 @@ use circle_core::envelope::SignedChange;
 use circle_core::keys::Hash32;
 use circle_core::ledger::Ledger;
 use circle_core::term::TermChain;
-use circle_core::validate::ingest;
-use circle_store::{Store, COMPACT_AFTER};
+use circle_core::validate::{ingest, ApplyReport};
+use circle_store::{CircleSummary, Store, COMPACT_AFTER};
 
 use crate::{LocalCircle, NodeError};
 
@@ -17,7 +17,8 @@ use crate::{LocalCircle, NodeError};
 pub struct Replica {
     pub chain: TermChain,
     pub ledger: Ledger,
-    log_len: usize,
+    /// Changes logged since the last snapshot: compaction runs when it grows long.
+    pub(crate) log_len: usize,
 }
 
 impl Replica {
@@ -27,6 +28,48 @@ impl Replica {
 
     pub fn compliance(&self, now: u64) -> Compliance {
         compliance(&self.ledger, &self.chain, now)
+    }
+
+    /// A new, empty replica of a circle known so far only by its certificates.
+    pub(crate) fn new(chain: TermChain) -> Replica {
+        Replica {
+            ledger: Ledger::empty_replica(chain.circle_id()),
+            chain,
+            log_len: 0,
+        }
+    }
+
+    /// The summary a catalog shows for this replica.
+    pub(crate) fn summary(&self, now: u64) -> CircleSummary {
+        let heads: Vec<Hash32> = self.ledger.heads().iter().map(|h| Hash32(h.0)).collect();
+        CircleSummary {
+            term: self.chain.latest().body.term,
+            heads_digest: circle_core::sync::heads_digest(&heads),
+            compliant: self.compliance(now).compliant,
+        }
+    }
+
+    /// Verifies `changes` and stages what is valid, with certificates and summary;
+    /// compacts a long log. The caller makes it durable with `Store::sync`.
+    pub(crate) fn absorb(
+        &mut self,
+        store: &Store,
+        changes: Vec<SignedChange>,
+        now: u64,
+    ) -> Result<ApplyReport, NodeError> {
+        let id = self.circle_id();
+        for cert in self.chain.certs() {
+            store.put_cert(cert)?;
+        }
+        let report = ingest(&mut self.ledger, &self.chain, changes, now);
+        store.stage_changes(&id, &report.applied)?;
+        self.log_len += report.applied.len();
+        if self.log_len >= COMPACT_AFTER {
+            store.compact(&id, self.ledger.doc())?;
+            self.log_len = 0;
+        }
+        store.set_summary(&id, &self.summary(now))?;
+        Ok(report)
     }
 }
 
@@ -142,18 +185,9 @@ impl LocalCircle {
             self.circle_mut().chain = chain;
             r
         } else {
-            let r = replica.get_or_insert_with(|| Replica {
-                chain: chain.clone(),
-                ledger: Ledger::empty_replica(id),
-                log_len: 0,
-            });
+            let r = replica.get_or_insert_with(|| Replica::new(chain.clone()));
             r.chain = chain;
-            let report = ingest(&mut r.ledger, &r.chain, bundle.changes, now);
-            store.stage_changes(&id, &report.applied)?;
-            r.log_len += report.applied.len();
-            if r.log_len >= COMPACT_AFTER {
-                store.compact(&id, r.ledger.doc())?;
-            }
+            let report = r.absorb(&store, bundle.changes, now)?;
             store.follow(&id, circle_core::ledger::day_of(now))?;
             report
         };

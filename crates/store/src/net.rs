@@ -204,8 +204,10 @@ mod tests {
     #[test]
     fn peers_are_remembered_newest_address_first_and_bounded() {
         let (_d, s) = store();
-        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/1".into()], 10).unwrap();
-        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/2".into()], 11).unwrap();
+        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/1".into()], 10)
+            .unwrap();
+        s.put_peer("p1", &["/ip4/127.0.0.1/tcp/2".into()], 11)
+            .unwrap();
         let p = &s.peers().unwrap()[0];
         assert_eq!(p.addrs[0], "/ip4/127.0.0.1/tcp/2");
         assert_eq!(p.last_seen_day, 11);

@@ -229,6 +229,11 @@ impl Store {
         Ok(())
     }
 
+    /// Whether this node follows `circle`.
+    pub fn is_followed(&self, circle: &Hash32) -> Result<bool, StoreError> {
+        Ok(self.followed.contains_key(circle.0)?)
+    }
+
     /// Stops following a sister circle (staged). Its replica stays until purged.
     pub fn unfollow(&self, circle: &Hash32) -> Result<(), StoreError> {
         if self.followed.remove(circle.0)?.is_some() {

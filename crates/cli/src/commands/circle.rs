@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use circle_core::compliance::compliance;
 use circle_core::invite::Invite;
-use circle_node::LocalCircle;
+use circle_node::{LocalCircle, NetStatus};
 use serde_json::json;
 
 use crate::args::{ExportFormat, StewardCmd};
@@ -27,21 +27,29 @@ pub(crate) fn init(dir: &Path, name: &str, term_days: u64, now: u64) -> Result<R
     ))
 }
 
-fn invite_of(local: &LocalCircle) -> Result<Invite> {
+fn invite_of(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Invite> {
+    let (_, addrs, _) = super::serve::net_json(net);
     Ok(Invite {
         circle_id: local.circle_id(),
         peer_id: Some(local.peer_id()?),
-        addrs: Vec::new(),
+        // The invite names the peer once; addresses go without their /p2p suffix.
+        addrs: addrs
+            .iter()
+            .take(8)
+            .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
+            .collect(),
     })
 }
 
-pub(crate) fn id(local: &LocalCircle) -> Result<Report> {
-    let invite = invite_of(local)?.to_string();
+pub(crate) fn id(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Report> {
+    let invite = invite_of(local, net)?.to_string();
+    let (serving, addrs, _) = super::serve::net_json(net);
     let c = local.circle();
     let json = json!({
         "circle_id": c.circle_id().to_hex(),
         "peer_id": local.peer_id()?,
-        "addrs": Vec::<String>::new(),
+        "addrs": addrs,
+        "serving": serving,
         "invite": invite,
         "name": c.ledger.name(),
         "term": c.term(),
@@ -57,8 +65,13 @@ pub(crate) fn id(local: &LocalCircle) -> Result<Report> {
     Ok(Report::new(json, text))
 }
 
-pub(crate) fn invite(local: &LocalCircle) -> Result<Report> {
-    let invite = invite_of(local)?.to_string();
+pub(crate) fn invite(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Report> {
+    let invite = invite_of(local, net)?.to_string();
+    let hint = if net.is_some() {
+        ""
+    } else {
+        "\n(no addresses: the node is not running; start it with `circle serve`)"
+    };
     let qr = qrcode::QrCode::new(invite.as_bytes())
         .map(|code| {
             code.render::<qrcode::render::unicode::Dense1x2>()
@@ -68,11 +81,12 @@ pub(crate) fn invite(local: &LocalCircle) -> Result<Report> {
         .unwrap_or_default();
     Ok(Report::new(
         json!({ "invite": invite }),
-        format!("{qr}\n{invite}\n(no addresses yet: run `circle serve` to listen)"),
+        format!("{qr}\n{invite}{hint}"),
     ))
 }
 
-pub(crate) fn status(local: &LocalCircle, now: u64) -> Result<Report> {
+pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> Result<Report> {
+    let (serving, addrs, peers) = super::serve::net_json(net);
     let c = local.circle();
     let comp = compliance(&c.ledger, &c.chain, now);
     let latest = &c.chain.latest().body;
@@ -89,8 +103,10 @@ pub(crate) fn status(local: &LocalCircle, now: u64) -> Result<Report> {
     let json = json!({
         "circle_id": c.circle_id().to_hex(),
         "name": c.ledger.name(),
-        "serving": false,
-        "peers": Vec::<String>::new(),
+        "serving": serving,
+        "addrs": addrs,
+        "peers": peers,
+        "syncing": net.map(|n| n.syncing.clone()).unwrap_or_default(),
         "following": following,
         "term": latest.term,
         "term_expires": latest.expires,
@@ -98,13 +114,14 @@ pub(crate) fn status(local: &LocalCircle, now: u64) -> Result<Report> {
         "compliance": comp,
     });
     let text = format!(
-        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\nnot serving; following {} circle(s)",
+        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\n{}; following {} circle(s)",
         c.ledger.name(),
         c.circle_id(),
         latest.term,
         latest.expires.saturating_sub(now) / 86_400,
         local.store().change_count(&c.circle_id()),
         if comp.compliant { "compliant" } else { "NOT compliant (see `circle protocol status`)" },
+        if serving { format!("serving, {} peer(s) connected", peers.len()) } else { "not serving".to_owned() },
         following.len(),
     );
     Ok(Report::new(json, text))

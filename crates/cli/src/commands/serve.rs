@@ -1,0 +1,289 @@
+//! `circle serve`, `circle follow` and `circle alert`: the commands that need the network,
+//! and the local socket through which a running node takes every other command.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use circle_core::invite::Invite;
+use circle_node::{LocalCircle, NetStatus, Node, NodeConfig, SyncProgress};
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+use crate::args::{AlertCmd, Command, ServeArgs};
+use crate::remote::{socket_path, RemoteRequest, RemoteResponse, MAX_REQUEST};
+use crate::Report;
+
+/// Requests served at once over the local socket; more wait for a slot.
+const LOCAL_CLIENTS: usize = 32;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Runs the node until SIGINT or SIGTERM.
+pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result<Report> {
+    let local = match (&args.name, dir.join("store").join("db").exists()) {
+        (Some(name), false) => LocalCircle::init(dir, name, args.term_days, now)
+            .with_context(|| format!("cannot create a circle in {}", dir.display()))?,
+        _ => super::open(dir)?,
+    };
+    let cfg = NodeConfig {
+        listen: if args.listen.is_empty() {
+            NodeConfig::default().listen
+        } else {
+            args.listen
+        },
+        peers: args.peers,
+        mdns: !args.no_mdns,
+        relay_server: args.relay,
+        memory: false,
+        resync: Duration::from_secs(args.resync_secs),
+        page_bytes: args.sync_page_kib * 1024,
+    };
+    runtime()?.block_on(run_node(dir, local, cfg, json))
+}
+
+async fn run_node(dir: &Path, local: LocalCircle, cfg: NodeConfig, json: bool) -> Result<Report> {
+    let name = local.circle().ledger.name();
+    let node = Node::start(local, cfg).await?;
+    let addrs = node.wait_listening(Duration::from_secs(5)).await;
+    // We hold the store, so no other node runs here: a socket left by a crash is stale.
+    let sock = socket_path(dir);
+    let _ = std::fs::remove_file(&sock);
+    let listener = tokio::net::UnixListener::bind(&sock)
+        .with_context(|| format!("cannot create the local socket {}", sock.display()))?;
+    restrict(&sock)?;
+    announce_start(&node, &name, &addrs, json);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
+    let mut stop = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let Ok(slot) = slots.clone().acquire_owned().await else { break };
+                let node = node.clone();
+                tokio::spawn(async move {
+                    handle_client(node, stream).await;
+                    drop(slot);
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    let _ = std::fs::remove_file(&sock);
+    node.shutdown().await;
+    Ok(Report::new(json!({ "stopped": true }), "node stopped"))
+}
+
+/// The first lines a person (or a test) reads: where the node can be reached.
+fn announce_start(node: &Node, name: &str, addrs: &[String], json: bool) {
+    use std::io::Write;
+    let invite = invite_of(node, addrs).to_string();
+    let mut out = std::io::stdout().lock();
+    let _ = if json {
+        writeln!(
+            out,
+            "{}",
+            json!({ "circle_id": node.circle_id().to_hex(), "peer_id": node.peer_id(),
+                    "addrs": addrs, "invite": invite, "serving": true })
+        )
+    } else {
+        writeln!(
+            out,
+            "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}\n\
+             (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
+            node.circle_id(),
+            node.peer_id(),
+            addrs.join("\n  ")
+        )
+    };
+    let _ = out.flush();
+}
+
+fn invite_of(node: &Node, addrs: &[String]) -> Invite {
+    Invite {
+        circle_id: node.circle_id(),
+        peer_id: Some(node.peer_id()),
+        addrs: addrs
+            .iter()
+            .take(8)
+            .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
+            .collect(),
+    }
+}
+
+fn restrict(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("cannot restrict {}", path.display()))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+async fn handle_client(node: Node, stream: tokio::net::UnixStream) {
+    let (read, mut write) = stream.into_split();
+    let mut line = Vec::new();
+    let mut reader = BufReader::new(read.take(MAX_REQUEST));
+    let answer = match reader.read_until(b'\n', &mut line).await {
+        Err(e) => RemoteResponse::Err(format!("cannot read the request: {e}")),
+        Ok(_) => match serde_json::from_slice::<RemoteRequest>(&line) {
+            Err(e) => {
+                RemoteResponse::Err(format!("not a request from this version of circle: {e}"))
+            }
+            Ok(req) => match run_remote(&node, req).await {
+                Ok(report) => RemoteResponse::Ok(report),
+                Err(e) => RemoteResponse::Err(format!("{e:#}").replace('\n', " ")),
+            },
+        },
+    };
+    let mut bytes = serde_json::to_vec(&answer).unwrap_or_default();
+    bytes.push(b'\n');
+    let _ = write.write_all(&bytes).await;
+}
+
+/// Runs a command inside the running node.
+async fn run_remote(node: &Node, req: RemoteRequest) -> Result<Report> {
+    let now = super::now();
+    match req.command {
+        Command::Init { .. } | Command::Serve(_) => {
+            bail!("a node is already running for this data directory")
+        }
+        Command::Follow { invite } => follow(node, &invite, None).await,
+        Command::Alert(AlertCmd::Send { text }) => alert_send(node, text).await,
+        command => {
+            let node = node.clone();
+            let json = req.json;
+            let writes_replicas = matches!(command, Command::Import { .. });
+            tokio::task::spawn_blocking(move || {
+                let net = node.status();
+                let report =
+                    node.with_local(|local| super::dispatch(local, command, now, json, Some(&net)));
+                if writes_replicas {
+                    node.forget_replicas();
+                }
+                report
+            })
+            .await
+            .context("the command failed inside the node")?
+        }
+    }
+}
+
+/// Follows without a running node: a short-lived node syncs once, then stops.
+pub(crate) fn follow_offline(local: LocalCircle, invite: &str) -> Result<Report> {
+    runtime()?.block_on(async {
+        let cfg = NodeConfig {
+            listen: Vec::new(),
+            mdns: false,
+            ..NodeConfig::default()
+        };
+        let node = Node::start(local, cfg).await?;
+        let print = |p: &SyncProgress| {
+            eprint!("\rsyncing: {} changes received", p.changes_received);
+            if p.done {
+                eprintln!();
+            }
+        };
+        let report = follow(&node, invite, Some(&print)).await;
+        node.shutdown().await;
+        report
+    })
+}
+
+async fn follow(
+    node: &Node,
+    invite: &str,
+    on_progress: Option<circle_node::OnProgress<'_>>,
+) -> Result<Report> {
+    let invite: Invite = invite.parse()?;
+    let r = node.follow(invite, on_progress).await?;
+    let text = if !r.synced {
+        format!(
+            "following circle {}; no peer served its ledger yet (it syncs when one is reachable)",
+            r.circle_id
+        )
+    } else if r.compliant {
+        format!(
+            "following \"{}\" ({}): {} signed changes, keeps the protocol",
+            r.name, r.circle_id, r.changes
+        )
+    } else {
+        format!(
+            "following \"{}\" ({}): {} signed changes, but it does NOT keep the protocol, so its content is not shown (see `circle protocol status {}`)",
+            r.name, r.circle_id, r.changes, r.circle_id
+        )
+    };
+    Ok(Report::new(&r, text))
+}
+
+async fn alert_send(node: &Node, text: String) -> Result<Report> {
+    let (alert, delivered) = node.send_alert(text).await?;
+    let note = if delivered {
+        "sent to the federation"
+    } else {
+        "kept here; no peer is connected yet"
+    };
+    Ok(Report::new(
+        json!({ "alert_id": alert.alert_id, "circle_id": alert.circle_id, "delivered": delivered }),
+        format!("alert {} {note}", alert.alert_id),
+    ))
+}
+
+/// `circle alerts` (with or without a running node).
+pub(crate) fn alerts(local: &LocalCircle) -> Result<Report> {
+    let all = circle_node::stored_alerts(local.store(), &local.circle_id())?;
+    let text = if all.is_empty() {
+        "no alerts".to_owned()
+    } else {
+        all.iter()
+            .map(|a| {
+                format!(
+                    "[{}] {} {}: {}",
+                    ago(super::now().saturating_sub(a.sent)),
+                    if a.own { "sent" } else { "from" },
+                    &a.circle_id[..12],
+                    a.text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Ok(Report::new(&all, text))
+}
+
+/// "5 min ago": alerts carry minute-precision times, and relative ones read best.
+fn ago(secs: u64) -> String {
+    match secs / 60 {
+        0 => "just now".to_owned(),
+        m if m < 60 => format!("{m} min ago"),
+        m if m < 48 * 60 => format!("{} h ago", m / 60),
+        m => format!("{} days ago", m / (24 * 60)),
+    }
+}
+
+/// Network facts for `status`, `id` and `invite`, when a node runs.
+pub(crate) fn net_json(net: Option<&NetStatus>) -> (bool, Vec<String>, Vec<String>) {
+    match net {
+        Some(n) => (true, n.addrs.clone(), n.peers.clone()),
+        None => (false, Vec::new(), Vec::new()),
+    }
+}

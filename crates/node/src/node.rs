@@ -1,0 +1,517 @@
+//! The running node: the own circle, sister replicas and the network, wired together.
+//!
+//! [`Node::start`] spawns three tasks around the network's event loop:
+//! - *events*: answers sync requests, judges gossip, tracks peers (bounded concurrency);
+//! - *jobs*: pulls circles from peers, one job at a time, from a bounded, deduplicated queue;
+//! - *ticker*: re-checks every connected peer's catalog and re-announces the own circle.
+//!
+//! Every decision about content is made here with core's rules; the net crate only moves
+//! bytes. sled and Automerge work runs on blocking threads.
+
+pub(crate) mod gossip;
+pub(crate) mod sync;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use circle_core::keys::Hash32;
+use circle_net::{Client, Event, Multiaddr, NetConfig, PeerId, Transport};
+use circle_store::Store;
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, watch, Semaphore};
+use tokio::task::JoinHandle;
+use tracing::{debug, info, warn};
+
+use crate::replicas::Replicas;
+use crate::{LocalCircle, NodeError};
+
+pub use gossip::AlertView;
+pub use sync::{FollowReport, SyncProgress};
+
+/// Gossip topic of signed announcements (circle, term, heads, compliance).
+pub const ANNOUNCE_TOPIC: &str = "circle-ledger/announce/1";
+/// Gossip topic of rapid-defense alerts.
+pub const ALERT_TOPIC: &str = "circle-ledger/alert/1";
+/// Sync jobs waiting; more are dropped (the next catalog check finds the work again).
+const JOB_QUEUE: usize = 1024;
+/// Inbound requests and gossip messages handled at once; beyond this, requests go
+/// unanswered (the requester times out) and gossip is ignored, never queued unboundedly.
+const INBOUND_AT_ONCE: usize = 16;
+/// Live alerts buffered for slow subscribers (web page streams).
+const ALERT_STREAM: usize = 64;
+
+/// How a node joins the network.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    /// Multiaddrs to listen on (e.g. `/ip4/127.0.0.1/tcp/0`).
+    pub listen: Vec<String>,
+    /// Peers to dial at start, ending in `/p2p/<PeerId>`; remembered peers are dialed too.
+    pub peers: Vec<String>,
+    /// Find peers on the LAN with mDNS (multicast: off in tests).
+    pub mdns: bool,
+    /// Relay connections for others (opt-in: it costs bandwidth).
+    pub relay_server: bool,
+    /// libp2p's in-process memory transport, for tests.
+    pub memory: bool,
+    /// How often connected peers' catalogs are checked again.
+    pub resync: Duration,
+    /// Bytes of changes asked for per sync page (tests make it small to sync in many pages).
+    pub page_bytes: u32,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            listen: vec![
+                "/ip4/0.0.0.0/tcp/7879".into(),
+                "/ip4/0.0.0.0/udp/7879/quic-v1".into(),
+            ],
+            peers: Vec::new(),
+            mdns: true,
+            relay_server: false,
+            memory: false,
+            resync: Duration::from_secs(30),
+            page_bytes: sync::PAGE_BYTES,
+        }
+    }
+}
+
+/// A handle to the running node; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Node {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    local: Mutex<LocalCircle>,
+    store: Store,
+    own: Hash32,
+    peer_id: PeerId,
+    net: Client,
+    replicas: Replicas,
+    live: Mutex<Live>,
+    jobs: mpsc::Sender<Job>,
+    alerts: broadcast::Sender<AlertView>,
+    stop: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    page_bytes: u32,
+}
+
+/// What the node knows only while it runs.
+#[derive(Debug, Default)]
+struct Live {
+    addrs: Vec<Multiaddr>,
+    peers: HashSet<PeerId>,
+    progress: HashMap<Hash32, SyncProgress>,
+    queued: HashSet<Job>,
+    /// Heads digest of the own circle when last announced.
+    announced: Option<Hash32>,
+    /// Circles announced in the DHT during this run.
+    provided: HashSet<Hash32>,
+}
+
+/// Work for the jobs task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Job {
+    /// Ask a peer which circles it serves, and pull the followed ones that differ.
+    Catalog(PeerId),
+    /// Pull one circle from one peer.
+    Pull(PeerId, Hash32),
+}
+
+/// The network side of `circle status` and `circle id`.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetStatus {
+    pub peer_id: String,
+    pub addrs: Vec<String>,
+    pub peers: Vec<String>,
+    pub syncing: Vec<SyncProgress>,
+}
+
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a lock must not take the node down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Node {
+    /// Starts the node for the circle in `local`: network, sync, gossip.
+    pub async fn start(local: LocalCircle, cfg: NodeConfig) -> Result<Node, NodeError> {
+        let secret = local.keys().node_secret()?;
+        let keypair = circle_net::keypair(secret).map_err(net_err)?;
+        let peer_id = keypair.public().to_peer_id();
+        let transport = if cfg.memory {
+            Transport::Memory
+        } else {
+            Transport::Tcp
+        };
+        let mut net_cfg = NetConfig::new(keypair, transport);
+        net_cfg.listen = parse_addrs(&cfg.listen)?;
+        net_cfg.mdns = cfg.mdns;
+        net_cfg.relay_server = cfg.relay_server;
+        let (net, events, event_loop) = circle_net::new(net_cfg).map_err(net_err)?;
+        let store = local.store().clone();
+        let own = local.circle_id();
+        let (jobs_tx, jobs_rx) = mpsc::channel(JOB_QUEUE);
+        let (stop, _) = watch::channel(false);
+        let node = Node {
+            inner: Arc::new(Inner {
+                replicas: Replicas::new(store.clone()),
+                local: Mutex::new(local),
+                store,
+                own,
+                peer_id,
+                net: net.clone(),
+                live: Mutex::new(Live::default()),
+                jobs: jobs_tx,
+                alerts: broadcast::channel(ALERT_STREAM).0,
+                stop,
+                tasks: Mutex::new(Vec::new()),
+                page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
+            }),
+        };
+        let net_stop = node.stopped();
+        let tasks = vec![
+            tokio::spawn(event_loop.run(net_stop)),
+            tokio::spawn(node.clone().events_task(events)),
+            tokio::spawn(node.clone().jobs_task(jobs_rx)),
+            tokio::spawn(node.clone().ticker_task(cfg.resync)),
+        ];
+        lock(&node.inner.tasks).extend(tasks);
+        for topic in [ANNOUNCE_TOPIC, ALERT_TOPIC] {
+            net.subscribe(topic).await.map_err(net_err)?;
+        }
+        node.dial_known(&cfg.peers).await?;
+        node.provide_held().await?;
+        Ok(node)
+    }
+
+    /// Stops every task and the network; returns when they have ended.
+    pub async fn shutdown(&self) {
+        let _ = self.inner.stop.send(true);
+        let tasks: Vec<JoinHandle<()>> = lock(&self.inner.tasks).drain(..).collect();
+        for t in tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+    }
+
+    /// A future that completes once shutdown has begun.
+    fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.stop.subscribe();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+
+    pub fn circle_id(&self) -> Hash32 {
+        self.inner.own
+    }
+
+    pub fn peer_id(&self) -> String {
+        self.inner.peer_id.to_string()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Runs `f` on the own circle (blocking: call from a blocking thread), then
+    /// announces the circle if `f` changed its heads.
+    pub fn with_local<T>(&self, f: impl FnOnce(&mut LocalCircle) -> T) -> T {
+        let out = f(&mut lock(&self.inner.local));
+        self.announce_soon();
+        out
+    }
+
+    /// Drops cached replicas, after a command wrote replicas to the store directly.
+    pub fn forget_replicas(&self) {
+        self.inner.replicas.clear();
+    }
+
+    /// Addresses the node listens on, as reachable addresses ending in `/p2p/<PeerId>`.
+    pub fn addrs(&self) -> Vec<String> {
+        let peer = self.inner.peer_id;
+        lock(&self.inner.live)
+            .addrs
+            .iter()
+            .map(|a| {
+                a.clone()
+                    .with(circle_net::multiaddr::Protocol::P2p(peer))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// Waits (bounded) until the node listens somewhere; returns its addresses.
+    pub async fn wait_listening(&self, within: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let addrs = self.addrs();
+            if !addrs.is_empty() || tokio::time::Instant::now() >= deadline {
+                return addrs;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn status(&self) -> NetStatus {
+        let live = lock(&self.inner.live);
+        let mut peers: Vec<String> = live.peers.iter().map(|p| p.to_string()).collect();
+        peers.sort();
+        NetStatus {
+            peer_id: self.peer_id(),
+            addrs: self.addrs_of(&live),
+            peers,
+            syncing: live.progress.values().cloned().collect(),
+        }
+    }
+
+    fn addrs_of(&self, live: &Live) -> Vec<String> {
+        let peer = self.inner.peer_id;
+        live.addrs
+            .iter()
+            .map(|a| {
+                a.clone()
+                    .with(circle_net::multiaddr::Protocol::P2p(peer))
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// A peer's gossip score as this node sees it (None: unknown peer).
+    pub async fn peer_score(&self, peer: &str) -> Option<f64> {
+        let peer: PeerId = peer.parse().ok()?;
+        self.inner.net.peer_score(peer).await.ok().flatten()
+    }
+
+    /// Announces in the DHT that this node serves `circle`, once per run.
+    fn provide(&self, circle: Hash32) {
+        if !lock(&self.inner.live).provided.insert(circle) {
+            return;
+        }
+        let net = self.inner.net.clone();
+        tokio::spawn(async move {
+            if let Err(e) = net.start_providing(circle.0.to_vec()).await {
+                debug!(%e, "DHT provider record not placed");
+            }
+        });
+    }
+
+    /// Provides the own circle and every compliant followed one.
+    async fn provide_held(&self) -> Result<(), NodeError> {
+        self.provide(self.inner.own);
+        let store = self.inner.store.clone();
+        let held = tokio::task::spawn_blocking(move || -> Result<Vec<Hash32>, NodeError> {
+            let mut out = Vec::new();
+            for id in store.followed()? {
+                if store.summary(&id)?.is_some_and(|s| s.compliant) {
+                    out.push(id);
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(join_err)??;
+        for id in held {
+            self.provide(id);
+        }
+        Ok(())
+    }
+
+    /// Live alerts as they arrive (for streaming to a web page).
+    pub fn subscribe_alerts(&self) -> broadcast::Receiver<AlertView> {
+        self.inner.alerts.subscribe()
+    }
+
+    /// Dials configured and remembered peers in the background.
+    async fn dial_known(&self, configured: &[String]) -> Result<(), NodeError> {
+        let mut addrs = parse_addrs(configured)?;
+        let store = self.inner.store.clone();
+        let remembered = tokio::task::spawn_blocking(move || store.peers())
+            .await
+            .map_err(join_err)??;
+        for p in remembered {
+            // A remembered address that no longer parses is skipped, not fatal.
+            addrs.extend(p.addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()));
+        }
+        for addr in addrs {
+            let node = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = node.dial(addr).await {
+                    debug!(%e, "dialing a known peer failed");
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Dials `addr` (ending in `/p2p/<PeerId>`) and remembers it once connected.
+    async fn dial(&self, addr: Multiaddr) -> Result<PeerId, NodeError> {
+        let dialing = self.inner.net.dial(addr.clone());
+        let peer = tokio::time::timeout(Duration::from_secs(15), dialing)
+            .await
+            .map_err(|_| NodeError::Net("dial timed out".into()))?
+            .map_err(net_err)?;
+        let store = self.inner.store.clone();
+        let text = addr.to_string();
+        let day = circle_core::ledger::day_of(now());
+        tokio::task::spawn_blocking(move || {
+            store.put_peer(&peer.to_string(), &[text], day)?;
+            store.sync()
+        })
+        .await
+        .map_err(join_err)??;
+        Ok(peer)
+    }
+
+    async fn events_task(self, mut events: mpsc::Receiver<Event>) {
+        let permits = Arc::new(Semaphore::new(INBOUND_AT_ONCE));
+        let mut stopped = std::pin::pin!(self.stopped());
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Some(event) => self.on_event(event, &permits),
+                    None => break,
+                },
+                _ = &mut stopped => break,
+            }
+        }
+    }
+
+    fn on_event(&self, event: Event, permits: &Arc<Semaphore>) {
+        match event {
+            Event::InboundRequest {
+                peer,
+                request,
+                channel,
+            } => {
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    warn!("too many sync requests at once; one goes unanswered");
+                    return;
+                };
+                let node = self.clone();
+                tokio::spawn(async move {
+                    let response = node.answer(peer, request).await;
+                    if let Err(e) = node.inner.net.respond(channel, response).await {
+                        debug!(%e, "sync response not sent");
+                    }
+                    drop(permit);
+                });
+            }
+            Event::Gossip {
+                source,
+                message_id,
+                topic,
+                data,
+            } => {
+                let node = self.clone();
+                let permit = permits.clone().try_acquire_owned();
+                tokio::spawn(async move {
+                    let verdict = match permit {
+                        Ok(_permit) => node.judge_gossip(source, topic, data).await,
+                        Err(_) => circle_net::Acceptance::Ignore,
+                    };
+                    let _ = node
+                        .inner
+                        .net
+                        .report_validation(message_id, source, verdict)
+                        .await;
+                });
+            }
+            Event::PeerConnected(peer) => {
+                lock(&self.inner.live).peers.insert(peer);
+                self.enqueue(Job::Catalog(peer));
+            }
+            Event::PeerDisconnected(peer) => {
+                lock(&self.inner.live).peers.remove(&peer);
+            }
+            Event::NewListenAddr(addr) => {
+                info!(%addr, "listening");
+                lock(&self.inner.live).addrs.push(addr);
+            }
+            Event::Discovered { addrs, .. } => {
+                // mDNS: the address names the peer, so Noise checks who answers.
+                if let Some(addr) = addrs.into_iter().next() {
+                    let node = self.clone();
+                    tokio::spawn(async move {
+                        let _ = node.dial(addr).await;
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Queues a job unless the same one is queued already; drops it if the queue is full.
+    fn enqueue(&self, job: Job) {
+        let mut live = lock(&self.inner.live);
+        if !live.queued.insert(job) {
+            return;
+        }
+        if self.inner.jobs.try_send(job).is_err() {
+            live.queued.remove(&job);
+            debug!("sync queue full; a job waits for the next catalog check");
+        }
+    }
+
+    async fn jobs_task(self, mut jobs: mpsc::Receiver<Job>) {
+        let mut stopped = std::pin::pin!(self.stopped());
+        loop {
+            let job = tokio::select! {
+                job = jobs.recv() => match job { Some(j) => j, None => break },
+                _ = &mut stopped => break,
+            };
+            lock(&self.inner.live).queued.remove(&job);
+            let result = match job {
+                Job::Catalog(peer) => self.sync_with(peer).await,
+                Job::Pull(peer, circle) => self.pull(peer, circle, None).await.map(|_| ()),
+            };
+            if let Err(e) = result {
+                debug!(%e, "sync job failed");
+            }
+        }
+    }
+
+    async fn ticker_task(self, every: Duration) {
+        let mut stopped = std::pin::pin!(self.stopped());
+        let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let peers: Vec<PeerId> = lock(&self.inner.live).peers.iter().copied().collect();
+                    for p in peers {
+                        self.enqueue(Job::Catalog(p));
+                    }
+                    self.announce_soon();
+                }
+                _ = &mut stopped => break,
+            }
+        }
+    }
+}
+
+fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
+    addrs
+        .iter()
+        .map(|a| {
+            a.parse::<Multiaddr>()
+                .map_err(|e| NodeError::Invalid(format!("`{a}` is not a multiaddr: {e}")))
+        })
+        .collect()
+}
+
+pub(crate) fn net_err(e: circle_net::NetError) -> NodeError {
+    NodeError::Net(e.to_string())
+}
+
+pub(crate) fn join_err(e: tokio::task::JoinError) -> NodeError {
+    NodeError::Invalid(format!("a background task failed: {e}"))
+}

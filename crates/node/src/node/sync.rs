@@ -1,0 +1,460 @@
+//! Sync with peers: answering catalogs and pulls, pulling followed circles, following.
+//!
+//! The protocol is pull-only (core's `sync` module): a node never accepts content it did
+//! not ask for. When a peer's pull shows it has changes we lack, we pull back from it.
+
+use std::time::Duration;
+
+use circle_core::invite::Invite;
+use circle_core::keys::Hash32;
+use circle_core::sync::{self as proto, CatalogEntry, Page, Request, Response};
+use circle_core::term::TermChain;
+use circle_net::{Multiaddr, PeerId};
+use serde::Serialize;
+use tracing::{debug, info, warn};
+
+use super::{join_err, lock, net_err, now, Job, Node};
+use crate::sisters::Replica;
+use crate::NodeError;
+
+/// Bytes of changes asked for per page: well under the 8 MiB response cap, small
+/// enough that a Raspberry Pi holds a page comfortably.
+pub(crate) const PAGE_BYTES: u32 = 2 * 1024 * 1024;
+/// Pages per pull (a bound on a peer that always says "more").
+const MAX_PAGES: usize = 10_000;
+/// How long a follow waits for the providers of a circle in the DHT.
+const PROVIDER_WAIT: Duration = Duration::from_secs(10);
+
+/// How far the sync of one circle got, for `circle status` and progress lines.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SyncProgress {
+    pub circle_id: String,
+    pub pages: u64,
+    pub changes_received: u64,
+    pub done: bool,
+}
+
+/// What `circle follow` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct FollowReport {
+    pub circle_id: String,
+    pub name: String,
+    pub changes: usize,
+    pub compliant: bool,
+    /// Whether any peer served the circle's ledger this time.
+    pub synced: bool,
+}
+
+/// A progress callback for long syncs (the CLI prints it on stderr).
+pub type OnProgress<'a> = &'a (dyn Fn(&SyncProgress) + Send + Sync);
+
+impl Node {
+    /// Answers one sync request (runs the work on a blocking thread).
+    pub(super) async fn answer(&self, peer: PeerId, request: Vec<u8>) -> Vec<u8> {
+        let node = self.clone();
+        let response = tokio::task::spawn_blocking(move || node.answer_blocking(peer, &request))
+            .await
+            .unwrap_or_else(|_| Response::Refused("internal error".into()));
+        response.encode()
+    }
+
+    fn answer_blocking(&self, peer: PeerId, request: &[u8]) -> Response {
+        let result = match Request::decode(request) {
+            Err(e) => {
+                debug!(%e, "refusing a malformed sync request");
+                return Response::Refused(e.to_string());
+            }
+            Ok(Request::Catalog) => self.catalog().map(Response::Catalog),
+            Ok(Request::Pull(req)) => self.answer_pull(peer, req),
+        };
+        result.unwrap_or_else(|e| {
+            warn!(%e, "cannot answer a sync request");
+            Response::Refused("the node could not read its store".into())
+        })
+    }
+
+    /// The circles this node serves: its own, and every compliant followed circle.
+    fn catalog(&self) -> Result<Vec<CatalogEntry>, NodeError> {
+        let store = &self.inner.store;
+        let mut out = Vec::new();
+        {
+            let local = lock(&self.inner.local);
+            let c = local.circle();
+            out.push(CatalogEntry {
+                circle_id: self.inner.own,
+                term: c.term(),
+                heads_digest: proto::heads_digest(&hashes(&c.ledger.heads())),
+            });
+        }
+        for id in store.followed()? {
+            if let Some(s) = store.summary(&id)? {
+                if s.compliant {
+                    out.push(CatalogEntry {
+                        circle_id: id,
+                        term: s.term,
+                        heads_digest: s.heads_digest,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn answer_pull(&self, peer: PeerId, req: proto::PullRequest) -> Result<Response, NodeError> {
+        let store = self.inner.store.clone();
+        let circle = req.circle_id;
+        if circle == self.inner.own {
+            // The own circle is served even while it fails the protocol: followers must
+            // see the ledger to judge it, and they enforce the protocol themselves.
+            let local = lock(&self.inner.local);
+            let c = local.circle();
+            let mut envelope = |h: &Hash32| store.envelope(&circle, h).ok().flatten();
+            let page = proto::answer_pull(&c.ledger, &c.chain, &req, &mut envelope, page_cap());
+            return Ok(Response::Page(page));
+        }
+        if !store.is_followed(&circle)? {
+            return Ok(Response::NotServed);
+        }
+        let slot = self.inner.replicas.get(&circle)?;
+        let held = lock(&slot);
+        let Some(r) = held.replica.as_ref() else {
+            return Ok(Response::NotServed);
+        };
+        // Relaying is for compliant circles only (the protocol, enforced here).
+        if !r.compliance(now()).compliant {
+            return Ok(Response::NotServed);
+        }
+        let mut envelope = |h: &Hash32| store.envelope(&circle, h).ok().flatten();
+        let page = proto::answer_pull(&r.ledger, &r.chain, &req, &mut envelope, page_cap());
+        if page.missing_on_responder {
+            self.enqueue(Job::Pull(peer, circle));
+        }
+        Ok(Response::Page(page))
+    }
+
+    /// Asks `peer` for its catalog and pulls every followed circle whose heads differ.
+    pub(super) async fn sync_with(&self, peer: PeerId) -> Result<(), NodeError> {
+        let bytes = self
+            .inner
+            .net
+            .request(peer, Request::Catalog.encode())
+            .await
+            .map_err(net_err)?;
+        let entries = match Response::decode(&bytes).map_err(sync_err)? {
+            Response::Catalog(entries) => entries,
+            Response::Refused(why) => return Err(NodeError::Net(format!("peer refused: {why}"))),
+            _ => {
+                return Err(NodeError::Net(
+                    "peer answered a catalog with something else".into(),
+                ))
+            }
+        };
+        let node = self.clone();
+        let wanted = tokio::task::spawn_blocking(move || node.differing(&entries))
+            .await
+            .map_err(join_err)??;
+        for circle in wanted {
+            if let Err(e) = self.pull(peer, circle, None).await {
+                debug!(%e, "pull after catalog failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Followed circles in a peer's catalog whose heads differ from ours.
+    fn differing(&self, entries: &[CatalogEntry]) -> Result<Vec<Hash32>, NodeError> {
+        let store = &self.inner.store;
+        let mut out = Vec::new();
+        for e in entries {
+            if e.circle_id == self.inner.own || !store.is_followed(&e.circle_id)? {
+                continue;
+            }
+            let ours = store.summary(&e.circle_id)?.map(|s| s.heads_digest);
+            if ours != Some(e.heads_digest) {
+                out.push(e.circle_id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Pulls one circle from one peer, page after page. Returns whether the peer served it.
+    pub(super) async fn pull(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        on_progress: Option<OnProgress<'_>>,
+    ) -> Result<bool, NodeError> {
+        let mut progress = SyncProgress {
+            circle_id: circle.to_hex(),
+            ..SyncProgress::default()
+        };
+        for _ in 0..MAX_PAGES {
+            let node = self.clone();
+            let (request, sent) =
+                tokio::task::spawn_blocking(move || node.pull_request(peer, circle))
+                    .await
+                    .map_err(join_err)??;
+            let bytes = self
+                .inner
+                .net
+                .request(peer, request)
+                .await
+                .map_err(net_err)?;
+            let page = match Response::decode(&bytes).map_err(sync_err)? {
+                Response::Page(page) => page,
+                Response::NotServed => return Ok(false),
+                Response::Refused(why) => {
+                    return Err(NodeError::Net(format!("peer refused: {why}")))
+                }
+                Response::Catalog(_) => {
+                    return Err(NodeError::Net("peer answered a pull with a catalog".into()))
+                }
+            };
+            let more = page.more;
+            progress.pages += 1;
+            progress.changes_received += page.changes.len() as u64;
+            let node = self.clone();
+            let applied =
+                tokio::task::spawn_blocking(move || node.apply_page(peer, circle, page, &sent))
+                    .await
+                    .map_err(join_err)?;
+            let applied = match applied {
+                Ok(n) => n,
+                Err(e) => {
+                    // A peer that serves invalid content is cut off.
+                    warn!(%e, "a peer served invalid content; disconnecting it");
+                    let _ = self.inner.net.disconnect(peer).await;
+                    return Err(e);
+                }
+            };
+            progress.done = !more;
+            if progress.pages > 1 || more {
+                info!(
+                    circle = %short(&circle),
+                    pages = progress.pages,
+                    changes = progress.changes_received,
+                    "syncing"
+                );
+            }
+            lock(&self.inner.live)
+                .progress
+                .insert(circle, progress.clone());
+            if let Some(f) = on_progress {
+                f(&progress);
+            }
+            if !more || applied == 0 && progress.pages > 1 {
+                break;
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next pull request for `circle`, and the heads it sent.
+    fn pull_request(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+    ) -> Result<(Vec<u8>, Vec<Hash32>), NodeError> {
+        let shared = self.inner.store.shared_heads(&peer.to_string(), &circle)?;
+        let slot = self.inner.replicas.get(&circle)?;
+        let held = lock(&slot);
+        let req = match &held.replica {
+            Some(r) => {
+                let budget = self.inner.page_bytes;
+                proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)
+            }
+            None => proto::pull_request(None, None, circle, &[], self.inner.page_bytes),
+        };
+        let sent = req.heads.clone();
+        Ok((Request::Pull(req).encode(), sent))
+    }
+
+    /// Verifies and keeps one page; returns how many changes were new.
+    fn apply_page(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        page: Page,
+        sent: &[Hash32],
+    ) -> Result<usize, NodeError> {
+        let store = &self.inner.store;
+        let now = now();
+        let slot = self.inner.replicas.get(&circle)?;
+        let mut held = lock(&slot);
+        let chain = held.replica.as_ref().map(|r| &r.chain);
+        let opened = proto::open_page(page, &circle, chain).map_err(sync_err)?;
+        let mut replica = match held.replica.take() {
+            Some(r) => r,
+            None => Replica::new(TermChain::from_certs(opened.certs.clone())?),
+        };
+        for cert in opened.certs {
+            replica.chain.insert(cert)?;
+        }
+        let mut batch = held.take_quarantine();
+        batch.extend(opened.changes);
+        let report = replica.absorb(store, batch, now);
+        let replica = held.replica.insert(replica);
+        let report = report?;
+        let applied = report.applied.len();
+        // What both sides now hold: the page's frontier mid-way, both heads at the end.
+        let shared = if opened.more {
+            opened.resume
+        } else {
+            let ours: &[Hash32] = if opened.missing_on_responder {
+                &[]
+            } else {
+                sent
+            };
+            proto::shared_after(ours, &opened.heads, &replica.ledger)
+        };
+        store.set_shared_heads(&peer.to_string(), &circle, &shared)?;
+        store.sync()?;
+        let rejected = report.rejected.len();
+        held.hold(report.pending.into_iter().map(|(c, _)| c));
+        if rejected > 0 {
+            return Err(NodeError::Invalid(format!(
+                "{rejected} change(s) failed verification"
+            )));
+        }
+        debug!(applied, quarantined = held.quarantined(), "page applied");
+        Ok(applied)
+    }
+
+    /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger
+    /// from whoever serves it (the invite's peer, connected peers, or DHT providers).
+    pub async fn follow(
+        &self,
+        invite: Invite,
+        on_progress: Option<OnProgress<'_>>,
+    ) -> Result<FollowReport, NodeError> {
+        let circle = invite.circle_id;
+        if circle == self.inner.own {
+            return Err(NodeError::Invalid(
+                "that invite is for this node's own circle".into(),
+            ));
+        }
+        let store = self.inner.store.clone();
+        let day = circle_core::ledger::day_of(now());
+        tokio::task::spawn_blocking(move || {
+            store.follow(&circle, day)?;
+            store.sync()
+        })
+        .await
+        .map_err(join_err)??;
+        // Whoever may serve it, nearest first: the invite's node, peers we are connected
+        // to, remembered peers, then providers found in the DHT.
+        let mut tried = std::collections::HashSet::new();
+        let mut synced = false;
+        for round in 0..4 {
+            let candidates: Vec<PeerId> = match round {
+                0 => {
+                    let mut reached = Vec::new();
+                    for addr in invite_addrs(&invite) {
+                        match self.dial(addr).await {
+                            Ok(peer) => reached.push(peer),
+                            Err(e) => debug!(%e, "invite address not reachable"),
+                        }
+                    }
+                    reached
+                }
+                1 => lock(&self.inner.live).peers.iter().copied().collect(),
+                2 => self.dial_remembered().await,
+                _ => {
+                    let lookup = self.inner.net.providers(circle.0.to_vec());
+                    match tokio::time::timeout(PROVIDER_WAIT, lookup).await {
+                        Ok(Ok(found)) => found,
+                        _ => Vec::new(),
+                    }
+                }
+            };
+            for peer in candidates {
+                if peer == self.inner.peer_id || !tried.insert(peer) {
+                    continue;
+                }
+                match self.pull(peer, circle, on_progress).await {
+                    Ok(true) => synced = true,
+                    Ok(false) => {}
+                    Err(e) => debug!(%e, "pull from a candidate failed"),
+                }
+                if synced {
+                    break;
+                }
+            }
+            if synced {
+                break;
+            }
+        }
+        let node = self.clone();
+        tokio::task::spawn_blocking(move || node.follow_report(circle, synced))
+            .await
+            .map_err(join_err)?
+    }
+
+    /// Dials every remembered peer (bounded by the store's cap); returns who answered.
+    async fn dial_remembered(&self) -> Vec<PeerId> {
+        let store = self.inner.store.clone();
+        let Ok(Ok(peers)) = tokio::task::spawn_blocking(move || store.peers()).await else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for p in peers {
+            for addr in p.addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
+                if let Ok(peer) = self.dial(addr).await {
+                    out.push(peer);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn follow_report(&self, circle: Hash32, synced: bool) -> Result<FollowReport, NodeError> {
+        let slot = self.inner.replicas.get(&circle)?;
+        let held = lock(&slot);
+        let (name, compliant) = match &held.replica {
+            Some(r) => (r.ledger.name(), r.compliance(now()).compliant),
+            None => (String::new(), false),
+        };
+        if compliant {
+            self.provide(circle);
+        }
+        Ok(FollowReport {
+            circle_id: circle.to_hex(),
+            name,
+            changes: self.inner.store.change_count(&circle),
+            compliant,
+            synced,
+        })
+    }
+}
+
+/// The invite's addresses, each ending in `/p2p/<PeerId>` so Noise checks who answers.
+fn invite_addrs(invite: &Invite) -> Vec<Multiaddr> {
+    let peer: Option<PeerId> = invite.peer_id.as_deref().and_then(|p| p.parse().ok());
+    invite
+        .addrs
+        .iter()
+        .filter_map(|a| a.parse::<Multiaddr>().ok())
+        .map(|a| match (a.iter().last(), peer) {
+            (Some(circle_net::multiaddr::Protocol::P2p(_)), _) | (_, None) => a,
+            (_, Some(p)) => a.with(circle_net::multiaddr::Protocol::P2p(p)),
+        })
+        .collect()
+}
+
+fn page_cap() -> usize {
+    PAGE_BYTES as usize
+}
+
+pub(super) fn hashes(heads: &[automerge::ChangeHash]) -> Vec<Hash32> {
+    heads.iter().map(|h| Hash32(h.0)).collect()
+}
+
+/// The first hex digits of a circle id: enough for logs, says nothing about peers.
+pub(super) fn short(id: &Hash32) -> String {
+    id.to_hex()[..12].to_owned()
+}
+
+fn sync_err(e: proto::SyncError) -> NodeError {
+    NodeError::Net(format!("sync: {e}"))
+}

@@ -1,0 +1,97 @@
+//! Sister replicas in memory while a node runs: a small cache, so that a node holding
+//! a thousand circles never keeps them all loaded, and one in-memory copy per circle,
+//! so that the sync server and the puller never work on diverging copies.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use circle_core::envelope::SignedChange;
+use circle_core::keys::Hash32;
+use circle_store::Store;
+
+use crate::sisters::{load_replica, Replica};
+use crate::NodeError;
+
+/// Replicas kept loaded; more are loaded again from the store when needed.
+const CACHED: usize = 4;
+/// Changes held back because what they need has not arrived yet (bounded in count
+/// and bytes; what falls out is fetched again by a later sync).
+const QUARANTINE_CHANGES: usize = 4096;
+const QUARANTINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// One circle as held in memory: its replica (if any arrived yet) and its quarantine.
+#[derive(Debug, Default)]
+pub(crate) struct Held {
+    pub(crate) replica: Option<Replica>,
+    quarantine: Vec<SignedChange>,
+}
+
+impl Held {
+    /// Takes the quarantined changes, to be offered again with the next batch.
+    pub(crate) fn take_quarantine(&mut self) -> Vec<SignedChange> {
+        std::mem::take(&mut self.quarantine)
+    }
+
+    /// Holds back changes that cannot be judged yet, within the bounds.
+    pub(crate) fn hold(&mut self, pending: impl IntoIterator<Item = SignedChange>) {
+        let mut bytes: usize = self.quarantine.iter().map(|c| c.bytes.len()).sum();
+        for c in pending {
+            if self.quarantine.len() >= QUARANTINE_CHANGES
+                || bytes + c.bytes.len() > QUARANTINE_BYTES
+            {
+                break;
+            }
+            bytes += c.bytes.len();
+            self.quarantine.push(c);
+        }
+    }
+
+    pub(crate) fn quarantined(&self) -> usize {
+        self.quarantine.len()
+    }
+}
+
+pub(crate) type Slot = Arc<Mutex<Held>>;
+
+#[derive(Debug)]
+pub(crate) struct Replicas {
+    store: Store,
+    cache: Mutex<VecDeque<(Hash32, Slot)>>,
+}
+
+impl Replicas {
+    pub(crate) fn new(store: Store) -> Replicas {
+        Replicas {
+            store,
+            cache: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The slot of a circle, loading its replica from the store on a miss. Blocking.
+    pub(crate) fn get(&self, id: &Hash32) -> Result<Slot, NodeError> {
+        // Loading under the cache lock keeps one copy per circle.
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = cache.iter().position(|(c, _)| c == id) {
+            let entry = cache
+                .remove(i)
+                .ok_or_else(|| NodeError::Invalid("cache".into()))?;
+            let slot = entry.1.clone();
+            cache.push_front(entry);
+            return Ok(slot);
+        }
+        let held = Held {
+            replica: load_replica(&self.store, id)?,
+            quarantine: Vec::new(),
+        };
+        let slot = Arc::new(Mutex::new(held));
+        cache.push_front((*id, slot.clone()));
+        cache.truncate(CACHED);
+        Ok(slot)
+    }
+
+    /// Forgets every in-memory copy, after the store may have changed behind the
+    /// cache (a command such as `circle import` writes replicas directly).
+    pub(crate) fn clear(&self) {
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}

@@ -1,0 +1,258 @@
+//! Nodes federating in one process over libp2p's memory transport: sync converges,
+//! hostile peers (forged gossip, forged sync pages) are refused and penalised, and a
+//! circle that fails the protocol is not relayed. Every wait is bounded.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use circle_core::gossip::{Alert, Gossip};
+use circle_core::invite::Invite;
+use circle_core::keys::{Hash32, StewardKey};
+use circle_core::sync::{self as proto, Request, Response};
+use circle_net::{Event, Keypair, Multiaddr, NetConfig, Transport};
+use circle_node::{LocalCircle, Node, NodeConfig, ALERT_TOPIC};
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A circle on disk, optionally keeping the protocol, with one tactic.
+fn circle(dir: &std::path::Path, name: &str, compliant: bool) -> LocalCircle {
+    let t = now();
+    let mut local = LocalCircle::init(dir, name, 14, t).unwrap();
+    if compliant {
+        local
+            .write(t, |l, s| {
+                l.declare_fund(s, t, "Hardship fund").map(|c| ((), c))
+            })
+            .unwrap();
+    }
+    local
+        .write(t, |l, s| {
+            l.sign_pledge(s, t, "We answer every call.")
+                .map(|c| ((), c))
+        })
+        .unwrap();
+    local
+}
+
+async fn start(local: LocalCircle) -> Node {
+    let cfg = NodeConfig {
+        listen: vec!["/memory/0".into()],
+        mdns: false,
+        memory: true,
+        resync: Duration::from_millis(500),
+        ..NodeConfig::default()
+    };
+    let node = Node::start(local, cfg).await.unwrap();
+    assert!(!node.wait_listening(WAIT).await.is_empty());
+    node
+}
+
+fn invite(node: &Node) -> Invite {
+    Invite {
+        circle_id: node.circle_id(),
+        peer_id: Some(node.peer_id()),
+        addrs: node.addrs(),
+    }
+}
+
+/// Polls `check` every 50 ms until it holds, for at most [`WAIT`].
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_converges_and_receives_alerts() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = start(circle(da.path(), "Alder", true)).await;
+    let b = start(circle(db.path(), "Birch", true)).await;
+    let report = b.follow(invite(&a), None).await.unwrap();
+    assert!(report.synced && report.compliant, "{report:?}");
+    assert_eq!(report.name, "Alder");
+    let a_changes = a.store().change_count(&a.circle_id());
+    assert_eq!(b.store().change_count(&a.circle_id()), a_changes);
+    // A writes more; B catches up by itself (announcement or catalog check).
+    let t = now();
+    a.with_local(|l| {
+        l.write(t, |l, s| l.log_action(s, t, "Picket", "", &[]))
+            .unwrap()
+    });
+    let (store, id) = (b.store().clone(), a.circle_id());
+    eventually("B to catch up", || store.change_count(&id) == a_changes + 1).await;
+    // An alert from A reaches B.
+    let mut alerts = b.subscribe_alerts();
+    let mut sent = None;
+    for _ in 0..100 {
+        // The mesh forms within a few heartbeats; until then the alert is kept locally.
+        if let Ok((view, true)) = a.send_alert(format!("Eviction at dawn {}", now())).await {
+            sent = Some(view);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sent = sent.expect("A found no peer for its alert");
+    let got = timeout(WAIT, alerts.recv()).await.unwrap().unwrap();
+    assert_eq!(got.alert_id, sent.alert_id);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// A bare libp2p peer that speaks our protocols but none of our rules.
+async fn hostile(
+    dial: Option<&str>,
+) -> (
+    circle_net::Client,
+    tokio::sync::mpsc::Receiver<Event>,
+    String,
+    Multiaddr,
+) {
+    let key = Keypair::generate_ed25519();
+    let peer = key.public().to_peer_id();
+    let mut cfg = NetConfig::new(key, Transport::Memory);
+    cfg.listen = vec!["/memory/0".parse().unwrap()];
+    let (client, mut events, event_loop) = circle_net::new(cfg).unwrap();
+    tokio::spawn(event_loop.run(std::future::pending::<()>()));
+    let addr = loop {
+        if let Some(Event::NewListenAddr(a)) = timeout(WAIT, events.recv()).await.unwrap() {
+            break a.with(circle_net::multiaddr::Protocol::P2p(peer));
+        }
+    };
+    if let Some(d) = dial {
+        client.dial(d.parse().unwrap()).await.unwrap();
+    }
+    (client, events, peer.to_string(), addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_alerts_are_rejected_and_their_sender_penalised() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = start(circle(da.path(), "Alder", true)).await;
+    let b = start(circle(db.path(), "Birch", true)).await;
+    b.follow(invite(&a), None).await.unwrap();
+    let (evil, mut events, evil_id, _) = hostile(Some(&b.addrs()[0])).await;
+    evil.subscribe(ALERT_TOPIC).await.unwrap();
+    // Wait until B's subscription is known, so the publish reaches B.
+    timeout(WAIT, async {
+        loop {
+            if let Some(Event::Subscribed { topic, .. }) = events.recv().await {
+                if topic == ALERT_TOPIC {
+                    break;
+                }
+            }
+        }
+    })
+    .await
+    .unwrap();
+    let stranger = StewardKey::generate();
+    for i in 0..3 {
+        let forged = Alert::sign(a.circle_id(), 0, &stranger, &format!("fake {i}"), now()).unwrap();
+        evil.publish(ALERT_TOPIC, Gossip::Alert(forged).encode())
+            .await
+            .unwrap();
+    }
+    // Garbage on the topic is rejected too.
+    evil.publish(ALERT_TOPIC, vec![0xff; 100]).await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if b.peer_score(&evil_id).await.is_some_and(|s| s < 0.0) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no penalty");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kept = circle_node::stored_alerts(b.store(), &b.circle_id()).unwrap();
+    assert!(kept.is_empty(), "a forged alert was kept: {kept:?}");
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_sync_page_is_refused_and_nothing_is_stored() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = circle(da.path(), "Alder", true);
+    let cid = a.circle_id();
+    // The hostile peer serves A's real ledger with one signature flipped.
+    let req = proto::pull_request(None, None, cid, &[], 1 << 20);
+    let mut envelope = |h: &Hash32| a.store().envelope(&cid, h).ok().flatten();
+    let c = a.circle();
+    let mut page = proto::answer_pull(&c.ledger, &c.chain, &req, &mut envelope, 1 << 20);
+    assert!(page.changes.len() >= 2);
+    if let Some(last) = page.changes.last_mut() {
+        last.signature.0[0] ^= 1;
+    }
+    let forged = Response::Page(page).encode();
+    let (evil, mut events, evil_id, evil_addr) = hostile(None).await;
+    tokio::spawn(async move {
+        while let Some(e) = events.recv().await {
+            if let Event::InboundRequest {
+                request, channel, ..
+            } = e
+            {
+                let answer = match Request::decode(&request) {
+                    Ok(Request::Pull(_)) => forged.clone(),
+                    _ => Response::Catalog(Vec::new()).encode(),
+                };
+                let _ = evil.respond(channel, answer).await;
+            }
+        }
+    });
+    let b = start(circle(db.path(), "Birch", true)).await;
+    let inv = Invite {
+        circle_id: cid,
+        peer_id: Some(evil_id),
+        addrs: vec![evil_addr.to_string()],
+    };
+    let report = b.follow(inv, None).await.unwrap();
+    assert!(!report.synced, "{report:?}");
+    // The page's validly signed changes may be kept (a signature proves itself,
+    // whoever relays it); the forged one is not, and everything stored verifies.
+    let stored = b.store().change_count(&cid);
+    assert!(stored < c.ledger.doc().get_changes(&[]).len(), "{stored}");
+    for change in c.ledger.doc().get_changes(&[]) {
+        let h = Hash32(change.hash().0);
+        if let Some(env) = b.store().envelope(&cid, &h).unwrap() {
+            assert!(env.signer.verify(&env.message(), &env.signature).is_ok());
+        }
+    }
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_circle_without_a_fund_is_not_relayed() {
+    let (dd, db, dc) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let d = start(circle(dd.path(), "Dogwood", false)).await;
+    let b = start(circle(db.path(), "Birch", true)).await;
+    let report = b.follow(invite(&d), None).await.unwrap();
+    assert!(report.synced && !report.compliant, "{report:?}");
+    d.shutdown().await;
+    // C reaches D's ledger only through B, which holds it but must not relay it.
+    let c = start(circle(dc.path(), "Cedar", true)).await;
+    let b_inv = invite(&b);
+    c.follow(b_inv, None).await.unwrap();
+    let d_only = Invite {
+        circle_id: d.circle_id(),
+        peer_id: None,
+        addrs: Vec::new(),
+    };
+    let report = c.follow(d_only, None).await.unwrap();
+    assert!(!report.synced, "{report:?}");
+    assert_eq!(c.store().change_count(&d.circle_id()), 0);
+    b.shutdown().await;
+    c.shutdown().await;
+}
