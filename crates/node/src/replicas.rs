@@ -95,3 +95,44 @@ impl Replicas {
         self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use circle_core::envelope::Envelope;
+    use circle_core::keys::{PublicKey, Signature};
+
+    fn change(i: usize, len: usize) -> SignedChange {
+        SignedChange {
+            envelope: Envelope {
+                version: 1,
+                circle_id: Hash32([1; 32]),
+                change_hash: Hash32([(i % 251) as u8; 32]),
+                term: 0,
+                signer: PublicKey([2; 32]),
+                signature: Signature([3; 64]),
+            },
+            bytes: vec![0; len],
+        }
+    }
+
+    #[test]
+    fn quarantine_is_bounded_in_count_and_bytes() {
+        let mut held = Held::default();
+        held.hold((0..QUARANTINE_CHANGES + 100).map(|i| change(i, 10)));
+        assert_eq!(held.quarantined(), QUARANTINE_CHANGES);
+        held.hold((0..10).map(|i| change(i, 10)));
+        assert_eq!(
+            held.quarantined(),
+            QUARANTINE_CHANGES,
+            "a full quarantine takes no more"
+        );
+        let taken = held.take_quarantine();
+        assert_eq!(taken.len(), QUARANTINE_CHANGES);
+        assert_eq!(held.quarantined(), 0);
+        // Bytes: a few large changes fill it long before the count does.
+        let big = 4 * 1024 * 1024;
+        held.hold((0..10).map(|i| change(i, big)));
+        assert_eq!(held.quarantined(), QUARANTINE_BYTES / big);
+    }
+}
