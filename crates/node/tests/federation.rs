@@ -256,3 +256,37 @@ async fn a_circle_without_a_fund_is_not_relayed() {
     b.shutdown().await;
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validly_signed_alert_of_a_fundless_circle_is_rejected() {
+    let (dd, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let d_local = circle(dd.path(), "Dogwood", false);
+    // D's own node would refuse to send this; a modified node signs it anyway.
+    let c = d_local.circle();
+    let alert = Alert::sign(c.circle_id(), c.term(), &c.keys[0], "help us", now()).unwrap();
+    let d = start(d_local).await;
+    let b = start(circle(db.path(), "Birch", true)).await;
+    assert!(b.follow(invite(&d), None).await.unwrap().synced);
+    assert!(d.send_alert("help".into()).await.is_err());
+    let (evil, mut events, evil_id, _) = hostile(Some(&b.addrs()[0])).await;
+    evil.subscribe(ALERT_TOPIC).await.unwrap();
+    timeout(WAIT, async {
+        while !matches!(events.recv().await, Some(Event::Subscribed { ref topic, .. }) if topic == ALERT_TOPIC)
+        {}
+    })
+    .await
+    .unwrap();
+    evil.publish(ALERT_TOPIC, Gossip::Alert(alert).encode())
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !b.peer_score(&evil_id).await.is_some_and(|s| s < 0.0) {
+        assert!(tokio::time::Instant::now() < deadline, "no penalty");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(circle_node::stored_alerts(b.store(), &b.circle_id())
+        .unwrap()
+        .is_empty());
+    d.shutdown().await;
+    b.shutdown().await;
+}
