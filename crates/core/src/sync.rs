@@ -45,6 +45,12 @@ use crate::ledger::Ledger;
 use crate::term::{TermCert, TermChain, CERT_VERSION, MAX_CERT_BYTES};
 use crate::validate::has_change;
 
+mod codec;
+mod respond;
+
+use codec::{decode, encode, varint_len};
+pub use respond::answer_pull;
+
 /// First byte of every sync message. Automerge's sync messages start with 0x42/0x43,
 /// so they are refused by the first byte, before any parsing.
 pub const SYNC_VERSION: u8 = 1;
@@ -157,8 +163,8 @@ pub struct Page {
     pub more: bool,
     /// The requester's heads include changes the responder lacks: it should pull back.
     pub missing_on_responder: bool,
-    /// When `more`: the frontier of base and sent changes, which the next request sends
-    /// as `shared` (see [`PullRequest::follow_up`]). Without it a requester whose page
+    /// When `more`: the frontier of the request's base and the sent changes, which the
+    /// next request sends as `shared` (see [`PullRequest::follow_up`]). Without it a requester whose page
     /// is all in quarantine (awaiting a handover further on) would get the same page
     /// forever.
     pub resume: Vec<Hash32>,
@@ -173,12 +179,12 @@ pub struct WireChange {
     /// Index into that term's steward list (31 bytes less than the key).
     pub signer: u8,
     /// Sent as 64 raw bytes, without a length prefix.
-    #[serde(with = "sig64")]
+    #[serde(with = "codec::sig64")]
     pub signature: Signature,
     /// The Automerge change chunk from its type byte on: its SHA-256 is the change hash.
     /// The 8 bytes before it (magic, and a checksum that is the hash's first 4 bytes)
     /// are rebuilt, not sent.
-    #[serde(with = "serde_bytes_vec")]
+    #[serde(with = "codec::serde_bytes_vec")]
     pub chunk: Vec<u8>,
 }
 
@@ -190,9 +196,13 @@ pub struct OpenedPage {
     pub certs: Vec<TermCert>,
     /// Changes with their envelopes rebuilt, for `validate::ingest` (not verified yet).
     pub changes: Vec<SignedChange>,
+    /// The responder's heads, for [`shared_after`] once `more` is false.
     pub heads: Vec<Hash32>,
+    /// Pull again, with [`PullRequest::follow_up`].
     pub more: bool,
+    /// We hold changes the responder lacks: it may want to pull from us.
     pub missing_on_responder: bool,
+    /// Where the next page starts (the next request's `shared`).
     pub resume: Vec<Hash32>,
 }
 
@@ -240,24 +250,26 @@ impl PullRequest {
         bound(self.sample.len(), MAX_SAMPLE, "sample hashes")
     }
 
-    /// The request for the page after one with `more` set: same sample and budget,
-    /// current heads and term, and the page's `resume` frontier as `shared`.
+    /// The request for the page after one with `more` set: current heads and term,
+    /// same budget, and the page's `resume` frontier as `shared` (it covers this
+    /// request's whole base, sample included). Passing `resume` as `shared` to
+    /// [`pull_request`] (e.g. after persisting it) does the same.
     pub fn follow_up(
         &self,
         resume: &[Hash32],
         ledger: Option<&Ledger>,
         chain: Option<&TermChain>,
     ) -> PullRequest {
-        let shared = if resume.is_empty() {
-            self.shared.clone()
+        let (shared, sample) = if resume.is_empty() {
+            (self.shared.clone(), self.sample.clone())
         } else {
-            resume.iter().take(MAX_HEADS).copied().collect()
+            (resume.iter().take(MAX_HEADS).copied().collect(), Vec::new())
         };
         PullRequest {
             circle_id: self.circle_id,
             heads: ledger.map(heads_of).unwrap_or_default(),
             shared,
-            sample: self.sample.clone(),
+            sample,
             latest_term: chain.map(|c| c.latest().body.term).or(self.latest_term),
             budget: self.budget,
         }
@@ -443,131 +455,6 @@ pub fn history_sample(ledger: &Ledger) -> Vec<Hash32> {
     out
 }
 
-/// Answers a pull from `ledger` (the caller's replica of `req.circle_id`).
-///
-/// `envelope` looks up the stored envelope of a change; changes without one are never
-/// sent. `max_page_bytes` is the node's hard cap for this page (at most
-/// [`MAX_PAGE_BYTES`]); it should exceed [`MAX_CHANGE_BYTES`] plus certificates, or a
-/// large change can never be sent.
-pub fn answer_pull(
-    ledger: &Ledger,
-    chain: &TermChain,
-    req: &PullRequest,
-    envelope: &mut dyn FnMut(&Hash32) -> Option<Envelope>,
-    max_page_bytes: usize,
-) -> Page {
-    let doc = ledger.doc();
-    let known = |h: &Hash32| has_change(doc, &ChangeHash(h.0));
-    let mut seen = HashSet::new();
-    let mut base = Vec::new();
-    let listed = req.heads.iter().take(MAX_HEADS);
-    let listed = listed.chain(req.shared.iter().take(MAX_HEADS));
-    for h in listed.chain(req.sample.iter().take(MAX_SAMPLE)) {
-        if seen.insert(*h) && known(h) {
-            base.push(ChangeHash(h.0));
-        }
-    }
-    let missing_on_responder = req.heads.iter().take(MAX_HEADS).any(|h| !known(h));
-    let (certs, covered, certs_cut) = certs_for(chain, req.latest_term);
-    let heads = heads_of(ledger);
-    let certs_bytes: usize = certs.iter().map(|c| c.encode().len()).sum();
-    // Everything but the changes, with room for a full `resume` list.
-    let overhead = 64 + certs_bytes + 3 + 32 * heads.len() + 3 + 32 * MAX_HEADS;
-    let hard = max_page_bytes.min(MAX_PAGE_BYTES).saturating_sub(overhead);
-    let soft = hard.min(usize::try_from(req.budget).unwrap_or(usize::MAX));
-
-    let mut changes = Vec::new();
-    let mut deps_of_sent: HashSet<ChangeHash> = HashSet::new();
-    let mut sent_hashes = Vec::new();
-    let mut used = 0usize;
-    let mut cut = false;
-    // `get_changes(base)` is every applied change outside the base's ancestry, in
-    // causal order; known requester heads are in the base, so they are excluded.
-    for change in doc.get_changes(&base) {
-        let hash = change.hash();
-        let Some(env) = envelope(&Hash32(hash.0)) else {
-            continue;
-        };
-        if env.term > covered {
-            // The requester cannot rebuild this signer until the next certificates.
-            cut = true;
-            break;
-        }
-        if env.change_hash.0 != hash.0 || env.circle_id != chain.circle_id() {
-            continue;
-        }
-        let chunk = strip_header(change.raw_bytes(), &env.change_hash);
-        let Some(chunk) = chunk.filter(|c| c.len() <= MAX_CHUNK_BYTES) else {
-            continue;
-        };
-        let Some(signer) = signer_index(chain, env.term, &env.signer) else {
-            continue;
-        };
-        let wire = WireChange {
-            term: env.term,
-            signer,
-            signature: env.signature,
-            chunk: chunk.to_vec(),
-        };
-        let len = wire.encoded_len();
-        let full = changes.len() >= MAX_PAGE_CHANGES
-            || used + len > hard
-            || (!changes.is_empty() && used + len > soft);
-        if full {
-            cut = true;
-            break;
-        }
-        used += len;
-        deps_of_sent.extend(change.deps().iter().copied());
-        sent_hashes.push(hash);
-        changes.push(wire);
-    }
-    let more = certs_cut || (cut && !changes.is_empty());
-    let resume = if more {
-        // Frontier of base ∪ sent: sent changes nothing sent depends on, then the base
-        // hashes from heads and shared (the sample travels again by itself).
-        let front = sent_hashes
-            .iter()
-            .chain(&base)
-            .filter(|h| !deps_of_sent.contains(h) && !req.sample.contains(&Hash32(h.0)));
-        front.take(MAX_HEADS).map(|h| Hash32(h.0)).collect()
-    } else {
-        Vec::new()
-    };
-    Page {
-        circle_id: chain.circle_id(),
-        certs,
-        changes,
-        heads,
-        more,
-        missing_on_responder,
-        resume,
-    }
-}
-
-/// Certificates a requester at `latest_term` lacks (main line first, then evidence of
-/// equivocation it can place), the last term it will then know, and whether the main
-/// line was cut.
-fn certs_for(chain: &TermChain, latest_term: Option<u64>) -> (Vec<TermCert>, u64, bool) {
-    let newer = |c: &&TermCert| latest_term.is_none_or(|t| c.body.term > t);
-    let missing: Vec<&TermCert> = chain.certs().iter().filter(newer).collect();
-    let cut = missing.len() > MAX_PAGE_CERTS;
-    let mut certs: Vec<TermCert> = missing.into_iter().take(MAX_PAGE_CERTS).cloned().collect();
-    let covered = certs
-        .last()
-        .map(|c| c.body.term)
-        .max(latest_term)
-        .unwrap_or(0);
-    for e in chain.equivocations() {
-        for c in [&e.first, &e.second] {
-            if certs.len() < MAX_PAGE_CERTS && c.body.term <= covered && !certs.contains(c) {
-                certs.push(c.clone());
-            }
-        }
-    }
-    (certs, covered, cut)
-}
-
 /// Checks a page and rebuilds its changes' envelopes for ingest.
 ///
 /// `chain` is the caller's chain (`None` if it has none yet). The page's certificates
@@ -670,103 +557,6 @@ fn bound(len: usize, max: usize, what: &'static str) -> Result<(), SyncError> {
         return Err(SyncError::TooMany(what));
     }
     Ok(())
-}
-
-fn varint_len(n: u64) -> usize {
-    let bits = u64::BITS - n.leading_zeros();
-    (bits.max(1) as usize).div_ceil(7)
-}
-
-/// The version byte is a real field of every message, first on the wire.
-#[derive(Serialize)]
-struct FrameRef<'a, T> {
-    version: u8,
-    body: &'a T,
-}
-
-#[derive(Deserialize)]
-struct Frame<T> {
-    version: u8,
-    body: T,
-}
-
-fn encode<T: Serialize>(body: &T) -> Vec<u8> {
-    let frame = FrameRef {
-        version: SYNC_VERSION,
-        body,
-    };
-    postcard::to_stdvec(&frame).unwrap_or_default()
-}
-
-fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8], cap: usize) -> Result<T, SyncError> {
-    if bytes.len() > cap {
-        return Err(SyncError::TooLarge(cap));
-    }
-    match bytes.first() {
-        None => return Err(SyncError::Malformed),
-        Some(&v) if v != SYNC_VERSION => return Err(SyncError::Version(v)),
-        Some(_) => {}
-    }
-    // serde preallocates at most ~1 MiB from a declared length (`size_hint::cautious`),
-    // and every element must be backed by input bytes, so a lying length costs little.
-    let (frame, rest): (Frame<T>, _) =
-        postcard::take_from_bytes(bytes).map_err(|_| SyncError::Malformed)?;
-    if !rest.is_empty() || frame.version != SYNC_VERSION {
-        return Err(SyncError::Malformed);
-    }
-    Ok(frame.body)
-}
-
-/// A signature as 64 raw bytes (a tuple, so postcard writes no length prefix).
-mod sig64 {
-    use std::fmt;
-
-    use serde::de::{Error, SeqAccess, Visitor};
-    use serde::ser::SerializeTuple;
-    use serde::{Deserializer, Serializer};
-
-    use crate::keys::Signature;
-
-    pub(super) fn serialize<S: Serializer>(sig: &Signature, s: S) -> Result<S::Ok, S::Error> {
-        let mut t = s.serialize_tuple(64)?;
-        for b in &sig.0 {
-            t.serialize_element(b)?;
-        }
-        t.end()
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Signature, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Signature;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("64 signature bytes")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Signature, A::Error> {
-                let mut out = [0u8; 64];
-                for (i, b) in out.iter_mut().enumerate() {
-                    *b = seq
-                        .next_element()?
-                        .ok_or_else(|| A::Error::invalid_length(i, &self))?;
-                }
-                Ok(Signature(out))
-            }
-        }
-        d.deserialize_tuple(64, V)
-    }
-}
-
-mod serde_bytes_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(v)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let v: &[u8] = Deserialize::deserialize(d)?;
-        Ok(v.to_vec())
-    }
 }
 
 #[cfg(test)]

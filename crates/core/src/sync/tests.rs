@@ -127,6 +127,18 @@ impl Replica {
 
     /// Pulls from `from` until a page says there is no more, over encoded bytes.
     fn pull(&mut self, from: &Replica, shared: &[Hash32], budget: u32) -> Stats {
+        self.pull_with(from, shared, budget, false)
+    }
+
+    /// As `pull`; with `persist`, each next request is a fresh `pull_request` with the
+    /// page's `resume` as `shared` (a node that persists it) instead of `follow_up`.
+    fn pull_with(
+        &mut self,
+        from: &Replica,
+        shared: &[Hash32],
+        budget: u32,
+        persist: bool,
+    ) -> Stats {
         let mut req = pull_request(
             self.ledger.as_ref(),
             self.chain.as_ref(),
@@ -156,7 +168,16 @@ impl Replica {
             if !more {
                 return stats;
             }
-            req = req.follow_up(&resume, self.ledger.as_ref(), self.chain.as_ref());
+            req = match persist {
+                true => pull_request(
+                    self.ledger.as_ref(),
+                    self.chain.as_ref(),
+                    self.cid,
+                    &resume,
+                    budget,
+                ),
+                false => req.follow_up(&resume, self.ledger.as_ref(), self.chain.as_ref()),
+            };
         }
         panic!("pulling never ended");
     }
@@ -231,6 +252,31 @@ fn diverged_replicas_converge_whatever_the_budget() {
         converge(&mut a, &mut b, budget);
         assert_eq!(a.ledger().actions().len(), 16);
         assert_eq!(b.ledger().actions().len(), 16);
+    }
+}
+
+/// Paging with a persisted `resume` works as `follow_up` does, sending each change once,
+/// even when every page waits in quarantine for a handover further on.
+#[test]
+fn persisting_resume_pages_through_without_resending() {
+    let s = scenario(3, 6);
+    let a = Replica::full(&s);
+    for persist in [false, true] {
+        let mut b = Replica::empty(&s);
+        let stats = b.pull_with(&a, &[], 1, persist);
+        assert_eq!(stats.changes, s.changes.len());
+        assert_eq!(stats.pages, s.changes.len());
+        assert_eq!(b.heads(), a.heads());
+        // With a sample as the only base, paging still sends each change once.
+        let mut c = Replica::partial(&s, 7);
+        c.write(&key_copy(&s), "c0");
+        let stats = c.pull_with(&a, &[], 1, persist);
+        assert_eq!(stats.changes, s.changes.len() - 7);
+        assert!(a.heads().iter().all(|h| c
+            .ledger()
+            .doc()
+            .get_change_meta_by_hash(&ChangeHash(h.0))
+            .is_some()));
     }
 }
 
@@ -461,7 +507,7 @@ fn heads_digest_ignores_order_and_catalog_roundtrips() {
     assert_eq!(Response::decode(&refused.encode()).unwrap(), refused);
 }
 
-/// Sample cost on a large ledger: `cargo test --release -p circle-core sample_cost --
+/// Costs on a large ledger: `cargo test --release -p circle-core sample_cost --
 /// --ignored --nocapture` (`SAMPLE_CHANGES` sets the size, default 100,000).
 #[test]
 #[ignore]
@@ -486,7 +532,11 @@ fn sample_cost() {
     }
     let t = Instant::now();
     let all = ledger.doc().get_changes(&[]).len();
-    println!("get_changes(&[]): {all} changes in {:.1?}", t.elapsed());
+    println!(
+        "for reference, get_changes(&[]): {all} changes in {:.1?}",
+        t.elapsed()
+    );
+
     let a = Replica::full(&s);
     let base = vec![s.changes[n - 10].envelope.change_hash];
     for _ in 0..3 {
@@ -499,4 +549,25 @@ fn sample_cost() {
             t.elapsed()
         );
     }
+    // A fresh requester, 1 MiB pages: the responder's time for the whole ledger.
+    let mut req = pull_request(None, None, s.circle_id(), &[], 1 << 20);
+    let (mut pages, mut sent, mut first) = (0, 0, None);
+    let t = Instant::now();
+    loop {
+        let page = a.answer(&req, MAX_PAGE_BYTES);
+        first.get_or_insert(t.elapsed());
+        pages += 1;
+        sent += page.changes.len();
+        if !page.more {
+            break;
+        }
+        req.latest_term = Some(0);
+        req.shared = page.resume;
+    }
+    println!(
+        "fresh requester: {sent} changes in {pages} pages, first page {:.1?}, all {:.1?}",
+        first.unwrap(),
+        t.elapsed()
+    );
+    assert_eq!(sent, s.changes.len());
 }
