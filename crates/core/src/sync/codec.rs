@@ -1,6 +1,17 @@
 //! The wire codec of sync messages: a version byte as the first field, postcard after,
 //! size capped before parsing and trailing bytes refused.
+//!
+//! A frame worth compressing goes deflated, behind its own first byte: links are often
+//! bad Wi-Fi, and change chunks (actor ids, repeated keys, text) shrink by a quarter or
+//! more, which pays for most of the signatures every change must carry. Inflation is
+//! bounded by the same cap as the plain frame, so a small bomb costs at most the cap.
 
+use std::io::{Read, Write};
+
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{SyncError, SYNC_VERSION};
@@ -18,21 +29,56 @@ struct Frame<T> {
     body: T,
 }
 
+/// First byte of a deflated frame (raw deflate of a plain frame follows).
+pub(crate) const DEFLATED: u8 = 0xD1;
+/// Frames shorter than this go plain: compressing them would not pay.
+const COMPRESS_FROM: usize = 256;
+
 pub(crate) fn encode<T: Serialize>(body: &T) -> Vec<u8> {
     let frame = FrameRef {
         version: SYNC_VERSION,
         body,
     };
-    postcard::to_stdvec(&frame).unwrap_or_default()
+    let plain = postcard::to_stdvec(&frame).unwrap_or_default();
+    if plain.len() < COMPRESS_FROM {
+        return plain;
+    }
+    let mut z = DeflateEncoder::new(vec![DEFLATED], Compression::default());
+    match z.write_all(&plain).and_then(|_| z.finish()) {
+        Ok(z) if z.len() < plain.len() => z,
+        _ => plain,
+    }
 }
 
-pub(crate) fn decode<'de, T: Deserialize<'de>>(
-    bytes: &'de [u8],
-    cap: usize,
-) -> Result<T, SyncError> {
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], cap: usize) -> Result<T, SyncError> {
     if bytes.len() > cap {
         return Err(SyncError::TooLarge(cap));
     }
+    if bytes.first() == Some(&DEFLATED) {
+        let stream = &bytes[1..];
+        let mut plain = Vec::new();
+        let mut inflate = DeflateDecoder::new(stream);
+        (&mut inflate)
+            .take(cap as u64 + 1)
+            .read_to_end(&mut plain)
+            .map_err(|_| SyncError::Malformed)?;
+        if plain.len() > cap {
+            return Err(SyncError::TooLarge(cap));
+        }
+        if inflate.total_in() != stream.len() as u64 {
+            // Bytes after the end of the deflate stream.
+            return Err(SyncError::Malformed);
+        }
+        if plain.first() == Some(&DEFLATED) {
+            // One layer only: nested compression is refused.
+            return Err(SyncError::Malformed);
+        }
+        return decode_plain(&plain);
+    }
+    decode_plain(bytes)
+}
+
+fn decode_plain<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SyncError> {
     match bytes.first() {
         None => return Err(SyncError::Malformed),
         Some(&v) if v != SYNC_VERSION => return Err(SyncError::Version(v)),

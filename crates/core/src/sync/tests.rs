@@ -379,8 +379,9 @@ fn a_small_difference_costs_a_small_transfer() {
 /// Bytes on the wire against Automerge's own sync protocol for the same difference
 /// (messages passed as values, never decoded). Our real overhead is the signature every
 /// change carries: 64 bytes, plus 4 of framing; without `shared`, also the sample and a
-/// few changes sent twice. On this ledger of small changes (~175 bytes) that is 1.29x
-/// with `shared` and 1.38x without; the ratio shrinks as changes grow.
+/// few changes sent twice. Uncompressed, on this ledger of small changes (~175 bytes),
+/// that was 1.29x with `shared` and 1.38x without; deflated pages bring it to ~0.85x and
+/// ~0.93x (Automerge's sync messages are not compressed).
 #[test]
 fn bytes_stay_close_to_automerge_sync() {
     use automerge::sync::{State, SyncDoc};
@@ -433,10 +434,7 @@ fn bytes_stay_close_to_automerge_sync() {
         let ratio = us as f64 / am as f64;
         println!("shared={with_shared}: automerge sync {am} B, ours {us} B for {sent} changes, ratio {ratio:.2}");
         assert!(sent <= 24, "sent {sent} changes for a difference of 20");
-        assert!(
-            us <= am + 72 * sent + 512,
-            "ours {us} B vs automerge {am} B"
-        );
+        assert!(ratio <= 1.2, "ours {us} B vs automerge {am} B");
     }
 }
 

@@ -383,3 +383,51 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_deflate_bomb_stops_at_the_cap() {
+    use std::io::Write;
+    // 8 MiB + 1 KiB of zeros deflate to a few KiB; inflating stops one byte past the cap.
+    let mut z = flate2::write::DeflateEncoder::new(
+        vec![super::super::codec::DEFLATED],
+        flate2::Compression::best(),
+    );
+    z.write_all(&vec![0u8; MAX_PAGE_BYTES + 1024]).unwrap();
+    let bomb = z.finish().unwrap();
+    // Under the request cap too, so both decoders get as far as inflating.
+    assert!(bomb.len() < MAX_REQUEST_BYTES, "{}", bomb.len());
+    assert_eq!(
+        Response::decode(&bomb),
+        Err(SyncError::TooLarge(MAX_PAGE_BYTES))
+    );
+    assert_eq!(
+        Request::decode(&bomb),
+        Err(SyncError::TooLarge(MAX_REQUEST_BYTES))
+    );
+}
+
+#[test]
+fn deflated_frames_refuse_nesting_trailing_bytes_and_garbage() {
+    use std::io::Write;
+    let s = scenario(2, 2);
+    let page = Response::Page(sample_page(&s)).encode();
+    assert_eq!(
+        page[0],
+        super::super::codec::DEFLATED,
+        "a page this size is deflated"
+    );
+    let mut trailing = page.clone();
+    trailing.push(7);
+    assert_eq!(Response::decode(&trailing), Err(SyncError::Malformed));
+    let mut nested = flate2::write::DeflateEncoder::new(
+        vec![super::super::codec::DEFLATED],
+        flate2::Compression::fast(),
+    );
+    nested.write_all(&page).unwrap();
+    assert_eq!(
+        Response::decode(&nested.finish().unwrap()),
+        Err(SyncError::Malformed)
+    );
+    let garbage = [super::super::codec::DEFLATED, 0xff, 0xff, 0xff, 0x00];
+    assert!(Response::decode(&garbage).is_err());
+}
