@@ -40,6 +40,9 @@ pub const COMPACT_AFTER: usize = 2_000;
 /// Snapshot chunk size: small enough that sled keeps it inline (no blob files).
 const SNAP_CHUNK: usize = 32 * 1024;
 const SNAP_HEADER: u32 = u32::MAX;
+/// sled's page cache (its default is 1 GiB): a Raspberry Pi 3 has 1 GiB in all, and a
+/// node that holds a thousand circles must not keep them all in memory.
+const CACHE_BYTES: u64 = 32 * 1024 * 1024;
 /// How long `open` waits for another short-lived process to release the store.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
@@ -89,6 +92,7 @@ impl Store {
             match sled::Config::new()
                 .path(dir)
                 .mode(sled::Mode::HighThroughput)
+                .cache_capacity(CACHE_BYTES)
                 .open()
             {
                 Ok(db) => break db,
