@@ -8,4 +8,5 @@ mod federation;
 mod interop;
 mod sisters;
 mod util;
+mod web;
 mod zines;

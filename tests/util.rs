@@ -110,24 +110,32 @@ impl Node {
     }
 }
 
-/// Installs the JS interop client once (`npm install` in tests/js) and returns the
-/// path of its loader script.
-pub(crate) fn js_loader() -> PathBuf {
+/// Installs the JS clients once (`npm ci` in tests/js: JS Automerge, playwright-core)
+/// and returns the path of tests/js.
+pub(crate) fn js_dir() -> PathBuf {
     static READY: OnceLock<PathBuf> = OnceLock::new();
     READY
         .get_or_init(|| {
             let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js");
-            if !js.join("node_modules/@automerge/automerge").exists() {
+            let installed = ["@automerge/automerge", "playwright-core"]
+                .iter()
+                .all(|p| js.join("node_modules").join(p).exists());
+            if !installed {
                 let st = Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
                     .current_dir(&js)
                     .status()
-                    .expect("npm is needed for the interop tests");
+                    .expect("npm is needed for the interop and web tests");
                 assert!(st.success(), "npm ci failed in tests/js");
             }
-            js.join("load.mjs")
+            js
         })
         .clone()
+}
+
+/// The JS Automerge loader script.
+pub(crate) fn js_loader() -> PathBuf {
+    js_dir().join("load.mjs")
 }
 
 /// Loads an `.automerge` file with the official JS Automerge.

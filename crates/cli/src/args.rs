@@ -37,7 +37,7 @@ pub enum Command {
     Id,
     /// Run the node: federate with sister circles until SIGINT/SIGTERM. While it runs,
     /// every other command for this data directory talks to it.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Federate with a sister circle: dial it, sync its ledger, keep syncing.
     Follow {
         /// The invite code the sister circle shared (`circle invite`).
@@ -335,6 +335,34 @@ pub struct ServeArgs {
     /// KiB of changes asked for per sync page (tests use small pages).
     #[arg(long, hide = true, default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..=2048))]
     pub sync_page_kib: u32,
+    /// Address of the local web page and JSON API [default: 127.0.0.1:7878]. Any address
+    /// other than loopback needs --token.
+    #[arg(long, value_name = "ADDR", value_parser = parse_http_addr)]
+    pub http: Option<std::net::SocketAddr>,
+    /// Serve no web page or JSON API.
+    #[arg(long, conflicts_with = "http")]
+    pub no_http: bool,
+    /// Access token every page and API request must carry (at least 16 characters);
+    /// required when --http is not a loopback address.
+    #[arg(
+        long,
+        env = "CIRCLE_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+}
+
+/// `IP:PORT`, or `localhost:PORT`.
+fn parse_http_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Some(port) = s.strip_prefix("localhost:") {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("`{port}` is not a port number"))?;
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse()
+        .map_err(|_| format!("`{s}` is not an address like 127.0.0.1:7878"))
 }
 
 #[derive(Debug, Subcommand, Serialize, Deserialize)]

@@ -1,11 +1,11 @@
 //! Command dispatch: open what the command needs, run it, build its report.
 
-mod circle;
-mod entries;
+pub(crate) mod circle;
+pub(crate) mod entries;
 mod protocol;
-mod serve;
-mod sisters;
-mod zines;
+pub(crate) mod serve;
+pub(crate) mod sisters;
+pub(crate) mod zines;
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -30,7 +30,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
             if crate::remote::forward(&dir, Command::Id, true).is_some() {
                 anyhow::bail!("a node is already running for {}", dir.display());
             }
-            return serve::serve(&dir, args, cli.json, now);
+            return serve::serve(&dir, *args, cli.json, now);
         }
         command => command,
     };
@@ -93,6 +93,26 @@ pub(crate) fn dispatch(
         C::Retro(cmd) => entries::retro(local, cmd, now),
     }
 }
+
+/// A command's refusal that a front-end may tell apart from bad input: the HTTP API
+/// answers 404 or 409 for these. The message is exactly what the CLI prints.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The id names nothing this node holds.
+    NotFound(String),
+    /// The request is well formed, but the circle's state refuses it.
+    Conflict(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotFound(m) | Refusal::Conflict(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
 
 fn unreachable_here() -> Result<Report> {
     anyhow::bail!("this command is handled before the store is opened")

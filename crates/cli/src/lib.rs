@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod http;
 mod remote;
 mod report;
 

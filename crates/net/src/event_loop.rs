@@ -270,7 +270,10 @@ impl EventLoop {
             .behaviour_mut()
             .gossipsub
             .publish(IdentTopic::new(topic), data)
-            .map_err(|e| NetError::Gossip(e.to_string()))
+            .map_err(|e| match e {
+                gossipsub::PublishError::NoPeersSubscribedToTopic => NetError::NoPeers,
+                e => NetError::Gossip(e.to_string()),
+            })
     }
 
     fn report(&mut self, id: &MessageId, source: &PeerId, acceptance: Acceptance) -> bool {

@@ -93,6 +93,8 @@ pub enum NetError {
     UnknownRequest,
     #[error("gossip: {0}")]
     Gossip(String),
+    #[error("no peer is subscribed to this gossip topic yet")]
+    NoPeers,
     #[error("dht: {0}")]
     Dht(String),
     #[error("the network task has stopped")]

@@ -133,11 +133,29 @@ pub(crate) fn export(
     circle: Option<&str>,
     out: &Path,
 ) -> Result<Report> {
+    let bytes = export_bytes(local, format, circle)?;
+    if out == Path::new("-") {
+        std::io::stdout().lock().write_all(&bytes)?;
+        return Ok(Report::new(json!({ "bytes": bytes.len() }), ""));
+    }
+    write_atomically(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(Report::new(
+        json!({ "path": out.display().to_string(), "bytes": bytes.len() }),
+        format!("wrote {} bytes to {}", bytes.len(), out.display()),
+    ))
+}
+
+/// The bytes `circle export` writes.
+pub(crate) fn export_bytes(
+    local: &LocalCircle,
+    format: ExportFormat,
+    circle: Option<&str>,
+) -> Result<Vec<u8>> {
     let doc = local.circle().ledger.doc();
     if circle.is_some() && !matches!(format, ExportFormat::Bundle) {
         anyhow::bail!("--circle works with --format bundle only");
     }
-    let bytes = match format {
+    Ok(match format {
         ExportFormat::Bundle => {
             let id = match circle {
                 Some(c) => super::sisters::parse_id(c)?,
@@ -151,16 +169,7 @@ pub(crate) fn export(
             v.push(b'\n');
             v
         }
-    };
-    if out == Path::new("-") {
-        std::io::stdout().lock().write_all(&bytes)?;
-        return Ok(Report::new(json!({ "bytes": bytes.len() }), ""));
-    }
-    write_atomically(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(Report::new(
-        json!({ "path": out.display().to_string(), "bytes": bytes.len() }),
-        format!("wrote {} bytes to {}", bytes.len(), out.display()),
-    ))
+    })
 }
 
 /// Writes to a temporary file beside `out`, syncs, then renames over it.

@@ -140,18 +140,17 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
     match cmd {
         TacticCmd::Publish(p) => {
             let body = read_text_file(&p.body_file)?;
-            let new = NewTactic {
-                title: p.title,
-                body,
-                license: p.license,
-                tags: p.tags,
-                lineage: Vec::new(),
-            };
-            let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
-            Ok(Report::new(
-                json!({ "tactic_id": id, "license": new.license }),
-                format!("tactic published: {id} ({})", new.license),
-            ))
+            publish_tactic(
+                local,
+                NewTactic {
+                    title: p.title,
+                    body,
+                    license: p.license,
+                    tags: p.tags,
+                    lineage: Vec::new(),
+                },
+                now,
+            )
         }
         TacticCmd::Show { tactic_id } => {
             let (circle, t) = super::sisters::find_tactic(local, &tactic_id, now)?;
@@ -169,6 +168,15 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
         TacticCmd::Fork { source } => super::sisters::fork(local, &source, now),
         TacticCmd::Lineage { tactic_id } => super::sisters::lineage(local, &tactic_id, now),
     }
+}
+
+/// `tactic publish` with the body as text.
+pub(crate) fn publish_tactic(local: &mut LocalCircle, new: NewTactic, now: u64) -> Result<Report> {
+    let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
+    Ok(Report::new(
+        json!({ "tactic_id": id, "license": new.license }),
+        format!("tactic published: {id} ({})", new.license),
+    ))
 }
 
 pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Report> {

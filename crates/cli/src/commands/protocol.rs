@@ -1,11 +1,12 @@
 //! Fund, pledge and protocol status.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use circle_core::compliance::{compliance, Item};
 use circle_core::ledger::{Amount, Currency, FundKind};
 use circle_node::LocalCircle;
 use serde_json::json;
 
+use super::Refusal;
 use crate::args::{FundCmd, PledgeCmd, ProtocolCmd};
 use crate::Report;
 
@@ -92,7 +93,7 @@ pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> R
     } else {
         let r = local
             .sister(&id)?
-            .with_context(|| format!("circle {id} is not known to this node"))?;
+            .ok_or_else(|| Refusal::NotFound(format!("circle {id} is not known to this node")))?;
         (r.compliance(now), r.ledger.name())
     };
     let line = |name: &str, i: &Item| {

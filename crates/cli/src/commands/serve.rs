@@ -27,6 +27,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Runs the node until SIGINT or SIGTERM.
 pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result<Report> {
+    // Refuse an exposed web page without a token before anything starts.
+    let http = crate::http::HttpConfig::from_args(args.http, args.no_http, args.token.clone())?;
     let local = match (&args.name, dir.join("store").join("db").exists()) {
         (Some(name), false) => LocalCircle::init(dir, name, args.term_days, now)
             .with_context(|| format!("cannot create a circle in {}", dir.display()))?,
@@ -45,11 +47,22 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
         resync: Duration::from_secs(args.resync_secs),
         page_bytes: args.sync_page_kib * 1024,
     };
-    runtime()?.block_on(run_node(dir, local, cfg, json))
+    runtime()?.block_on(run_node(dir, local, cfg, http, json))
 }
 
-async fn run_node(dir: &Path, local: LocalCircle, cfg: NodeConfig, json: bool) -> Result<Report> {
+async fn run_node(
+    dir: &Path,
+    local: LocalCircle,
+    cfg: NodeConfig,
+    http: Option<crate::http::HttpConfig>,
+    json: bool,
+) -> Result<Report> {
     let name = local.circle().ledger.name();
+    // Bound before the node starts, so a taken port stops nothing half-started.
+    let web_listener = match &http {
+        Some(h) => crate::http::bind(h).await?,
+        None => None,
+    };
     let node = Node::start(local, cfg).await?;
     let addrs = node.wait_listening(Duration::from_secs(5)).await;
     // We hold the store, so no other node runs here: a socket left by a crash is stale.
@@ -58,7 +71,11 @@ async fn run_node(dir: &Path, local: LocalCircle, cfg: NodeConfig, json: bool) -
     let listener = tokio::net::UnixListener::bind(&sock)
         .with_context(|| format!("cannot create the local socket {}", sock.display()))?;
     restrict(&sock)?;
-    announce_start(&node, &name, &addrs, json);
+    let web = match (http, web_listener) {
+        (Some(h), Some(l)) => Some(crate::http::spawn(node.clone(), h, l)),
+        _ => None,
+    };
+    announce_start(&node, &name, &addrs, web.as_ref().map(|w| w.url()), json);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
     let mut stop = std::pin::pin!(shutdown_signal());
     loop {
@@ -76,12 +93,15 @@ async fn run_node(dir: &Path, local: LocalCircle, cfg: NodeConfig, json: bool) -
         }
     }
     let _ = std::fs::remove_file(&sock);
+    if let Some(web) = web {
+        web.shutdown().await;
+    }
     node.shutdown().await;
     Ok(Report::new(json!({ "stopped": true }), "node stopped"))
 }
 
 /// The first lines a person (or a test) reads: where the node can be reached.
-fn announce_start(node: &Node, name: &str, addrs: &[String], json: bool) {
+fn announce_start(node: &Node, name: &str, addrs: &[String], http: Option<&str>, json: bool) {
     use std::io::Write;
     let invite = invite_of(node, addrs).to_string();
     let mut out = std::io::stdout().lock();
@@ -90,16 +110,18 @@ fn announce_start(node: &Node, name: &str, addrs: &[String], json: bool) {
             out,
             "{}",
             json!({ "circle_id": node.circle_id().to_hex(), "peer_id": node.peer_id(),
-                    "addrs": addrs, "invite": invite, "serving": true })
+                    "addrs": addrs, "invite": invite, "serving": true, "http": http })
         )
     } else {
         writeln!(
             out,
             "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}\n\
+             web page: {}\n\
              (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
             node.circle_id(),
             node.peer_id(),
-            addrs.join("\n  ")
+            addrs.join("\n  "),
+            http.unwrap_or("off")
         )
     };
     let _ = out.flush();
@@ -161,7 +183,7 @@ async fn handle_client(node: Node, stream: tokio::net::UnixStream) {
 }
 
 /// Runs a command inside the running node.
-async fn run_remote(node: &Node, req: RemoteRequest) -> Result<Report> {
+pub(crate) async fn run_remote(node: &Node, req: RemoteRequest) -> Result<Report> {
     let now = super::now();
     match req.command {
         Command::Init { .. } | Command::Serve(_) => {

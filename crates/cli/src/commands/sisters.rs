@@ -10,6 +10,7 @@ use circle_core::ledger::{Ledger, Lineage, NewTactic, Tactic};
 use circle_node::LocalCircle;
 use serde_json::json;
 
+use super::Refusal;
 use crate::Report;
 
 /// A circle whose content this node may show: its own, or a compliant sister.
@@ -48,7 +49,10 @@ pub(crate) fn held<'a>(
     };
     for id in ids {
         let Some(r) = local.sister(&id)? else {
-            bail!("circle {id} is not known to this node; import its bundle or follow it first");
+            return Err(Refusal::NotFound(format!(
+                "circle {id} is not known to this node; import its bundle or follow it first"
+            ))
+            .into());
         };
         let c = r.compliance(now);
         if c.compliant {
@@ -57,9 +61,10 @@ pub(crate) fn held<'a>(
                 ledger: Cow::Owned(r.ledger),
             });
         } else if wanted.is_some() {
-            bail!(
+            return Err(Refusal::Conflict(format!(
                 "circle {id} does not keep the common rebellion protocol, so its content is not shown (see `circle protocol status {id}`)"
-            );
+            ))
+            .into());
         }
     }
     Ok(out)
@@ -144,7 +149,7 @@ pub(crate) fn find_tactic(
     let t = held
         .first()
         .and_then(|h| h.ledger.tactic(&id))
-        .with_context(|| format!("no tactic {id} in circle {circle}"))?;
+        .ok_or_else(|| Refusal::NotFound(format!("no tactic {id} in circle {circle}")))?;
     Ok((circle, t))
 }
 

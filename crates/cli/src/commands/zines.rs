@@ -40,26 +40,16 @@ fn describe(text: &str, findings: &[Finding]) -> String {
 
 pub(crate) fn zine(local: &mut LocalCircle, cmd: ZineCmd, now: u64) -> Result<Report> {
     match cmd {
-        ZineCmd::Check { file } => {
-            let text = super::entries::read_text_file(&file)?;
-            let findings = zine::check(&anonymiser(local)?, &text);
-            let summary = if findings.is_empty() {
-                "no identifying details found".to_owned()
-            } else {
-                format!(
-                    "{} finding(s):\n{}",
-                    findings.len(),
-                    describe(&text, &findings)
-                )
-            };
-            Ok(Report::new(json!({ "findings": findings }), summary))
-        }
+        ZineCmd::Check { file } => check(local, &super::entries::read_text_file(&file)?),
         ZineCmd::Publish {
             title,
             file,
             redact,
             action,
-        } => publish(local, &title, &file, redact, action, now),
+        } => {
+            let text = super::entries::read_text_file(&file)?;
+            publish(local, &title, &text, redact, action, now)
+        }
         ZineCmd::Export {
             zine_id,
             format,
@@ -68,27 +58,52 @@ pub(crate) fn zine(local: &mut LocalCircle, cmd: ZineCmd, now: u64) -> Result<Re
     }
 }
 
-fn publish(
+/// `zine check` on a draft's text: the findings, nothing published.
+pub(crate) fn check(local: &LocalCircle, text: &str) -> Result<Report> {
+    let findings = zine::check(&anonymiser(local)?, text);
+    let summary = if findings.is_empty() {
+        "no identifying details found".to_owned()
+    } else {
+        format!(
+            "{} finding(s):\n{}",
+            findings.len(),
+            describe(text, &findings)
+        )
+    };
+    Ok(Report::new(json!({ "findings": findings }), summary))
+}
+
+/// The findings in a title and a draft, as the web editor shows them.
+pub(crate) fn findings(
+    local: &LocalCircle,
+    title: &str,
+    text: &str,
+) -> Result<(Vec<Finding>, Vec<Finding>)> {
+    let anon = anonymiser(local)?;
+    Ok((zine::check(&anon, title), zine::check(&anon, text)))
+}
+
+/// `zine publish` on a draft's text.
+pub(crate) fn publish(
     local: &mut LocalCircle,
     title: &str,
-    file: &Path,
+    text: &str,
     redact: bool,
     action: Option<String>,
     now: u64,
 ) -> Result<Report> {
-    let text = super::entries::read_text_file(file)?;
     let anon = anonymiser(local)?;
     let (title, text, redacted) = if redact {
         let (t, left_t) = zine::redact_all(&anon, title);
-        let (b, left_b) = zine::redact_all(&anon, &text);
+        let (b, left_b) = zine::redact_all(&anon, text);
         if !left_t.is_empty() || !left_b.is_empty() {
             bail!("redaction did not converge; edit the draft by hand");
         }
-        let n = zine::check(&anon, title).len() + zine::check(&anon, &text).len();
+        let n = zine::check(&anon, title).len() + zine::check(&anon, text).len();
         (t, b, n)
     } else {
         let in_title = zine::check(&anon, title);
-        let findings = zine::check(&anon, &text);
+        let findings = zine::check(&anon, text);
         if !in_title.is_empty() || !findings.is_empty() {
             let list: Vec<String> =
                 in_title
@@ -104,7 +119,7 @@ fn publish(
                 list.join("; ")
             );
         }
-        (title.to_owned(), text, 0)
+        (title.to_owned(), text.to_owned(), 0)
     };
     let new = Draft::parse(&text).into_zine(title, action);
     let id = local.write(now, |l, s| l.add_zine(s, now, &new))?;
@@ -137,7 +152,7 @@ fn export(
         .zines()
         .into_iter()
         .find(|z| z.zine_id == id)
-        .with_context(|| format!("no zine {id} in circle {circle}"))?;
+        .ok_or_else(|| super::Refusal::NotFound(format!("no zine {id} in circle {circle}")))?;
     let name = h.ledger.name();
     let rendered = match format {
         ZineFormat::Markdown => zine::to_markdown(&name, &z),

@@ -197,7 +197,7 @@ impl Node {
         let delivered = match self.inner.net.publish(ALERT_TOPIC, bytes).await {
             Ok(_) => true,
             // No peer in the topic yet: kept here; shown locally.
-            Err(circle_net::NetError::Gossip(e)) if e.contains("nsufficient") => false,
+            Err(circle_net::NetError::NoPeers) => false,
             Err(e) => return Err(net_err(e)),
         };
         let view = AlertView::of(&alert, &self.inner.own);

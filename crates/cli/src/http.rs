@@ -1,0 +1,557 @@
+//! The node's local web page and JSON API: a second front-end over the same commands.
+//!
+//! `circle serve` starts it beside the local socket (`--http ADDR`, default
+//! `127.0.0.1:7878`). Every API handler turns its request into an [`args::Command`] and
+//! runs it through [`commands::dispatch`] inside the node, exactly as the CLI's socket
+//! does, then answers with the command's JSON: the API and `--json` cannot drift. The few
+//! things a command does with files (a tactic body, a zine draft, an export) take and
+//! give text instead; network things (follow, alerts) call the running [`Node`].
+//!
+//! - [`api`]: the `/api/…` handlers;
+//! - [`events`]: the live alert stream (server-sent events);
+//! - [`page`]: the page at `/`, its two assets and the invite's QR code;
+//! - [`access`]: token, same-origin and host checks, security headers.
+//!
+//! Everything is bounded: request bodies ([`MAX_BODY`]), connections, commands running at
+//! once, live streams. Errors are JSON `{ "error": "..." }` with a status code that says
+//! what kind of failure it is (see `docs/api.md`).
+//!
+//! [`args::Command`]: crate::args::Command
+//! [`commands::dispatch`]: crate::commands::dispatch
+
+mod access;
+mod api;
+mod events;
+mod page;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use circle_core::error::LedgerError;
+use circle_node::{LocalCircle, NetStatus, Node, NodeError};
+use serde_json::Value;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::args::Command;
+use crate::commands::Refusal;
+use crate::Report;
+
+/// Where the page is served when `--http` is not given.
+pub(crate) const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 7878);
+/// Largest request body: a 256 KiB zine or tactic (the ledger's cap) as JSON, with room.
+pub(crate) const MAX_BODY: usize = 1024 * 1024;
+/// Connections served at once; more wait to be accepted.
+const CONNECTIONS: usize = 128;
+/// Commands running at once on blocking threads (they share the circle's lock anyway).
+const WORKERS: usize = 8;
+/// How long a request waits for a worker before the API answers 503.
+const QUEUE_WAIT: Duration = Duration::from_secs(30);
+/// Live alert streams open at once (one per open page).
+const STREAMS: usize = 32;
+/// Shortest access token accepted.
+const MIN_TOKEN: usize = 16;
+
+/// What `serve` was asked for: where to listen, and the token if any.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpConfig {
+    addr: SocketAddr,
+    /// `--http` was given: failing to bind is then an error, not a warning.
+    explicit: bool,
+    token: Option<String>,
+}
+
+impl HttpConfig {
+    /// Checks the flags: `None` for `--no-http`; an error for an address reachable from
+    /// other machines without a token, or for a token that is too weak or unprintable.
+    pub(crate) fn from_args(
+        http: Option<SocketAddr>,
+        no_http: bool,
+        token: Option<String>,
+    ) -> Result<Option<HttpConfig>> {
+        if no_http {
+            return Ok(None);
+        }
+        let addr = http.unwrap_or(DEFAULT_ADDR);
+        let token = token.filter(|t| !t.is_empty());
+        if let Some(t) = &token {
+            let printable = t
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !b"\";,\\".contains(&b));
+            if t.len() < MIN_TOKEN || t.len() > 256 || !printable {
+                bail!(
+                    "--token must be {MIN_TOKEN} to 256 printable characters without quotes, commas, semicolons or backslashes"
+                );
+            }
+        }
+        if !addr.ip().is_loopback() && token.is_none() {
+            bail!(
+                "--http {addr} lets other machines reach the page; pass --token TOKEN (or set CIRCLE_TOKEN) so only people with the token can use it"
+            );
+        }
+        Ok(Some(HttpConfig {
+            addr,
+            explicit: http.is_some(),
+            token,
+        }))
+    }
+}
+
+/// A bound listener, before the node starts.
+#[derive(Debug)]
+pub(crate) struct Bound {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+}
+
+/// Binds the page's address. The default address already in use (a second node on this
+/// machine) is a warning and no page; an address given with `--http` must bind.
+pub(crate) async fn bind(cfg: &HttpConfig) -> Result<Option<Bound>> {
+    let listener = match tokio::net::TcpListener::bind(cfg.addr).await {
+        Ok(l) => l,
+        Err(e) if !cfg.explicit => {
+            tracing::warn!(
+                "no web page: cannot listen on {} ({e}); pass --http ADDR to choose another",
+                cfg.addr
+            );
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot serve the web page on {}", cfg.addr))
+        }
+    };
+    let addr = listener.local_addr().context("the web page's address")?;
+    Ok(Some(Bound { listener, addr }))
+}
+
+/// The running web server; [`HttpServer::shutdown`] stops it.
+#[derive(Debug)]
+pub(crate) struct HttpServer {
+    url: String,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl HttpServer {
+    /// `http://IP:PORT`, as `serve --json` prints it.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Ends live streams, lets requests in flight finish (bounded), then stops.
+    pub(crate) async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(5), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+/// Starts serving the page and the API for `node` on `bound`.
+pub(crate) fn spawn(node: Node, cfg: HttpConfig, bound: Bound) -> HttpServer {
+    let (stop, stopped) = watch::channel(false);
+    let url = format!("http://{}", bound.addr);
+    let state = AppState {
+        node,
+        access: Arc::new(access::Access::new(cfg.token, bound.addr)),
+        work: Arc::new(Semaphore::new(WORKERS)),
+        streams: Arc::new(Semaphore::new(STREAMS)),
+        stop: stopped.clone(),
+    };
+    let app = router(state);
+    let listener = Capped {
+        inner: bound.listener,
+        slots: Arc::new(Semaphore::new(CONNECTIONS)),
+    };
+    let mut on_stop = stopped;
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = on_stop.wait_for(|s| *s).await;
+        });
+        if let Err(e) = served.await {
+            tracing::warn!(%e, "the web page stopped");
+        }
+    });
+    HttpServer { url, stop, task }
+}
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub(crate) struct AppState {
+    node: Node,
+    access: Arc<access::Access>,
+    /// Slots for commands on blocking threads.
+    work: Arc<Semaphore>,
+    /// Slots for live alert streams.
+    streams: Arc<Semaphore>,
+    /// Turns true when the server stops: live streams end then.
+    stop: watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Runs `f` on the own circle on a blocking thread, a bounded number at once.
+    async fn local<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut LocalCircle, &NetStatus) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let busy = || ApiError::unavailable("the node is busy; try again in a moment");
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.work.clone().acquire_owned())
+            .await
+            .map_err(|_| busy())?
+            .map_err(|_| busy())?;
+        let node = self.node.clone();
+        tokio::task::spawn_blocking(move || {
+            let net = node.status();
+            let out = node.with_local(|local| f(local, &net));
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|_| ApiError::unavailable("the command failed inside the node"))?
+    }
+
+    /// Runs a CLI command inside the node; its `--json` output is the answer.
+    async fn command(&self, command: Command) -> Result<Value, ApiError> {
+        let now = crate::commands::now();
+        self.local(move |local, net| {
+            crate::commands::dispatch(local, command, now, true, Some(net))
+                .map(report_json)
+                .map_err(ApiError::from_command)
+        })
+        .await
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let guarded = axum::middleware::from_fn_with_state(state.clone(), access::guard);
+    Router::new()
+        .merge(page::routes())
+        .merge(api::routes())
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this method is not allowed here",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(guarded)
+        .with_state(state)
+}
+
+/// The JSON half of a command's report: what `--json` prints.
+fn report_json(report: Report) -> Value {
+    // A report serialises as `{json, text}`.
+    match serde_json::to_value(report) {
+        Ok(Value::Object(mut m)) => m.remove("json").unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+/// An API failure: a status code and `{ "error": message, ...extra }`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+    /// More fields for the body (the findings of a refused zine).
+    extra: Option<serde_json::Map<String, Value>>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            extra: None,
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    fn conflict(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, message)
+    }
+
+    fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+    }
+
+    fn with(mut self, key: &str, value: Value) -> ApiError {
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value);
+        self
+    }
+
+    /// A command's error: the CLI's one-line message, and a code by its kind.
+    fn from_command(e: anyhow::Error) -> ApiError {
+        let message = format!("{e:#}").replace('\n', " ");
+        ApiError::new(status_of(&e), message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = self.extra.unwrap_or_default();
+        body.insert("error".into(), Value::String(self.message));
+        (self.status, axum::Json(Value::Object(body))).into_response()
+    }
+}
+
+/// Sorts a command's failure: the first typed cause in the chain decides; a plain
+/// message is a complaint about the input.
+fn status_of(e: &anyhow::Error) -> StatusCode {
+    for cause in e.chain() {
+        if let Some(r) = cause.downcast_ref::<Refusal>() {
+            return match r {
+                Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+                Refusal::Conflict(_) => StatusCode::CONFLICT,
+            };
+        }
+        if let Some(n) = cause.downcast_ref::<NodeError>() {
+            return node_status(n);
+        }
+        if let Some(l) = cause.downcast_ref::<LedgerError>() {
+            return ledger_status(l);
+        }
+        if cause.downcast_ref::<circle_store::StoreError>().is_some() {
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+    }
+    StatusCode::BAD_REQUEST
+}
+
+fn node_status(e: &NodeError) -> StatusCode {
+    use circle_core::circle::CircleError;
+    match e {
+        NodeError::Invalid(_) => StatusCode::BAD_REQUEST,
+        NodeError::Net(_) => StatusCode::SERVICE_UNAVAILABLE,
+        NodeError::Ledger(l) => ledger_status(l),
+        NodeError::Circle(c) => match c.as_ref() {
+            CircleError::Ledger(l) => ledger_status(l),
+            CircleError::Invalid(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        },
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn ledger_status(e: &LedgerError) -> StatusCode {
+    match e {
+        LedgerError::NotFound { .. } => StatusCode::NOT_FOUND,
+        LedgerError::TermExpired(_) | LedgerError::NotSteward(_) => StatusCode::CONFLICT,
+        LedgerError::Invalid(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A JSON request body; its failures answer as [`ApiError`]s.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct Body<T>(T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let status = match &r {
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            JsonRejection::JsonDataError(_) | JsonRejection::JsonSyntaxError(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            _ => r.status(),
+        };
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the request body is larger than {} KiB", MAX_BODY / 1024)
+        } else {
+            r.body_text()
+        };
+        ApiError::new(status, message)
+    }
+}
+
+/// A query string; a malformed one answers 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub(crate) struct Query<T>(T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        ApiError::bad_request(r.body_text())
+    }
+}
+
+/// Path parameters; a malformed one answers 400.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub(crate) struct Path<T>(T);
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> ApiError {
+        ApiError::bad_request(r.body_text())
+    }
+}
+
+/// A listener that serves at most [`CONNECTIONS`] connections at once.
+#[derive(Debug)]
+struct Capped {
+    inner: tokio::net::TcpListener,
+    slots: Arc<Semaphore>,
+}
+
+impl axum::serve::Listener for Capped {
+    type Io = Conn;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Conn, SocketAddr) {
+        loop {
+            let Ok(slot) = self.slots.clone().acquire_owned().await else {
+                // The semaphore is never closed; wait forever rather than spin.
+                std::future::pending::<()>().await;
+                continue;
+            };
+            match self.inner.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    return (
+                        Conn {
+                            stream,
+                            _slot: slot,
+                        },
+                        addr,
+                    );
+                }
+                // Out of file descriptors and the like: back off a little.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection holding its slot until it closes.
+#[derive(Debug)]
+struct Conn {
+    stream: tokio::net::TcpStream,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl tokio::io::AsyncRead for Conn {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Conn {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// A JSON answer with a status code.
+fn answer(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// `201 Created` with the command's JSON.
+fn created(body: Value) -> Response {
+    answer(StatusCode::CREATED, body)
+}
+
+/// `200 OK` with the command's JSON.
+fn ok(body: Value) -> Response {
+    answer(StatusCode::OK, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exposed_address_needs_a_strong_token() {
+        let lan: Option<SocketAddr> = Some("0.0.0.0:7878".parse().unwrap());
+        let err = HttpConfig::from_args(lan, false, None).unwrap_err();
+        assert!(err.to_string().contains("--token"), "{err}");
+        assert!(HttpConfig::from_args(lan, false, Some("short".into())).is_err());
+        assert!(HttpConfig::from_args(lan, false, Some("a;b".repeat(8))).is_err());
+        let ok = HttpConfig::from_args(lan, false, Some("x".repeat(16))).unwrap();
+        assert!(ok.unwrap().explicit);
+        let default = HttpConfig::from_args(None, false, None).unwrap().unwrap();
+        assert_eq!(default.addr, DEFAULT_ADDR);
+        assert!(!default.explicit);
+        assert!(HttpConfig::from_args(lan, true, None).unwrap().is_none());
+    }
+
+    #[test]
+    fn failures_map_to_status_codes_by_type_not_wording() {
+        let code = |e: anyhow::Error| status_of(&e).as_u16();
+        let missing = anyhow::Error::new(Refusal::NotFound("no tactic x".into()));
+        assert_eq!(code(missing.context("while forking")), 404);
+        assert_eq!(code(Refusal::Conflict("not compliant".into()).into()), 409);
+        let node = |e: LedgerError| anyhow::Error::new(NodeError::from(e));
+        assert_eq!(code(node(LedgerError::TermExpired(2))), 409);
+        assert_eq!(code(node(LedgerError::Invalid("empty".into()))), 400);
+        assert_eq!(
+            code(node(LedgerError::NotFound {
+                kind: "task",
+                id: "x".into()
+            })),
+            404
+        );
+        assert_eq!(code(NodeError::Net("down".into()).into()), 503);
+        assert_eq!(code(anyhow::anyhow!("`x` is not a circle id")), 400);
+    }
+}

@@ -1,0 +1,575 @@
+//! The `/api/…` handlers: each turns a request into the CLI command that does the same,
+//! and answers with that command's `--json` output (see `docs/api.md`).
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use circle_core::compliance::compliance;
+use circle_core::ledger::TaskStatus;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{created, ok, report_json, ApiError, AppState, Body, Path, Query};
+use crate::args::{
+    ActionCmd, AlertCmd, Command, ExportFormat, FundCmd, PledgeCmd, ProtocolCmd, StewardCmd,
+    TacticCmd, TaskCmd, ZineCmd, ZineFormat,
+};
+use crate::commands::{circle, entries, zines};
+use crate::remote::RemoteRequest;
+
+type Answer = Result<Response, ApiError>;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/status", get(status))
+        .route("/api/id", get(id))
+        .route("/api/peers", get(peers))
+        .route("/api/following", get(following).post(follow))
+        .route("/api/invite", get(invite))
+        .route("/api/invite.svg", get(invite_svg))
+        .route("/api/actions", get(actions).post(log_action))
+        .route("/api/fund", get(fund))
+        .route("/api/fund/declare", post(declare_fund))
+        .route("/api/fund/entries", post(add_fund_entry))
+        .route("/api/pledge", post(sign_pledge))
+        .route("/api/protocol", get(own_protocol))
+        .route("/api/protocol/{circle_id}", get(protocol))
+        .route("/api/tactics", get(tactics).post(publish_tactic))
+        .route("/api/tactics/{circle_id}/{tactic_id}", get(show_tactic))
+        .route("/api/tactics/{circle_id}/{tactic_id}/lineage", get(lineage))
+        .route("/api/tactics/{circle_id}/{tactic_id}/fork", post(fork))
+        .route("/api/zines", get(list_zines).post(publish_zine))
+        .route("/api/zines/check", post(check_zine))
+        .route("/api/zines/{circle_id}/{zine_id}/export", get(export_zine))
+        .route("/api/tasks", get(tasks).post(add_task))
+        .route("/api/tasks/{task_id}/claim", post(claim_task))
+        .route("/api/tasks/{task_id}/close", post(close_task))
+        .route("/api/alerts", get(alerts).post(send_alert))
+        .route("/api/alerts/stream", get(super::events::stream))
+        .route("/api/steward", get(steward))
+        .route("/api/export", get(export))
+}
+
+/// Empty filter fields (as a form sends them) mean no filter.
+fn given(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+// ---- circle, network, invite ------------------------------------------------------
+
+async fn status(State(s): State<AppState>) -> Answer {
+    s.command(Command::Status).await.map(ok)
+}
+
+async fn id(State(s): State<AppState>) -> Answer {
+    s.command(Command::Id).await.map(ok)
+}
+
+async fn peers(State(s): State<AppState>) -> Answer {
+    let net = s.node.status();
+    let v = serde_json::to_value(&net).map_err(|e| ApiError::unavailable(e.to_string()))?;
+    Ok(ok(v))
+}
+
+async fn following(State(s): State<AppState>) -> Answer {
+    let mut status = s.command(Command::Status).await?;
+    Ok(ok(status["following"].take()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Follow {
+    invite: String,
+}
+
+async fn follow(State(s): State<AppState>, Body(b): Body<Follow>) -> Answer {
+    let command = Command::Follow {
+        invite: b.invite.trim().to_owned(),
+    };
+    network(&s, command).await.map(ok)
+}
+
+/// Runs a command that needs the network, as the local socket does.
+async fn network(s: &AppState, command: Command) -> Result<Value, ApiError> {
+    let req = RemoteRequest {
+        command,
+        json: true,
+    };
+    crate::commands::serve::run_remote(&s.node, req)
+        .await
+        .map(report_json)
+        .map_err(ApiError::from_command)
+}
+
+async fn invite(State(s): State<AppState>) -> Answer {
+    s.command(Command::Invite).await.map(ok)
+}
+
+/// The invite as a QR code, for the printable card.
+async fn invite_svg(State(s): State<AppState>) -> Answer {
+    let v = s.command(Command::Invite).await?;
+    let code = v["invite"].as_str().unwrap_or_default();
+    let qr = qrcode::QrCode::new(code.as_bytes())
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn steward(State(s): State<AppState>) -> Answer {
+    s.command(Command::Steward(StewardCmd::Show)).await.map(ok)
+}
+
+// ---- actions, fund, pledge, protocol ------------------------------------------------
+
+async fn actions(State(s): State<AppState>) -> Answer {
+    s.command(Command::Actions).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAction {
+    title: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+async fn log_action(State(s): State<AppState>, Body(b): Body<NewAction>) -> Answer {
+    let command = Command::Action(ActionCmd::Log {
+        title: b.title,
+        summary: b.summary,
+        tags: b.tags,
+    });
+    s.command(command).await.map(created)
+}
+
+async fn fund(State(s): State<AppState>) -> Answer {
+    s.command(Command::Fund(FundCmd::Show)).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclareFund {
+    description: String,
+}
+
+async fn declare_fund(State(s): State<AppState>, Body(b): Body<DeclareFund>) -> Answer {
+    let command = Command::Fund(FundCmd::Declare {
+        description: b.description,
+    });
+    s.command(command).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FundEntry {
+    /// An exact decimal as text ("12.50"): no binary floating point near money.
+    amount: String,
+    currency: String,
+    memo: String,
+    #[serde(default)]
+    disbursement: bool,
+}
+
+async fn add_fund_entry(State(s): State<AppState>, Body(b): Body<FundEntry>) -> Answer {
+    let command = Command::Fund(FundCmd::Add {
+        amount: b.amount,
+        currency: b.currency,
+        memo: b.memo,
+        disbursement: b.disbursement,
+    });
+    s.command(command).await.map(created)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pledge {
+    text: String,
+}
+
+async fn sign_pledge(State(s): State<AppState>, Body(b): Body<Pledge>) -> Answer {
+    let command = Command::Pledge(PledgeCmd::Sign { text: b.text });
+    s.command(command).await.map(ok)
+}
+
+async fn own_protocol(State(s): State<AppState>) -> Answer {
+    let command = Command::Protocol(ProtocolCmd::Status { circle_id: None });
+    s.command(command).await.map(ok)
+}
+
+async fn protocol(State(s): State<AppState>, Path(circle_id): Path<String>) -> Answer {
+    let command = Command::Protocol(ProtocolCmd::Status {
+        circle_id: Some(circle_id),
+    });
+    s.command(command).await.map(ok)
+}
+
+// ---- tactics ----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct TacticFilter {
+    from: Option<String>,
+    tag: Option<String>,
+    search: Option<String>,
+}
+
+async fn tactics(State(s): State<AppState>, Query(q): Query<TacticFilter>) -> Answer {
+    let command = Command::Tactics {
+        from: given(q.from),
+        tag: given(q.tag),
+        search: given(q.search),
+    };
+    s.command(command).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTactic {
+    title: String,
+    body: String,
+    #[serde(default = "default_license")]
+    license: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+fn default_license() -> String {
+    circle_core::compliance::DEFAULT_LICENSE.to_owned()
+}
+
+async fn publish_tactic(State(s): State<AppState>, Body(b): Body<NewTactic>) -> Answer {
+    let now = crate::commands::now();
+    let new = circle_core::ledger::NewTactic {
+        title: b.title,
+        body: b.body,
+        license: b.license,
+        tags: b.tags,
+        lineage: Vec::new(),
+    };
+    s.local(move |local, _| {
+        entries::publish_tactic(local, new, now)
+            .map(report_json)
+            .map_err(ApiError::from_command)
+    })
+    .await
+    .map(created)
+}
+
+async fn show_tactic(State(s): State<AppState>, Path(r): Path<(String, String)>) -> Answer {
+    let command = Command::Tactic(TacticCmd::Show {
+        tactic_id: format!("{}/{}", r.0, r.1),
+    });
+    s.command(command).await.map(ok)
+}
+
+async fn lineage(State(s): State<AppState>, Path(r): Path<(String, String)>) -> Answer {
+    let command = Command::Tactic(TacticCmd::Lineage {
+        tactic_id: format!("{}/{}", r.0, r.1),
+    });
+    s.command(command).await.map(ok)
+}
+
+async fn fork(State(s): State<AppState>, Path(r): Path<(String, String)>) -> Answer {
+    let command = Command::Tactic(TacticCmd::Fork {
+        source: format!("{}/{}", r.0, r.1),
+    });
+    s.command(command).await.map(created)
+}
+
+// ---- zines ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct ZineFilter {
+    from: Option<String>,
+}
+
+async fn list_zines(State(s): State<AppState>, Query(q): Query<ZineFilter>) -> Answer {
+    let command = Command::Zines {
+        from: given(q.from),
+    };
+    s.command(command).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZineCheck {
+    text: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// The anonymiser's findings in a draft (byte offsets into `text`) and in its title.
+async fn check_zine(State(s): State<AppState>, Body(b): Body<ZineCheck>) -> Answer {
+    s.local(move |local, _| {
+        let (in_title, in_text) =
+            zines::findings(local, &b.title, &b.text).map_err(ApiError::from_command)?;
+        Ok(ok(
+            json!({ "findings": in_text, "title_findings": in_title }),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewZine {
+    title: String,
+    text: String,
+    #[serde(default)]
+    redact: bool,
+    #[serde(default)]
+    action_id: Option<String>,
+}
+
+/// Publishes a draft; without `redact`, any finding refuses it (422, with the findings).
+async fn publish_zine(State(s): State<AppState>, Body(b): Body<NewZine>) -> Answer {
+    let now = crate::commands::now();
+    s.local(move |local, _| {
+        if !b.redact {
+            let (in_title, in_text) =
+                zines::findings(local, &b.title, &b.text).map_err(ApiError::from_command)?;
+            let n = in_title.len() + in_text.len();
+            if n > 0 {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "not published: {n} identifying detail(s) remain; resolve them, or publish with \"redact\": true"
+                    ),
+                )
+                .with("findings", json!(in_text))
+                .with("title_findings", json!(in_title)));
+            }
+        }
+        zines::publish(local, &b.title, &b.text, b.redact, b.action_id, now)
+            .map(report_json)
+            .map_err(ApiError::from_command)
+    })
+    .await
+    .map(created)
+}
+
+#[derive(Deserialize)]
+struct ExportAs {
+    format: Option<String>,
+    circle: Option<String>,
+}
+
+/// A zine as Markdown (a download) or as its printable A5 booklet (a page).
+async fn export_zine(
+    State(s): State<AppState>,
+    Path(r): Path<(String, String)>,
+    Query(q): Query<ExportAs>,
+) -> Answer {
+    let format = match q.format.as_deref().unwrap_or("html") {
+        "html" => ZineFormat::Html,
+        "markdown" | "md" => ZineFormat::Markdown,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format `{other}`: use markdown or html"
+            )))
+        }
+    };
+    let command = Command::Zine(ZineCmd::Export {
+        zine_id: format!("{}/{}", r.0, r.1),
+        format,
+        out: None,
+    });
+    let v = s.command(command).await?;
+    let content = v["content"].as_str().unwrap_or_default().to_owned();
+    let mut resp = content.into_response();
+    let h = resp.headers_mut();
+    match format {
+        ZineFormat::Html => {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            // The booklet is self-contained: its own inline style, no script at all.
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+                ),
+            );
+        }
+        ZineFormat::Markdown => {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/markdown; charset=utf-8"),
+            );
+            attach(h, &format!("zine-{}.md", safe_name(&r.1)));
+        }
+    }
+    Ok(resp)
+}
+
+/// Offers a download under `name`.
+fn attach(h: &mut axum::http::HeaderMap, name: &str) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+}
+
+/// An id as a file name: letters, digits and dashes only.
+fn safe_name(id: &str) -> String {
+    id.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect()
+}
+
+/// The ledger as `circle export` writes it: `.automerge`, JSON, or a bundle.
+async fn export(State(s): State<AppState>, Query(q): Query<ExportAs>) -> Answer {
+    let (format, mime, ext) = match q.format.as_deref().unwrap_or("json") {
+        "json" => (ExportFormat::Json, "application/json", "json"),
+        "automerge" => (
+            ExportFormat::Automerge,
+            "application/octet-stream",
+            "automerge",
+        ),
+        "bundle" => (ExportFormat::Bundle, "application/octet-stream", "bundle"),
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format `{other}`: use automerge, json or bundle"
+            )))
+        }
+    };
+    let which = given(q.circle);
+    let bytes = s
+        .local(move |local, _| {
+            circle::export_bytes(local, format, which.as_deref()).map_err(ApiError::from_command)
+        })
+        .await?;
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    attach(h, &format!("circle.{ext}"));
+    Ok(resp)
+}
+
+// ---- tasks ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct TaskFilter {
+    #[serde(default)]
+    open: bool,
+}
+
+async fn tasks(State(s): State<AppState>, Query(q): Query<TaskFilter>) -> Answer {
+    s.command(Command::Tasks { open: q.open }).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTask {
+    title: String,
+}
+
+async fn add_task(State(s): State<AppState>, Body(b): Body<NewTask>) -> Answer {
+    let command = Command::Task(TaskCmd::Add { title: b.title });
+    s.command(command).await.map(created)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Claim {
+    /// A role or alias, never a legal name.
+    #[serde(default)]
+    by: Option<String>,
+}
+
+async fn claim_task(
+    State(s): State<AppState>,
+    Path(task_id): Path<String>,
+    Body(b): Body<Claim>,
+) -> Answer {
+    let by = given(b.by).unwrap_or_else(|| "a steward".to_owned());
+    let command = Command::Task(TaskCmd::Claim {
+        task_id: task_id.clone(),
+        by,
+    });
+    on_open_task(&s, task_id, command).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Close {
+    note: String,
+}
+
+async fn close_task(
+    State(s): State<AppState>,
+    Path(task_id): Path<String>,
+    Body(b): Body<Close>,
+) -> Answer {
+    let command = Command::Task(TaskCmd::Close {
+        task_id: task_id.clone(),
+        note: b.note,
+    });
+    on_open_task(&s, task_id, command).await
+}
+
+/// Runs a task command: 404 for a task that does not exist, 409 for a closed one.
+async fn on_open_task(s: &AppState, task_id: String, command: Command) -> Answer {
+    let now = crate::commands::now();
+    s.local(move |local, net| {
+        match local.circle().ledger.task(&task_id) {
+            None => return Err(ApiError::not_found(format!("no task with id {task_id}"))),
+            Some(t) if t.status == TaskStatus::Closed => {
+                return Err(ApiError::conflict(format!(
+                    "task {task_id} is already closed"
+                )))
+            }
+            Some(_) => {}
+        }
+        crate::commands::dispatch(local, command, now, true, Some(net))
+            .map(report_json)
+            .map_err(ApiError::from_command)
+    })
+    .await
+    .map(ok)
+}
+
+// ---- alerts -----------------------------------------------------------------------------
+
+async fn alerts(State(s): State<AppState>) -> Answer {
+    s.command(Command::Alerts).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendAlert {
+    text: String,
+}
+
+/// Sends an alert; a circle that does not keep the protocol cannot (409).
+async fn send_alert(State(s): State<AppState>, Body(b): Body<SendAlert>) -> Answer {
+    let now = crate::commands::now();
+    s.local(move |local, _| {
+        let c = local.circle();
+        let comp = compliance(&c.ledger, &c.chain, now);
+        let items = [
+            &comp.items.mutual_aid_fund,
+            &comp.items.rapid_defense_pledge,
+            &comp.items.open_tactics,
+        ];
+        let failing = items.into_iter().find(|i| !i.ok).map(|i| i.reason.clone());
+        match failing {
+            Some(reason) => Err(ApiError::conflict(format!(
+                "sister circles relay alerts only from circles that keep the protocol: {reason}"
+            ))),
+            None => Ok(()),
+        }
+    })
+    .await?;
+    let command = Command::Alert(AlertCmd::Send { text: b.text });
+    // With no peer connected yet the alert is kept here and `delivered` is false.
+    network(&s, command).await.map(created)
+}

@@ -1,0 +1,773 @@
+//! The node's web page and JSON API, end to end: real `circle serve` processes with
+//! `--http 127.0.0.1:0`, the API driven over plain HTTP/1.1 on a `TcpStream`, and the
+//! page driven in Debian's headless Chromium by `tests/js/web.mjs` (playwright-core).
+//! Every wait is bounded; nothing leaves loopback (mDNS off, 127.0.0.1 everywhere).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::util::{js_dir, Node};
+
+/// Upper bound for anything to happen on a loaded 2-core machine.
+const WAIT: Duration = Duration::from_secs(60);
+
+/// A running `circle serve` with its web page, stopped (SIGTERM, then SIGKILL) when
+/// dropped.
+struct Serving {
+    child: Option<Child>,
+    /// What `serve --json` printed first: circle id, invite, `http` URL...
+    info: Value,
+}
+
+impl Serving {
+    fn start(n: &Node, extra: &[&str]) -> Serving {
+        let mut cmd = n.cmd();
+        cmd.args([
+            "--json",
+            "serve",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--no-mdns",
+            "--resync-secs",
+            "1",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .env_remove("CIRCLE_TOKEN");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let info: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("serve printed no JSON line ({e}): {line:?}"));
+        let http = info["http"].as_str().unwrap_or_default();
+        assert!(http.starts_with("http://127.0.0.1:"), "{info}");
+        Serving {
+            child: Some(child),
+            info,
+        }
+    }
+
+    fn http(&self) -> &str {
+        self.info["http"].as_str().unwrap()
+    }
+
+    fn circle_id(&self) -> &str {
+        self.info["circle_id"].as_str().unwrap()
+    }
+
+    /// SIGTERM: the node, its page and any open alert stream stop cleanly in time.
+    fn stop(mut self) {
+        let mut child = self.child.take().unwrap();
+        signal(&child, "-TERM");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "serve did not shut down cleanly: {status}"
+                );
+                return;
+            }
+            assert!(started.elapsed() < WAIT, "serve ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            signal(&c, "-TERM");
+            let started = Instant::now();
+            while c.try_wait().ok().flatten().is_none() && started.elapsed() < WAIT {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status();
+}
+
+// ---- a small HTTP/1.1 client ------------------------------------------------------------
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// Asserts the status, and that an error is `{ "error": "..." }` JSON.
+    fn expect(self, status: u16) -> Response {
+        assert_eq!(self.status, status, "{}", self.text());
+        if status >= 400 && self.header("content-type") == Some("application/json") {
+            let e = self.json();
+            assert!(
+                e["error"].as_str().is_some_and(|m| !m.is_empty()),
+                "error without a message: {e}"
+            );
+        }
+        self
+    }
+}
+
+/// One request on a fresh connection. `headers` may override Host.
+fn request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let addr = base.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.set_write_timeout(Some(WAIT)).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head += &format!("Host: {addr}\r\n");
+    }
+    for (k, v) in headers {
+        head += &format!("{k}: {v}\r\n");
+    }
+    if !body.is_empty() || method != "GET" {
+        head += &format!("Content-Length: {}\r\n", body.len());
+    }
+    head += "\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    // The body goes from another thread: a server may answer (413) before reading it.
+    let mut writer = stream.try_clone().unwrap();
+    let body = body.to_vec();
+    let sending = std::thread::spawn(move || {
+        let _ = writer.write_all(&body);
+    });
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            // A reset after a complete answer (a refused body left unread) is fine.
+            Err(e) if !raw.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    }
+    let _ = sending.join();
+    parse(&raw).unwrap_or_else(|| panic!("{method} {path}: unreadable answer {raw:?}"))
+}
+
+fn parse(raw: &[u8]) -> Option<Response> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..end]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[end + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    Some(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+
+fn get(base: &str, path: &str) -> Response {
+    request(base, "GET", path, &[], b"")
+}
+
+fn post(base: &str, path: &str, body: Value) -> Response {
+    request(base, "POST", path, &[JSON], body.to_string().as_bytes())
+}
+
+// ---- the API ------------------------------------------------------------------------------
+
+#[test]
+fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
+    let n = Node::compliant("Alder");
+    let s = Serving::start(&n, &[]);
+    let base = s.http();
+    let own = s.circle_id().to_owned();
+
+    let status = get(base, "/api/status").expect(200).json();
+    assert_eq!(status["circle_id"], own.as_str());
+    assert_eq!(status["serving"], true);
+    assert_eq!(status["compliance"]["compliant"], true);
+    assert!(status["following"].as_array().unwrap().is_empty());
+    let peers = get(base, "/api/peers").expect(200).json();
+    assert!(peers["peers"].is_array() && peers["addrs"].is_array());
+    assert!(get(base, "/api/following").expect(200).json().is_array());
+
+    // Actions: the API and the CLI (through the node's socket) see the same ledger.
+    let id = post(
+        base,
+        "/api/actions",
+        json!({ "title": "Rent strike meeting", "summary": "Forty came.", "tags": ["rent"] }),
+    )
+    .expect(201)
+    .json()["entry_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = get(base, "/api/actions").expect(200).json();
+    assert_eq!(listed, n.ok(&["actions"]), "API and --json differ");
+    assert_eq!(listed[0]["entry_id"], id.as_str());
+    assert_eq!(listed[0]["tags"], json!(["rent"]));
+
+    // Fund and pledge.
+    let entry = post(
+        base,
+        "/api/fund/entries",
+        json!({ "amount": "12.50", "currency": "EUR", "memo": "Solidarity dinner" }),
+    )
+    .expect(201)
+    .json();
+    assert_eq!(entry["kind"], "contribution");
+    let fund = get(base, "/api/fund").expect(200).json();
+    assert_eq!(fund["balances"]["EUR"], "12.50");
+    post(
+        base,
+        "/api/fund/entries",
+        json!({ "amount": "lots", "currency": "EUR", "memo": "x" }),
+    )
+    .expect(400);
+    post(base, "/api/fund/declare", json!({ "description": "" })).expect(400);
+    post(
+        base,
+        "/api/pledge",
+        json!({ "text": "We answer every call." }),
+    )
+    .expect(200);
+
+    // Protocol status: own, unknown sister, malformed id.
+    let p = get(base, "/api/protocol").expect(200).json();
+    assert_eq!(p["compliant"], true);
+    for item in ["mutual_aid_fund", "rapid_defense_pledge", "open_tactics"] {
+        assert_eq!(p["items"][item]["ok"], true, "{p}");
+    }
+    get(base, &format!("/api/protocol/{}", "0".repeat(64))).expect(404);
+    get(base, "/api/protocol/not-a-circle").expect(400);
+
+    // Tactics: publish from text, filter, show, lineage; unknown ids.
+    let t = post(
+        base,
+        "/api/tactics",
+        json!({ "title": "Phone tree", "body": "Each person calls three others.", "tags": ["defense"] }),
+    )
+    .expect(201)
+    .json();
+    let tactic = t["tactic_id"].as_str().unwrap();
+    assert_eq!(t["license"], "CC-BY-SA-4.0");
+    post(
+        base,
+        "/api/tactics",
+        json!({ "title": "Closed", "body": "x", "license": "all rights reserved" }),
+    )
+    .expect(400);
+    let all = get(base, "/api/tactics").expect(200).json();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(
+        get(base, "/api/tactics?search=CALLS%20three&tag=defense")
+            .expect(200)
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(get(base, "/api/tactics?tag=other")
+        .expect(200)
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let shown = get(base, &format!("/api/tactics/{own}/{tactic}"))
+        .expect(200)
+        .json();
+    assert_eq!(shown["body"], "Each person calls three others.");
+    get(base, &format!("/api/tactics/{own}/{tactic}/lineage")).expect(200);
+    get(base, &format!("/api/tactics/{own}/nope")).expect(404);
+    get(base, &format!("/api/tactics/{}/x", "ab".repeat(32))).expect(404);
+    // Forking one's own tactic is refused, as on the command line.
+    request(
+        base,
+        "POST",
+        &format!("/api/tactics/{own}/{tactic}/fork"),
+        &[JSON],
+        b"{}",
+    )
+    .expect(400);
+
+    // Zines: findings with byte offsets; refused with findings (422); redacted; exported.
+    let draft = "Dawn came — the café rota: call 0612 345 678 for shifts.\n\n## What worked\nSoup.";
+    let check = post(
+        base,
+        "/api/zines/check",
+        json!({ "text": draft, "title": "The long night" }),
+    )
+    .expect(200)
+    .json();
+    let phone = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "phone")
+        .unwrap_or_else(|| panic!("no phone finding: {check}"));
+    let (start, end) = (
+        phone["start"].as_u64().unwrap() as usize,
+        phone["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&draft[start..end], "0612 345 678");
+    assert!(check["title_findings"].as_array().unwrap().is_empty());
+    let refused = post(
+        base,
+        "/api/zines",
+        json!({ "title": "The long night", "text": draft }),
+    )
+    .expect(422)
+    .json();
+    assert!(refused["error"].as_str().unwrap().contains("not published"));
+    assert_eq!(refused["findings"], check["findings"]);
+    assert!(get(base, "/api/zines")
+        .expect(200)
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let published = post(
+        base,
+        "/api/zines",
+        json!({ "title": "The long night", "text": draft, "redact": true }),
+    )
+    .expect(201)
+    .json();
+    assert!(published["redacted"].as_u64().unwrap() >= 1);
+    let zine = published["zine_id"].as_str().unwrap();
+    let zines = get(base, "/api/zines").expect(200).json();
+    assert_eq!(zines, n.ok(&["zines"]), "API and --json differ");
+    let body = zines[0]["body"].as_str().unwrap();
+    assert!(
+        body.contains("[REDACTED:phone]") && !body.contains("0612"),
+        "{body}"
+    );
+    let md = get(
+        base,
+        &format!("/api/zines/{own}/{zine}/export?format=markdown"),
+    )
+    .expect(200);
+    assert!(md
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/markdown"));
+    assert!(md.text().starts_with("# The long night"), "{}", md.text());
+    let html = get(base, &format!("/api/zines/{own}/{zine}/export?format=html")).expect(200);
+    assert!(html
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(html
+        .header("content-security-policy")
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert!(html.text().contains("size: A5"));
+    get(base, &format!("/api/zines/{own}/nope/export?format=html")).expect(404);
+    get(base, &format!("/api/zines/{own}/{zine}/export?format=pdf")).expect(400);
+
+    // Task map: add, claim, close with a note; conflicts and unknown ids.
+    let task = post(base, "/api/tasks", json!({ "title": "Print flyers" }))
+        .expect(201)
+        .json()["task_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    post(
+        base,
+        &format!("/api/tasks/{task}/claim"),
+        json!({ "by": "the print crew" }),
+    )
+    .expect(200);
+    let open = get(base, "/api/tasks?open=true").expect(200).json();
+    assert_eq!(open[0]["status"], "claimed");
+    assert_eq!(open[0]["claimed_by"], "the print crew");
+    post(
+        base,
+        &format!("/api/tasks/{task}/close"),
+        json!({ "note": " " }),
+    )
+    .expect(400);
+    post(
+        base,
+        &format!("/api/tasks/{task}/close"),
+        json!({ "note": "Done; the copy shop gave us a discount." }),
+    )
+    .expect(200);
+    post(
+        base,
+        &format!("/api/tasks/{task}/close"),
+        json!({ "note": "again" }),
+    )
+    .expect(409);
+    post(base, &format!("/api/tasks/{task}/claim"), json!({})).expect(409);
+    post(base, "/api/tasks/nope/claim", json!({})).expect(404);
+    assert!(get(base, "/api/tasks?open=true")
+        .expect(200)
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // Invite, QR code, steward term, exports, alerts.
+    let invite = get(base, "/api/invite").expect(200).json();
+    assert!(invite["invite"].as_str().unwrap().starts_with("circle:"));
+    let qr = get(base, "/api/invite.svg").expect(200);
+    assert_eq!(qr.header("content-type"), Some("image/svg+xml"));
+    assert!(qr.text().contains("<svg"));
+    assert_eq!(get(base, "/api/steward").expect(200).json()["term"], 0);
+    let exported = get(base, "/api/export?format=json").expect(200).json();
+    assert!(exported.is_object());
+    let doc = get(base, "/api/export?format=automerge").expect(200);
+    assert!(doc.body.len() > 100);
+    get(base, "/api/export?format=xml").expect(400);
+    assert!(get(base, "/api/alerts").expect(200).json().is_array());
+    // Alone on the network, an alert has no one to go to: kept here, and the node says so.
+    let alone = post(base, "/api/alerts", json!({ "text": "Eviction at 8" }));
+    assert!(
+        alone.status == 201 && alone.json()["delivered"] == false,
+        "{} {}",
+        alone.status,
+        alone.text()
+    );
+
+    // Bad requests: each a JSON error with its own status.
+    post(base, "/api/tasks", json!({ "titel": "typo" })).expect(400);
+    request(base, "POST", "/api/tasks", &[JSON], b"{\"title\":").expect(400);
+    request(
+        base,
+        "POST",
+        "/api/tasks",
+        &[("Content-Type", "text/plain")],
+        b"{\"title\":\"x\"}",
+    )
+    .expect(415);
+    // A form on another website cannot write, even on loopback.
+    request(
+        base,
+        "POST",
+        "/api/tasks",
+        &[JSON, ("Origin", "https://example.org")],
+        b"{\"title\":\"x\"}",
+    )
+    .expect(403);
+    request(
+        base,
+        "POST",
+        "/api/tasks",
+        &[JSON, ("Sec-Fetch-Site", "cross-site")],
+        b"{\"title\":\"x\"}",
+    )
+    .expect(403);
+    // A rebound DNS name pointing at 127.0.0.1 is not this page.
+    request(
+        base,
+        "GET",
+        "/api/status",
+        &[("Host", "attacker.example")],
+        b"",
+    )
+    .expect(403);
+    let big = json!({ "title": "x".repeat(2 * 1024 * 1024) }).to_string();
+    let too_big = request(base, "POST", "/api/tasks", &[JSON], big.as_bytes()).expect(413);
+    assert!(too_big.json()["error"].as_str().unwrap().contains("larger"));
+    get(base, "/api/nothing-here").expect(404);
+    request(base, "DELETE", "/api/status", &[JSON], b"").expect(405);
+    // None of the refused writes reached the ledger.
+    let tasks = get(base, "/api/tasks").expect(200).json();
+    assert_eq!(tasks.as_array().unwrap().len(), 1, "{tasks}");
+
+    // The page and its assets: served from the binary, with a strict policy.
+    let page = get(base, "/").expect(200);
+    assert!(page.text().contains("<h1>Alder</h1>"));
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert!(get(base, "/assets/app.js")
+        .expect(200)
+        .text()
+        .contains("EventSource"));
+    get(base, "/assets/app.css").expect(200);
+
+    // The live alert stream answers as server-sent events, and shutdown is not held up
+    // by it.
+    let mut stream = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let host = base.trim_start_matches("http://");
+    write!(
+        stream,
+        "GET /api/alerts/stream HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 512];
+    let got = stream.read(&mut head).unwrap();
+    let head = String::from_utf8_lossy(&head[..got]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+    s.stop();
+}
+
+#[test]
+fn a_token_guards_every_request_and_an_exposed_address_needs_one() {
+    let n = Node::init("Birch");
+    // Other machines could reach these: refused without a token, in one line.
+    let err = n.fails(&["serve", "--no-mdns", "--http", "0.0.0.0:0"]);
+    assert!(err.contains("--token"), "{err}");
+    let err = n.fails(&[
+        "serve",
+        "--no-mdns",
+        "--http",
+        "0.0.0.0:0",
+        "--token",
+        "short",
+    ]);
+    assert!(err.contains("16"), "{err}");
+
+    let token = "correct-horse-battery-staple";
+    let s = Serving::start(&n, &["--token", token]);
+    let base = s.http();
+    let refused = get(base, "/api/status").expect(401);
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+    request(
+        base,
+        "GET",
+        "/api/status",
+        &[("Authorization", "Bearer not-the-token-at-all")],
+        b"",
+    )
+    .expect(401);
+    let bearer = format!("Bearer {token}");
+    let ok = request(
+        base,
+        "GET",
+        "/api/status",
+        &[("Authorization", &bearer)],
+        b"",
+    )
+    .expect(200);
+    assert_eq!(ok.json()["circle_id"], s.circle_id());
+    // Writes too, and the token does not lift the same-origin rule.
+    request(
+        base,
+        "POST",
+        "/api/tasks",
+        &[("Authorization", &bearer), JSON],
+        b"{\"title\":\"Paint banner\"}",
+    )
+    .expect(201);
+    request(
+        base,
+        "POST",
+        "/api/tasks",
+        &[
+            JSON,
+            ("Authorization", &bearer),
+            ("Origin", "http://evil.example"),
+        ],
+        b"{\"title\":\"x\"}",
+    )
+    .expect(403);
+    // The page: 401 without it; `?token=` once sets a strict, script-proof cookie.
+    let page = get(base, "/").expect(401);
+    assert!(page
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    get(base, "/?token=wrong-token-wrong-token").expect(401);
+    let login = get(base, &format!("/?token={token}")).expect(200);
+    let cookie = login.header("set-cookie").unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(
+        !login.text().contains(token),
+        "the token must leave the page"
+    );
+    let pair = cookie.split(';').next().unwrap();
+    let page = request(base, "GET", "/", &[("Cookie", pair)], b"").expect(200);
+    assert!(page.text().contains("<h1>Birch</h1>"));
+    request(base, "GET", "/api/tasks", &[("Cookie", pair)], b"").expect(200);
+    s.stop();
+}
+
+// ---- the page in a real browser -------------------------------------------------------
+
+#[test]
+fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
+    // A starts out of the protocol (fixed in the page); B is a compliant sister.
+    let a = Node::init("Alder");
+    let b = Node::compliant("Birch");
+    let body = b.file(
+        "tactic.md",
+        "# Phone tree\n\nEach person calls three others.",
+    );
+    b.ok(&[
+        "tactic",
+        "publish",
+        "--title",
+        "Phone tree",
+        "--body-file",
+        body.to_str().unwrap(),
+        "--tag",
+        "defense",
+    ]);
+    let sa = Serving::start(&a, &[]);
+    let sb = Serving::start(&b, &[]);
+    let shots = tempfile::tempdir().unwrap();
+    let cfg = json!({
+        "a": sa.http(), "b": sb.http(), "b_invite": sb.info["invite"], "b_name": "Birch",
+        "b_tactic": "Phone tree", "shots": shots.path(),
+    });
+    let js = js_dir();
+    let mut child = std::process::Command::new("node")
+        .arg(js.join("web.mjs"))
+        .arg(cfg.to_string())
+        .current_dir(&js)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node is needed for the web test");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the browser test did not finish in 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "web.mjs failed:\n{err}\n{out}");
+    let report: Value = serde_json::from_str(out.trim())
+        .unwrap_or_else(|e| panic!("web.mjs printed no report ({e}): {out}"));
+    assert_eq!(report["ok"], true);
+
+    // What the page did is in A's ledger, as the CLI sees it.
+    let actions = a.ok(&["actions"]);
+    assert!(actions.to_string().contains("Rent strike meeting"));
+    let zines = a.ok(&["zines", "--from", sa.circle_id()]);
+    let zine = zines.as_array().unwrap()[0]["body"].as_str().unwrap();
+    assert!(zine.contains("[REDACTED:phone]"), "{zine}");
+    let own = a.ok(&["tactics", "--from", sa.circle_id()]);
+    let forked = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["title"] == "Phone tree")
+        .unwrap_or_else(|| panic!("no fork in {own}"));
+    assert_eq!(forked["derived_from"]["circle_id"], sb.circle_id());
+    assert_eq!(a.ok(&["protocol", "status"])["compliant"], true);
+
+    // The screenshots show a page, not a blank: many colours, plenty of ink.
+    for shot in ["desktop.png", "phone.png"] {
+        let (colours, inked) = looks(&shots.path().join(shot));
+        assert!(colours > 40, "{shot}: only {colours} colours");
+        assert!(inked > 0.02, "{shot}: only {inked:.3} of the pixels inked");
+    }
+    sb.stop();
+    sa.stop();
+}
+
+/// Distinct colours (quantised) and the share of pixels darker than the page's paper.
+fn looks(png_file: &Path) -> (usize, f64) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_file).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    let samples = info.color_type.samples();
+    assert!(samples >= 3, "{:?}", info.color_type);
+    let px = &buf[..info.buffer_size()];
+    let mut colours = std::collections::HashSet::new();
+    let mut inked = 0usize;
+    let total = px.len() / samples;
+    for p in px.chunks(samples) {
+        colours.insert((p[0] >> 3, p[1] >> 3, p[2] >> 3));
+        if p[..3].iter().map(|&c| c as u32).sum::<u32>() < 3 * 160 {
+            inked += 1;
+        }
+    }
+    (colours.len(), inked as f64 / total as f64)
+}
