@@ -157,10 +157,6 @@ fn main() {
         drop(local);
         let (t, _) = time(|| Automerge::load(&snapshot).unwrap());
         automerge_loads.push(t);
-        let (t2, _) = time(|| Automerge::load_unverified_heads(&snapshot).unwrap());
-        let (t3, st) = time(|| Store::open(&root.join("store")).unwrap());
-        let (t4, _) = time(|| st.load_doc(&s.circle_id()).unwrap());
-        eprintln!("DBG unverified load {t2:.1?}, sled open {t3:.1?}, load_doc {t4:.1?}, snapshot {} bytes", snapshot.len());
     }
     let (open, am_load) = (median(opens), median(automerge_loads));
     println!(
