@@ -14,10 +14,13 @@ use crate::NodeError;
 
 /// Replicas kept loaded; more are loaded again from the store when needed.
 const CACHED: usize = 4;
-/// Changes held back because what they need has not arrived yet (bounded in count
-/// and bytes; what falls out is fetched again by a later sync).
-const QUARANTINE_CHANGES: usize = 4096;
-const QUARANTINE_BYTES: usize = 16 * 1024 * 1024;
+/// Changes held back because what they need has not arrived yet, bounded in count and
+/// bytes. A first sync holds a past steward term here until that term's handover heads
+/// arrive in a later page, so the bound is a whole term's worth: ~300,000 changes of a
+/// typical size. A pull that overflows it stops and says so (nothing is lost: the
+/// persisted sync point covers applied changes only).
+const QUARANTINE_CHANGES: usize = 400_000;
+const QUARANTINE_BYTES: usize = 64 * 1024 * 1024;
 
 /// One circle as held in memory: its replica (if any arrived yet) and its quarantine.
 #[derive(Debug, Default)]
@@ -32,18 +35,30 @@ impl Held {
         std::mem::take(&mut self.quarantine)
     }
 
-    /// Holds back changes that cannot be judged yet, within the bounds.
-    pub(crate) fn hold(&mut self, pending: impl IntoIterator<Item = SignedChange>) {
+    /// Holds back changes that cannot be judged yet, within the bounds; returns how many
+    /// did not fit. A change held already is not held twice.
+    pub(crate) fn hold(&mut self, pending: impl IntoIterator<Item = SignedChange>) -> usize {
         let mut bytes: usize = self.quarantine.iter().map(|c| c.bytes.len()).sum();
+        let mut known: std::collections::HashSet<Hash32> = self
+            .quarantine
+            .iter()
+            .map(|c| c.envelope.change_hash)
+            .collect();
+        let mut dropped = 0;
         for c in pending {
+            if !known.insert(c.envelope.change_hash) {
+                continue;
+            }
             if self.quarantine.len() >= QUARANTINE_CHANGES
                 || bytes + c.bytes.len() > QUARANTINE_BYTES
             {
-                break;
+                dropped += 1;
+                continue;
             }
             bytes += c.bytes.len();
             self.quarantine.push(c);
         }
+        dropped
     }
 
     pub(crate) fn quarantined(&self) -> usize {
@@ -107,7 +122,11 @@ mod tests {
             envelope: Envelope {
                 version: 1,
                 circle_id: Hash32([1; 32]),
-                change_hash: Hash32([(i % 251) as u8; 32]),
+                change_hash: {
+                    let mut h = [0u8; 32];
+                    h[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                    Hash32(h)
+                },
                 term: 0,
                 signer: PublicKey([2; 32]),
                 signature: Signature([3; 64]),
@@ -119,20 +138,28 @@ mod tests {
     #[test]
     fn quarantine_is_bounded_in_count_and_bytes() {
         let mut held = Held::default();
-        held.hold((0..QUARANTINE_CHANGES + 100).map(|i| change(i, 10)));
-        assert_eq!(held.quarantined(), QUARANTINE_CHANGES);
-        held.hold((0..10).map(|i| change(i, 10)));
+        let n = QUARANTINE_CHANGES;
+        let dropped = held.hold((0..n + 100).map(|i| change(i, 10)));
+        assert_eq!((held.quarantined(), dropped), (n, 100));
+        let more = held.hold((n + 100..n + 110).map(|i| change(i, 10)));
         assert_eq!(
-            held.quarantined(),
-            QUARANTINE_CHANGES,
+            (held.quarantined(), more),
+            (n, 10),
             "a full quarantine takes no more"
         );
-        let taken = held.take_quarantine();
-        assert_eq!(taken.len(), QUARANTINE_CHANGES);
+        assert_eq!(held.take_quarantine().len(), n);
         assert_eq!(held.quarantined(), 0);
+        assert_eq!(held.hold([change(7, 10), change(7, 10)]), 0);
+        assert_eq!(
+            held.quarantined(),
+            1,
+            "a change held already is not held twice"
+        );
+        held.take_quarantine();
         // Bytes: a few large changes fill it long before the count does.
         let big = 4 * 1024 * 1024;
-        held.hold((0..10).map(|i| change(i, big)));
+        let dropped = held.hold((0..20).map(|i| change(i, big)));
         assert_eq!(held.quarantined(), QUARANTINE_BYTES / big);
+        assert_eq!(dropped, 20 - QUARANTINE_BYTES / big);
     }
 }

@@ -290,3 +290,42 @@ async fn a_validly_signed_alert_of_a_fundless_circle_is_rejected() {
     d.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_past_term_longer_than_a_page_syncs_through_the_quarantine() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = circle(da.path(), "Alder", true);
+    let t = now();
+    // Term 0's changes can only be accepted once term 1's handover heads (its last
+    // changes) arrive: with tiny pages that is many pages later.
+    for i in 0..300 {
+        a.stage(t, |l, s| {
+            l.log_action(s, t, &format!("term 0, action {i}"), "", &[])
+        })
+        .unwrap();
+    }
+    a.commit().unwrap();
+    a.rotate(14, 1, t).unwrap();
+    a.write(t, |l, s| l.sign_pledge(s, t, "We answer.").map(|c| ((), c)))
+        .unwrap();
+    let cid = a.circle_id();
+    let total = a.store().change_count(&cid);
+    let a = start(a).await;
+    let cfg = NodeConfig {
+        listen: vec!["/memory/0".into()],
+        mdns: false,
+        memory: true,
+        page_bytes: 1024,
+        ..NodeConfig::default()
+    };
+    let b = Node::start(circle(db.path(), "Birch", true), cfg)
+        .await
+        .unwrap();
+    let report = b.follow(invite(&a), None).await.unwrap();
+    assert!(report.synced && report.compliant, "{report:?}");
+    assert_eq!(b.store().change_count(&cid), total);
+    let progress = b.status().syncing;
+    assert!(progress.iter().any(|p| p.pages > 10), "{progress:?}");
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -14,6 +14,7 @@ use serde::Serialize;
 use tracing::{debug, info, warn};
 
 use super::{join_err, lock, net_err, now, Job, Node};
+use crate::replicas::Slot;
 use crate::sisters::Replica;
 use crate::NodeError;
 
@@ -22,6 +23,8 @@ use crate::NodeError;
 pub(crate) const PAGE_BYTES: u32 = 2 * 1024 * 1024;
 /// Pages per pull (a bound on a peer that always says "more").
 const MAX_PAGES: usize = 10_000;
+/// Longest wait for another pull of the same circle to end before pulling anyway.
+const PULL_WAIT: Duration = Duration::from_secs(300);
 /// How long a follow waits for the providers of a circle in the DHT.
 const PROVIDER_WAIT: Duration = Duration::from_secs(10);
 
@@ -31,7 +34,19 @@ pub struct SyncProgress {
     pub circle_id: String,
     pub pages: u64,
     pub changes_received: u64,
+    /// Received changes waiting in quarantine (e.g. for a later term's handover).
+    pub pending: u64,
     pub done: bool,
+}
+
+/// What one applied page leaves behind.
+#[derive(Debug)]
+struct PageOutcome {
+    more: bool,
+    resume: Vec<Hash32>,
+    pending: usize,
+    /// The quarantine could not take every pending change.
+    overflow: bool,
 }
 
 /// What `circle follow` reports.
@@ -43,6 +58,8 @@ pub struct FollowReport {
     pub compliant: bool,
     /// Whether any peer served the circle's ledger this time.
     pub synced: bool,
+    /// Changes received but not yet verifiable (waiting in quarantine).
+    pub pending: usize,
 }
 
 /// A progress callback for long syncs (the CLI prints it on stderr).
@@ -178,7 +195,48 @@ impl Node {
     }
 
     /// Pulls one circle from one peer, page after page. Returns whether the peer served it.
+    ///
+    /// One pull per circle at a time: `follow` and the catalog job that its new
+    /// connection triggers would otherwise both fetch the whole ledger at once (twice
+    /// the transfer and verification). A second pull waits (bounded) for the first,
+    /// then asks only for what is still missing.
     pub(super) async fn pull(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        on_progress: Option<OnProgress<'_>>,
+    ) -> Result<bool, NodeError> {
+        let deadline = tokio::time::Instant::now() + PULL_WAIT;
+        let mut shown = None;
+        loop {
+            {
+                let mut live = lock(&self.inner.live);
+                let running = live.progress.get(&circle).filter(|p| !p.done);
+                // The caller's progress display follows the pull it waits for.
+                if let (Some(p), Some(f)) = (running, on_progress) {
+                    if shown != Some(p.pages) {
+                        shown = Some(p.pages);
+                        f(p);
+                    }
+                }
+                if running.is_none() || tokio::time::Instant::now() >= deadline {
+                    live.progress.insert(
+                        circle,
+                        SyncProgress {
+                            circle_id: circle.to_hex(),
+                            ..SyncProgress::default()
+                        },
+                    );
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let _pulling = Pulling { node: self, circle };
+        self.pull_pages(peer, circle, on_progress).await
+    }
+
+    async fn pull_pages(
         &self,
         peer: PeerId,
         circle: Hash32,
@@ -188,10 +246,18 @@ impl Node {
             circle_id: circle.to_hex(),
             ..SyncProgress::default()
         };
+        // Pinned for the whole pull, so its quarantine cannot be evicted mid-way.
+        let replicas = self.clone();
+        let slot = tokio::task::spawn_blocking(move || replicas.inner.replicas.get(&circle))
+            .await
+            .map_err(join_err)??;
+        // Where the next page starts. Kept in memory only: it covers quarantined
+        // changes, which a restart forgets; what is persisted covers applied ones.
+        let mut resume: Option<Vec<Hash32>> = None;
         for _ in 0..MAX_PAGES {
-            let node = self.clone();
+            let (node, s, r) = (self.clone(), slot.clone(), resume.take());
             let (request, sent) =
-                tokio::task::spawn_blocking(move || node.pull_request(peer, circle))
+                tokio::task::spawn_blocking(move || node.pull_request(peer, circle, &s, r))
                     .await
                     .map_err(join_err)??;
             let bytes = self
@@ -210,16 +276,16 @@ impl Node {
                     return Err(NodeError::Net("peer answered a pull with a catalog".into()))
                 }
             };
-            let more = page.more;
+            let received = page.changes.len();
             progress.pages += 1;
-            progress.changes_received += page.changes.len() as u64;
-            let node = self.clone();
-            let applied =
-                tokio::task::spawn_blocking(move || node.apply_page(peer, circle, page, &sent))
+            progress.changes_received += received as u64;
+            let (node, s) = (self.clone(), slot.clone());
+            let outcome =
+                tokio::task::spawn_blocking(move || node.apply_page(peer, circle, &s, page, &sent))
                     .await
                     .map_err(join_err)?;
-            let applied = match applied {
-                Ok(n) => n,
+            let outcome = match outcome {
+                Ok(o) => o,
                 Err(e) => {
                     // A peer that serves invalid content is cut off.
                     warn!(%e, "a peer served invalid content; disconnecting it");
@@ -227,8 +293,9 @@ impl Node {
                     return Err(e);
                 }
             };
-            progress.done = !more;
-            if progress.pages > 1 || more {
+            progress.done = !outcome.more;
+            progress.pending = outcome.pending as u64;
+            if progress.pages > 1 || outcome.more {
                 info!(
                     circle = %short(&circle),
                     pages = progress.pages,
@@ -242,45 +309,63 @@ impl Node {
             if let Some(f) = on_progress {
                 f(&progress);
             }
-            if !more || applied == 0 && progress.pages > 1 {
+            if outcome.overflow {
+                warn!(
+                    circle = %short(&circle),
+                    "a past steward term is larger than the quarantine holds; sync stops here"
+                );
+                return Err(NodeError::Invalid(
+                    "the quarantine is full: this circle's history cannot be verified in one pull"
+                        .into(),
+                ));
+            }
+            // A page without changes cannot bring the next one closer.
+            if !outcome.more || received == 0 {
                 break;
             }
+            resume = Some(outcome.resume);
         }
         Ok(true)
     }
 
-    /// The next pull request for `circle`, and the heads it sent.
+    /// The next pull request for `circle`, and the heads it sent. `resume` continues a
+    /// paged pull; otherwise the heads persisted after the last sync with `peer` are the
+    /// common point.
     fn pull_request(
         &self,
         peer: PeerId,
         circle: Hash32,
+        slot: &Slot,
+        resume: Option<Vec<Hash32>>,
     ) -> Result<(Vec<u8>, Vec<Hash32>), NodeError> {
-        let shared = self.inner.store.shared_heads(&peer.to_string(), &circle)?;
-        let slot = self.inner.replicas.get(&circle)?;
-        let held = lock(&slot);
+        let shared = match resume {
+            Some(r) => r,
+            None => self.inner.store.shared_heads(&peer.to_string(), &circle)?,
+        };
+        let held = lock(slot);
+        let budget = self.inner.page_bytes;
         let req = match &held.replica {
             Some(r) => {
-                let budget = self.inner.page_bytes;
                 proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)
             }
-            None => proto::pull_request(None, None, circle, &[], self.inner.page_bytes),
+            None => proto::pull_request(None, None, circle, &shared, budget),
         };
         let sent = req.heads.clone();
         Ok((Request::Pull(req).encode(), sent))
     }
 
-    /// Verifies and keeps one page; returns how many changes were new.
+    /// Verifies and keeps one page.
     fn apply_page(
         &self,
         peer: PeerId,
         circle: Hash32,
+        slot: &Slot,
         page: Page,
         sent: &[Hash32],
-    ) -> Result<usize, NodeError> {
+    ) -> Result<PageOutcome, NodeError> {
         let store = &self.inner.store;
         let now = now();
-        let slot = self.inner.replicas.get(&circle)?;
-        let mut held = lock(&slot);
+        let mut held = lock(slot);
         let chain = held.replica.as_ref().map(|r| &r.chain);
         let opened = proto::open_page(page, &circle, chain).map_err(sync_err)?;
         let mut replica = match held.replica.take() {
@@ -295,29 +380,33 @@ impl Node {
         let report = replica.absorb(store, batch, now);
         let replica = held.replica.insert(replica);
         let report = report?;
-        let applied = report.applied.len();
-        // What both sides now hold: the page's frontier mid-way, both heads at the end.
-        let shared = if opened.more {
-            opened.resume
-        } else {
+        if !opened.more {
+            // Both sides' heads, as far as this ledger holds them: the next sync with
+            // this peer starts there.
             let ours: &[Hash32] = if opened.missing_on_responder {
                 &[]
             } else {
                 sent
             };
-            proto::shared_after(ours, &opened.heads, &replica.ledger)
-        };
-        store.set_shared_heads(&peer.to_string(), &circle, &shared)?;
+            let shared = proto::shared_after(ours, &opened.heads, &replica.ledger);
+            store.set_shared_heads(&peer.to_string(), &circle, &shared)?;
+        }
         store.sync()?;
         let rejected = report.rejected.len();
-        held.hold(report.pending.into_iter().map(|(c, _)| c));
+        let applied = report.applied.len();
+        let dropped = held.hold(report.pending.into_iter().map(|(c, _)| c));
         if rejected > 0 {
             return Err(NodeError::Invalid(format!(
                 "{rejected} change(s) failed verification"
             )));
         }
         debug!(applied, quarantined = held.quarantined(), "page applied");
-        Ok(applied)
+        Ok(PageOutcome {
+            more: opened.more,
+            resume: opened.resume,
+            pending: held.quarantined(),
+            overflow: dropped > 0,
+        })
     }
 
     /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger
@@ -424,7 +513,22 @@ impl Node {
             changes: self.inner.store.change_count(&circle),
             compliant,
             synced,
+            pending: held.quarantined(),
         })
+    }
+}
+
+/// Marks a circle's pull finished when dropped: on success, error, or a dropped future.
+struct Pulling<'a> {
+    node: &'a Node,
+    circle: Hash32,
+}
+
+impl Drop for Pulling<'_> {
+    fn drop(&mut self) {
+        if let Some(p) = lock(&self.node.inner.live).progress.get_mut(&self.circle) {
+            p.done = true;
+        }
     }
 }
 
