@@ -38,6 +38,8 @@ const JOB_QUEUE: usize = 1024;
 /// Inbound requests and gossip messages handled at once; beyond this, requests go
 /// unanswered (the requester times out) and gossip is ignored, never queued unboundedly.
 const INBOUND_AT_ONCE: usize = 16;
+/// Longest wait for one DHT provider record to be placed at start.
+const PROVIDE_WAIT: Duration = Duration::from_secs(10);
 /// Live alerts buffered for slow subscribers (web page streams).
 const ALERT_STREAM: usize = 64;
 
@@ -305,7 +307,9 @@ impl Node {
         });
     }
 
-    /// Provides the own circle and every compliant followed one.
+    /// Provides the own circle and every compliant followed one: one DHT query after
+    /// another in the background, so a node holding a thousand circles starts at once
+    /// and answers peers while its records go out.
     async fn provide_held(&self) -> Result<(), NodeError> {
         self.provide(self.inner.own);
         let store = self.inner.store.clone();
@@ -320,9 +324,20 @@ impl Node {
         })
         .await
         .map_err(join_err)??;
-        for id in held {
-            self.provide(id);
-        }
+        let node = self.clone();
+        let mut stopped = Box::pin(self.stopped());
+        tokio::spawn(async move {
+            for id in held {
+                if !lock(&node.inner.live).provided.insert(id) {
+                    continue;
+                }
+                let placing = node.inner.net.start_providing(id.0.to_vec());
+                tokio::select! {
+                    _ = tokio::time::timeout(PROVIDE_WAIT, placing) => {}
+                    _ = &mut stopped => return,
+                }
+            }
+        });
         Ok(())
     }
 
