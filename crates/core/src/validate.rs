@@ -183,13 +183,19 @@ pub fn ingest(
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Unit)>(units.len().max(1));
         let worker_units = &units;
-        scope.spawn(move || {
-            while let Some((i, batch)) = worker_units.grab() {
-                if tx.send((i, prepare(chain, batch, now))).is_err() {
-                    return;
+        if units.len() > 1 {
+            scope.spawn(move || {
+                while let Some((i, batch)) = worker_units.grab() {
+                    if tx.send((i, prepare(chain, batch, now))).is_err() {
+                        return;
+                    }
                 }
-            }
-        });
+            });
+        } else {
+            // One unit (a sync page or a local write): this thread verifies it; a helper
+            // would only cost a thread start, and under glibc a fresh malloc arena.
+            drop(tx);
+        }
         let mut done: BTreeMap<usize, Unit> = BTreeMap::new();
         let mut next = 0;
         let min_apply = (total / 4).max(1);

@@ -23,10 +23,6 @@ mod federation {
 
 use federation::{alerts, common, first_sync, idle, scale, sync_diff};
 
-/// The same allocator as the `circle` binary, so child processes measure what it uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const ALL: [&str; 5] = ["sync-diff", "first-sync", "alerts", "scale", "idle-rss"];
 
 fn main() {
