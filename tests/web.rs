@@ -495,6 +495,28 @@ fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
         alone.text()
     );
 
+    // The private lexicon: kept on this node, used by the anonymiser, never published.
+    post(base, "/api/lexicon/members", json!({ "word": "Marisol" })).expect(201);
+    assert_eq!(
+        get(base, "/api/lexicon/members").expect(200).json()["entries"],
+        json!(["Marisol"])
+    );
+    let found = post(
+        base,
+        "/api/zines/check",
+        json!({ "text": "Marisol brought soup" }),
+    );
+    assert_eq!(
+        found.expect(200).json()["findings"][0]["kind"],
+        "member_alias"
+    );
+    request(base, "DELETE", "/api/lexicon/members/Marisol", &[JSON], b"").expect(200);
+    assert_eq!(
+        get(base, "/api/lexicon/members").expect(200).json()["entries"],
+        json!([])
+    );
+    get(base, "/api/lexicon/nope").expect(404);
+
     // Bad requests: each a JSON error with its own status.
     post(base, "/api/tasks", json!({ "titel": "typo" })).expect(400);
     request(base, "POST", "/api/tasks", &[JSON], b"{\"title\":").expect(400);

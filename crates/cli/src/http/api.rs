@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use circle_core::compliance::compliance;
 use circle_core::ledger::TaskStatus;
@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::{created, ok, report_json, ApiError, AppState, Body, Path, Query};
 use crate::args::{
-    ActionCmd, AlertCmd, Command, ExportFormat, FundCmd, PledgeCmd, ProtocolCmd, StewardCmd,
-    TacticCmd, TaskCmd, ZineCmd, ZineFormat,
+    ActionCmd, AlertCmd, Command, ExportFormat, FundCmd, LexiconCmd, PledgeCmd, ProtocolCmd,
+    StewardCmd, TacticCmd, TaskCmd, ZineCmd, ZineFormat,
 };
 use crate::commands::{circle, entries, zines};
 use crate::remote::RemoteRequest;
@@ -48,6 +48,8 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/tasks/{task_id}/close", post(close_task))
         .route("/api/alerts", get(alerts).post(send_alert))
         .route("/api/alerts/stream", get(super::events::stream))
+        .route("/api/lexicon/{list}", get(lexicon).post(lexicon_add))
+        .route("/api/lexicon/{list}/{word}", delete(lexicon_remove))
         .route("/api/steward", get(steward))
         .route("/api/export", get(export))
 }
@@ -572,4 +574,46 @@ async fn send_alert(State(s): State<AppState>, Body(b): Body<SendAlert>) -> Answ
     let command = Command::Alert(AlertCmd::Send { text: b.text });
     // With no peer connected yet the alert is kept here and `delivered` is false.
     network(&s, command).await.map(created)
+}
+
+/// The private lexicon (`circle member …`, `circle redact-word …`): kept on this node
+/// only, never in the ledger; the anonymiser redacts what it lists.
+fn lexicon_command(list: &str, cmd: LexiconCmd) -> Result<Command, ApiError> {
+    match list {
+        "members" => Ok(Command::Member(cmd)),
+        "redact-words" => Ok(Command::RedactWord(cmd)),
+        _ => Err(ApiError::not_found(format!(
+            "no lexicon list `{list}`: use members or redact-words"
+        ))),
+    }
+}
+
+async fn lexicon(State(s): State<AppState>, Path(list): Path<String>) -> Answer {
+    s.command(lexicon_command(&list, LexiconCmd::List)?)
+        .await
+        .map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Word {
+    word: String,
+}
+
+async fn lexicon_add(
+    State(s): State<AppState>,
+    Path(list): Path<String>,
+    Body(b): Body<Word>,
+) -> Answer {
+    let command = lexicon_command(&list, LexiconCmd::Add { word: b.word })?;
+    s.command(command).await.map(created)
+}
+
+async fn lexicon_remove(
+    State(s): State<AppState>,
+    Path((list, word)): Path<(String, String)>,
+) -> Answer {
+    s.command(lexicon_command(&list, LexiconCmd::Remove { word })?)
+        .await
+        .map(ok)
 }
