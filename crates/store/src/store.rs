@@ -42,7 +42,7 @@ const SNAP_CHUNK: usize = 32 * 1024;
 const SNAP_HEADER: u32 = u32::MAX;
 /// sled's page cache (its default is 1 GiB): a Raspberry Pi 3 has 1 GiB in all, and a
 /// node that holds a thousand circles must not keep them all in memory.
-const CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 /// How long `open` waits for another short-lived process to release the store.
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
