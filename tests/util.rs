@@ -1,8 +1,10 @@
 //! Running the `circle` binary against a throw-away data directory.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -152,4 +154,120 @@ pub(crate) fn load_with_js(file: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// How long a node may take to start or stop on a loaded 2-core machine.
+const SERVE_WAIT: Duration = Duration::from_secs(60);
+
+/// A running `circle serve` on 127.0.0.1 (random ports, mDNS off, web page on), stopped
+/// with SIGTERM (then SIGKILL) when dropped.
+pub(crate) struct Serving {
+    child: Option<Child>,
+    /// What `serve --json` printed first: circle id, peer id, addresses, invite, `http`.
+    pub(crate) info: Value,
+}
+
+impl Serving {
+    /// Starts serving `n`, dialing `peers` at start, with `extra` serve flags.
+    pub(crate) fn start(n: &Node, peers: &[&Serving], extra: &[&str]) -> Serving {
+        let mut cmd = n.cmd();
+        cmd.args([
+            "--json",
+            "serve",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--no-mdns",
+            "--resync-secs",
+            "1",
+            "--http",
+            "127.0.0.1:0",
+        ]);
+        for p in peers {
+            cmd.args(["--peer", p.addr()]);
+        }
+        cmd.args(extra).env_remove("CIRCLE_TOKEN");
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let info: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("serve printed no JSON line ({e}): {line:?}"));
+        assert!(info["addrs"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("/ip4/127.0.0.1/tcp/"));
+        let http = info["http"].as_str().unwrap_or_default();
+        assert!(http.starts_with("http://127.0.0.1:"), "{info}");
+        Serving {
+            child: Some(child),
+            info,
+        }
+    }
+
+    pub(crate) fn addr(&self) -> &str {
+        self.info["addrs"][0].as_str().unwrap()
+    }
+
+    pub(crate) fn invite(&self) -> &str {
+        self.info["invite"].as_str().unwrap()
+    }
+
+    pub(crate) fn http(&self) -> &str {
+        self.info["http"].as_str().unwrap()
+    }
+
+    pub(crate) fn circle_id(&self) -> &str {
+        self.info["circle_id"].as_str().unwrap()
+    }
+
+    /// SIGTERM, and the node (page and alert streams included) must shut down cleanly
+    /// (exit 0) within a bound.
+    pub(crate) fn stop(mut self) {
+        let mut child = self.child.take().unwrap();
+        signal(&child, "-TERM");
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(
+                    status.success(),
+                    "serve did not shut down cleanly: {status}"
+                );
+                return;
+            }
+            assert!(started.elapsed() < SERVE_WAIT, "serve ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL: no shutdown at all.
+    pub(crate) fn kill(mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            signal(&c, "-TERM");
+            let started = Instant::now();
+            while c.try_wait().ok().flatten().is_none() && started.elapsed() < SERVE_WAIT {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let _ = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status();
 }

@@ -3,107 +3,18 @@
 //! page driven in Debian's headless Chromium by `tests/js/web.mjs` (playwright-core).
 //! Every wait is bounded; nothing leaves loopback (mDNS off, 127.0.0.1 everywhere).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::util::{js_dir, Node};
+use crate::util::{js_dir, Node, Serving};
 
 /// Upper bound for anything to happen on a loaded 2-core machine.
 const WAIT: Duration = Duration::from_secs(60);
-
-/// A running `circle serve` with its web page, stopped (SIGTERM, then SIGKILL) when
-/// dropped.
-struct Serving {
-    child: Option<Child>,
-    /// What `serve --json` printed first: circle id, invite, `http` URL...
-    info: Value,
-}
-
-impl Serving {
-    fn start(n: &Node, extra: &[&str]) -> Serving {
-        let mut cmd = n.cmd();
-        cmd.args([
-            "--json",
-            "serve",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--no-mdns",
-            "--resync-secs",
-            "1",
-            "--http",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .env_remove("CIRCLE_TOKEN");
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let info: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("serve printed no JSON line ({e}): {line:?}"));
-        let http = info["http"].as_str().unwrap_or_default();
-        assert!(http.starts_with("http://127.0.0.1:"), "{info}");
-        Serving {
-            child: Some(child),
-            info,
-        }
-    }
-
-    fn http(&self) -> &str {
-        self.info["http"].as_str().unwrap()
-    }
-
-    fn circle_id(&self) -> &str {
-        self.info["circle_id"].as_str().unwrap()
-    }
-
-    /// SIGTERM: the node, its page and any open alert stream stop cleanly in time.
-    fn stop(mut self) {
-        let mut child = self.child.take().unwrap();
-        signal(&child, "-TERM");
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "serve did not shut down cleanly: {status}"
-                );
-                return;
-            }
-            assert!(started.elapsed() < WAIT, "serve ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            signal(&c, "-TERM");
-            let started = Instant::now();
-            while c.try_wait().ok().flatten().is_none() && started.elapsed() < WAIT {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let _ = std::process::Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status();
-}
 
 // ---- a small HTTP/1.1 client ------------------------------------------------------------
 
@@ -242,7 +153,7 @@ fn post(base: &str, path: &str, body: Value) -> Response {
 #[test]
 fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
     let n = Node::compliant("Alder");
-    let s = Serving::start(&n, &[]);
+    let s = Serving::start(&n, &[], &[]);
     let base = s.http();
     let own = s.circle_id().to_owned();
 
@@ -610,7 +521,7 @@ fn a_token_guards_every_request_and_an_exposed_address_needs_one() {
     assert!(err.contains("16"), "{err}");
 
     let token = "correct-horse-battery-staple";
-    let s = Serving::start(&n, &["--token", token]);
+    let s = Serving::start(&n, &[], &["--token", token]);
     let base = s.http();
     let refused = get(base, "/api/status").expect(401);
     assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
@@ -697,8 +608,8 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         "--tag",
         "defense",
     ]);
-    let sa = Serving::start(&a, &[]);
-    let sb = Serving::start(&b, &[]);
+    let sa = Serving::start(&a, &[], &[]);
+    let sb = Serving::start(&b, &[], &[]);
     let shots = tempfile::tempdir().unwrap();
     let cfg = json!({
         "a": sa.http(), "b": sb.http(), "b_invite": sb.info["invite"], "b_name": "Birch",

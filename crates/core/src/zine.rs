@@ -135,7 +135,8 @@ pub fn to_markdown(circle_name: &str, z: &Zine) -> String {
     out.trim_end().to_owned() + "\n"
 }
 
-fn escape(s: &str) -> String {
+/// Text made safe inside HTML elements and quoted attributes.
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -155,7 +156,7 @@ fn paragraphs(text: &str) -> String {
     text.split("\n\n")
         .map(str::trim)
         .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
+        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -209,8 +210,8 @@ pub fn to_html(circle_name: &str, z: &Zine) -> String {
          <title>{title}</title>\n<style>{BOOKLET_CSS}</style>\n</head>\n<body>\n\
          <header class=\"cover\">\n<h1>{title}</h1>\n<p>An after-action zine from {circle}</p>\n</header>\n\
          {sections}<footer>Copy, adapt, share. Knowledge travels, evidence evaporates.</footer>\n</body>\n</html>\n",
-        title = escape(&z.title),
-        circle = escape(circle_name),
+        title = escape_html(&z.title),
+        circle = escape_html(circle_name),
     )
 }
 

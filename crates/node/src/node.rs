@@ -240,16 +240,7 @@ impl Node {
 
     /// Addresses the node listens on, as reachable addresses ending in `/p2p/<PeerId>`.
     pub fn addrs(&self) -> Vec<String> {
-        let peer = self.inner.peer_id;
-        lock(&self.inner.live)
-            .addrs
-            .iter()
-            .map(|a| {
-                a.clone()
-                    .with(circle_net::multiaddr::Protocol::P2p(peer))
-                    .to_string()
-            })
-            .collect()
+        self.addrs_of(&lock(&self.inner.live))
     }
 
     /// Waits (bounded) until the node listens somewhere; returns its addresses.

@@ -32,12 +32,7 @@ fn invite_of(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Invite> {
     Ok(Invite {
         circle_id: local.circle_id(),
         peer_id: Some(local.peer_id()?),
-        // The invite names the peer once; addresses go without their /p2p suffix.
-        addrs: addrs
-            .iter()
-            .take(8)
-            .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
-            .collect(),
+        addrs: super::serve::invite_addrs(&addrs),
     })
 }
 

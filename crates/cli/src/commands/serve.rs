@@ -131,12 +131,18 @@ fn invite_of(node: &Node, addrs: &[String]) -> Invite {
     Invite {
         circle_id: node.circle_id(),
         peer_id: Some(node.peer_id()),
-        addrs: addrs
-            .iter()
-            .take(8)
-            .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
-            .collect(),
+        addrs: invite_addrs(addrs),
     }
+}
+
+/// An invite's addresses: the invite names the peer once, so addresses go without their
+/// `/p2p` suffix, and a few are enough.
+pub(crate) fn invite_addrs(addrs: &[String]) -> Vec<String> {
+    addrs
+        .iter()
+        .take(8)
+        .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
+        .collect()
 }
 
 fn restrict(path: &Path) -> Result<()> {

@@ -49,21 +49,8 @@ async fn asset(body: &'static str, mime: &'static str) -> Response {
     r
 }
 
-/// Text made safe inside HTML elements and quoted attributes.
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text made safe inside HTML elements and quoted attributes (the zine booklet's rule).
+pub(super) use circle_core::zine::escape_html as escape;
 
 #[cfg(test)]
 mod tests {
