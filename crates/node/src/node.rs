@@ -106,7 +106,10 @@ struct Inner {
 struct Live {
     addrs: Vec<Multiaddr>,
     peers: HashSet<PeerId>,
+    /// The last sync of each circle that brought changes (or its first).
     progress: HashMap<Hash32, SyncProgress>,
+    /// Circles being pulled right now (one pull per circle).
+    pulling: HashSet<Hash32>,
     queued: HashSet<Job>,
     /// Heads digest of the own circle when last announced.
     announced: Option<Hash32>,

@@ -211,22 +211,17 @@ impl Node {
         loop {
             {
                 let mut live = lock(&self.inner.live);
-                let running = live.progress.get(&circle).filter(|p| !p.done);
+                let running = live.pulling.contains(&circle);
                 // The caller's progress display follows the pull it waits for.
-                if let (Some(p), Some(f)) = (running, on_progress) {
+                if let (true, Some(p), Some(f)) = (running, live.progress.get(&circle), on_progress)
+                {
                     if shown != Some(p.pages) {
                         shown = Some(p.pages);
                         f(p);
                     }
                 }
-                if running.is_none() || tokio::time::Instant::now() >= deadline {
-                    live.progress.insert(
-                        circle,
-                        SyncProgress {
-                            circle_id: circle.to_hex(),
-                            ..SyncProgress::default()
-                        },
-                    );
+                if !running || tokio::time::Instant::now() >= deadline {
+                    live.pulling.insert(circle);
                     break;
                 }
             }
@@ -303,9 +298,13 @@ impl Node {
                     "syncing"
                 );
             }
-            lock(&self.inner.live)
-                .progress
-                .insert(circle, progress.clone());
+            // A pull that finds nothing new keeps the record of the last one that
+            // did: `circle status` shows how the circle's sync went, not a no-op.
+            let mut live = lock(&self.inner.live);
+            if progress.changes_received > 0 || !live.progress.contains_key(&circle) {
+                live.progress.insert(circle, progress.clone());
+            }
+            drop(live);
             if let Some(f) = on_progress {
                 f(&progress);
             }
@@ -526,7 +525,10 @@ struct Pulling<'a> {
 
 impl Drop for Pulling<'_> {
     fn drop(&mut self) {
-        if let Some(p) = lock(&self.node.inner.live).progress.get_mut(&self.circle) {
+        let mut live = lock(&self.node.inner.live);
+        live.pulling.remove(&self.circle);
+        // Over, even if it stopped early (its record says how far it got).
+        if let Some(p) = live.progress.get_mut(&self.circle) {
             p.done = true;
         }
     }
