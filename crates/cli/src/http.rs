@@ -10,10 +10,11 @@
 //! - [`api`]: the `/api/…` handlers;
 //! - [`events`]: the live alert stream (server-sent events);
 //! - [`page`]: the page at `/`, its two assets and the invite's QR code;
-//! - [`access`]: token, same-origin and host checks, security headers.
+//! - [`access`]: token, same-origin and host checks, security headers;
+//! - [`conn`]: accepting connections, with a cap and idle timeouts.
 //!
-//! Everything is bounded: request bodies ([`MAX_BODY`]), connections, commands running at
-//! once, live streams. Errors are JSON `{ "error": "..." }` with a status code that says
+//! Everything is bounded: request bodies ([`MAX_BODY`]), connections and how long they
+//! idle, commands running at once, live streams. Errors are JSON `{ "error": "..." }` with a status code that says
 //! what kind of failure it is (see `docs/api.md`).
 //!
 //! [`args::Command`]: crate::args::Command
@@ -21,6 +22,7 @@
 
 mod access;
 mod api;
+mod conn;
 mod events;
 mod page;
 
@@ -49,8 +51,6 @@ pub(crate) const DEFAULT_ADDR: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 7878);
 /// Largest request body: a 256 KiB zine or tactic (the ledger's cap) as JSON, with room.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
-/// Connections served at once; more wait to be accepted.
-const CONNECTIONS: usize = 128;
 /// Commands running at once on blocking threads (they share the circle's lock anyway).
 const WORKERS: usize = 8;
 /// How long a request waits for a worker before the API answers 503.
@@ -171,19 +171,7 @@ pub(crate) fn spawn(node: Node, cfg: HttpConfig, bound: Bound) -> HttpServer {
         stop: stopped.clone(),
     };
     let app = router(state);
-    let listener = Capped {
-        inner: bound.listener,
-        slots: Arc::new(Semaphore::new(CONNECTIONS)),
-    };
-    let mut on_stop = stopped;
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app).with_graceful_shutdown(async move {
-            let _ = on_stop.wait_for(|s| *s).await;
-        });
-        if let Err(e) = served.await {
-            tracing::warn!(%e, "the web page stopped");
-        }
-    });
+    let task = tokio::spawn(conn::serve(bound.listener, app, stopped));
     HttpServer { url, stop, task }
 }
 
@@ -405,99 +393,6 @@ pub(crate) struct Path<T>(T);
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> ApiError {
         ApiError::bad_request(r.body_text())
-    }
-}
-
-/// A listener that serves at most [`CONNECTIONS`] connections at once.
-#[derive(Debug)]
-struct Capped {
-    inner: tokio::net::TcpListener,
-    slots: Arc<Semaphore>,
-}
-
-impl axum::serve::Listener for Capped {
-    type Io = Conn;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Conn, SocketAddr) {
-        loop {
-            let Ok(slot) = self.slots.clone().acquire_owned().await else {
-                // The semaphore is never closed; wait forever rather than spin.
-                std::future::pending::<()>().await;
-                continue;
-            };
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    let _ = stream.set_nodelay(true);
-                    return (
-                        Conn {
-                            stream,
-                            _slot: slot,
-                        },
-                        addr,
-                    );
-                }
-                // Out of file descriptors and the like: back off a little.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
-}
-
-/// A connection holding its slot until it closes.
-#[derive(Debug)]
-struct Conn {
-    stream: tokio::net::TcpStream,
-    _slot: tokio::sync::OwnedSemaphorePermit,
-}
-
-impl tokio::io::AsyncRead for Conn {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncWrite for Conn {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        std::pin::Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 
