@@ -20,6 +20,8 @@ pub use report::Report;
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    // Before any thread starts (see circle_node::tune_allocator).
+    circle_node::tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),

@@ -26,6 +26,8 @@ use federation::{alerts, common, first_sync, idle, scale, sync_diff};
 const ALL: [&str; 5] = ["sync-diff", "first-sync", "alerts", "scale", "idle-rss"];
 
 fn main() {
+    // As the `circle` binary does, so the figures are the product's.
+    circle_node::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--role") {
         let role = args.get(i + 1).cloned().unwrap_or_default();

@@ -28,6 +28,8 @@ fn time<T>(f: impl FnOnce() -> T) -> (Duration, T) {
 }
 
 fn main() {
+    // As the `circle` binary does, so the figures are the product's.
+    circle_node::tune_allocator();
     let n: usize = std::env::var("LEDGER_CHANGES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -16,6 +16,7 @@
 mod error;
 mod lexicon;
 mod local;
+mod memory;
 mod node;
 mod replicas;
 mod sisters;
@@ -23,6 +24,7 @@ mod sisters;
 pub use error::NodeError;
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
+pub use memory::tune_allocator;
 pub use node::gossip::stored_alerts;
 pub use node::sync::OnProgress;
 pub use node::{
