@@ -4,6 +4,7 @@
 
 mod cli;
 mod crash;
+mod disk;
 mod federation;
 mod interop;
 mod sisters;

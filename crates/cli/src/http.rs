@@ -332,6 +332,9 @@ fn node_status(e: &NodeError) -> StatusCode {
     match e {
         NodeError::Invalid(_) => StatusCode::BAD_REQUEST,
         NodeError::Net(_) => StatusCode::SERVICE_UNAVAILABLE,
+        NodeError::Store(circle_store::StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
+        // The node is stopping (see `Node::store_failed`).
+        NodeError::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
         NodeError::Ledger(l) => ledger_status(l),
         NodeError::Circle(c) => match c.as_ref() {
             CircleError::Ledger(l) => ledger_status(l),
@@ -447,6 +450,10 @@ mod tests {
             404
         );
         assert_eq!(code(NodeError::Net("down".into()).into()), 503);
+        let full =
+            circle_store::StoreError::from(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        assert_eq!(code(NodeError::from(full).into()), 507);
+        assert_eq!(code(NodeError::StoreFailed("full".into()).into()), 503);
         assert_eq!(code(anyhow::anyhow!("`x` is not a circle id")), 400);
     }
 }

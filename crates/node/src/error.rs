@@ -21,6 +21,9 @@ pub enum NodeError {
     Invalid(String),
     #[error("network: {0}")]
     Net(String),
+    /// A write reached memory but not the disk earlier in this process.
+    #[error("an earlier write could not be stored ({0}), so this process takes no more writes; nothing after the last acknowledged write was kept: free disk space, then start again")]
+    StoreFailed(String),
 }
 
 // Boxed: Automerge's errors are large, and every `Result` would carry their size.

@@ -8,7 +8,7 @@ use circle_core::error::LedgerError;
 use circle_core::keys::Hash32;
 use circle_core::ledger::{Ledger, Signer};
 use circle_core::term::{TermCert, TermChain};
-use circle_store::{KeyDir, Store, COMPACT_AFTER};
+use circle_store::{KeyDir, Store, StoreError, COMPACT_AFTER};
 
 use crate::NodeError;
 
@@ -23,6 +23,10 @@ pub struct LocalCircle {
     circle: Circle,
     log_len: usize,
     root: PathBuf,
+    /// Set once a write reached the in-memory ledger but not the disk. sled then refuses
+    /// every later write of this process anyway, and the ledger in memory holds a change
+    /// the disk does not: no more writes until the circle is opened again.
+    failed: Option<String>,
 }
 
 fn store_dir(root: &Path) -> PathBuf {
@@ -58,6 +62,7 @@ impl LocalCircle {
             circle,
             log_len: 1,
             root: root.to_owned(),
+            failed: None,
         })
     }
 
@@ -95,6 +100,7 @@ impl LocalCircle {
             },
             log_len: loaded.log_len,
             root: root.to_owned(),
+            failed: None,
         })
     }
 
@@ -146,6 +152,7 @@ impl LocalCircle {
         now: u64,
         f: impl FnOnce(&mut Ledger, &Signer<'_>) -> Signed<T>,
     ) -> Result<T, NodeError> {
+        self.writable()?;
         let Circle {
             ledger,
             keys,
@@ -153,20 +160,46 @@ impl LocalCircle {
         } = &mut self.circle;
         let signer = circle_core::circle::writer(chain, keys, now)?;
         let (out, change) = f(ledger, &signer)?;
-        self.store.stage_changes(&chain.circle_id(), &[change])?;
+        let staged = self.store.stage_changes(&chain.circle_id(), &[change]);
+        self.stored(staged)?;
         self.log_len += 1;
         Ok(out)
     }
 
     /// Makes every staged write durable; compacts the document when its log is long.
     pub fn commit(&mut self) -> Result<(), NodeError> {
+        self.writable()?;
         if self.log_len >= COMPACT_AFTER {
-            self.store
-                .compact(&self.circle.circle_id(), self.circle.ledger.doc())?;
+            let compacted = self
+                .store
+                .compact(&self.circle.circle_id(), self.circle.ledger.doc());
+            self.stored(compacted)?;
             self.log_len = 0;
         }
-        self.store.sync()?;
-        Ok(())
+        let synced = self.store.sync();
+        self.stored(synced)
+    }
+
+    /// Why writes stopped, if an earlier one could not be stored (see `failed`).
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    fn writable(&self) -> Result<(), NodeError> {
+        match &self.failed {
+            Some(why) => Err(NodeError::StoreFailed(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Passes a store result on, remembering a failure of the disk.
+    fn stored<T>(&mut self, result: Result<T, StoreError>) -> Result<T, NodeError> {
+        result.map_err(|e| {
+            if e.is_write_failure() {
+                self.failed = Some(e.to_string());
+            }
+            e.into()
+        })
     }
 
     /// Certifies the next steward term with fresh keys on this node and destroys the
@@ -177,13 +210,17 @@ impl LocalCircle {
         stewards: usize,
         now: u64,
     ) -> Result<TermCert, NodeError> {
+        self.writable()?;
         let cert = self.circle.rotate(term_days, stewards, now)?;
         let term = cert.body.term;
         // New keys, then the certificate, then destroy the old keys: a crash at any
         // point leaves the circle writable by exactly one certified term.
-        self.keys.put_stewards(term, &self.circle.keys)?;
-        self.store.put_cert(&cert)?;
-        self.store.sync()?;
+        let keys = self.keys.put_stewards(term, &self.circle.keys);
+        self.stored(keys)?;
+        let put = self.store.put_cert(&cert);
+        self.stored(put)?;
+        let synced = self.store.sync();
+        self.stored(synced)?;
         self.keys.destroy_stewards_before(term)?;
         Ok(cert)
     }

@@ -97,6 +97,8 @@ struct Inner {
     jobs: mpsc::Sender<Job>,
     alerts: broadcast::Sender<AlertView>,
     stop: watch::Sender<bool>,
+    /// Why the own circle's writes stopped reaching the disk, once they did.
+    store_failed: watch::Sender<Option<String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     page_bytes: u32,
 }
@@ -179,6 +181,7 @@ impl Node {
                 jobs: jobs_tx,
                 alerts: broadcast::channel(ALERT_STREAM).0,
                 stop,
+                store_failed: watch::channel(None).0,
                 tasks: Mutex::new(Vec::new()),
                 page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
             }),
@@ -231,9 +234,36 @@ impl Node {
     /// Runs `f` on the own circle (blocking: call from a blocking thread), then
     /// announces the circle if `f` changed its heads.
     pub fn with_local<T>(&self, f: impl FnOnce(&mut LocalCircle) -> T) -> T {
-        let out = f(&mut lock(&self.inner.local));
+        let mut local = lock(&self.inner.local);
+        let out = f(&mut local);
+        if let Some(why) = local.failure() {
+            let why = why.to_owned();
+            self.inner.store_failed.send_if_modified(|failed| {
+                let first = failed.is_none();
+                if first {
+                    tracing::error!(%why, "a write could not be stored; the node must stop");
+                    *failed = Some(why);
+                }
+                first
+            });
+        }
+        drop(local);
         self.announce_soon();
         out
+    }
+
+    /// Resolves, with the reason, once a write to the own circle reached memory but not
+    /// the disk (a full disk, say). The in-memory ledger then holds a change the disk does
+    /// not, and sled takes no more writes in this process: whoever runs the node should
+    /// stop it, so that nothing unacknowledged is served, and start it again.
+    pub async fn store_failed(&self) -> String {
+        let mut failed = self.inner.store_failed.subscribe();
+        let why = match failed.wait_for(Option::is_some).await {
+            Ok(why) => why.clone().unwrap_or_default(),
+            // The sender lives as long as the node: never reached while `self` exists.
+            Err(_) => std::future::pending().await,
+        };
+        why
     }
 
     /// Drops cached replicas, after a command wrote replicas to the store directly.

@@ -314,7 +314,7 @@ impl Store {
             })
             .map_err(|e| match e {
                 TransactionError::Abort(()) => corrupt("transaction aborted"),
-                TransactionError::Storage(e) => StoreError::Sled(e),
+                TransactionError::Storage(e) => e.into(),
             })?;
         self.durability.wrote();
         Ok(())
@@ -435,7 +435,7 @@ impl Store {
             })
             .map_err(|e| match e {
                 TransactionError::Abort(()) => corrupt("compaction aborted"),
-                TransactionError::Storage(e) => StoreError::Sled(e),
+                TransactionError::Storage(e) => e.into(),
             })?;
         self.durability.wrote();
         Ok(())

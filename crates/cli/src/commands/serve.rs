@@ -78,6 +78,8 @@ async fn run_node(
     announce_start(&node, &name, &addrs, web.as_ref().map(|w| w.url()), json);
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
     let mut stop = std::pin::pin!(shutdown_signal());
+    let mut failed = std::pin::pin!(node.store_failed());
+    let mut failure = None;
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -90,6 +92,12 @@ async fn run_node(
                 });
             }
             _ = &mut stop => break,
+            // A write that reached memory but not the disk: stop before the node
+            // serves a change it may not have after a restart.
+            why = &mut failed => {
+                failure = Some(why);
+                break;
+            }
         }
     }
     let _ = std::fs::remove_file(&sock);
@@ -97,6 +105,12 @@ async fn run_node(
         web.shutdown().await;
     }
     node.shutdown().await;
+    if let Some(why) = failure {
+        bail!(
+            "the node stopped: a write could not be stored: {why}. Every acknowledged write \
+             is kept; start `circle serve` again once that is fixed"
+        );
+    }
     Ok(Report::new(json!({ "stopped": true }), "node stopped"))
 }
 
