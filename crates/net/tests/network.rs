@@ -643,3 +643,198 @@ async fn round_trip_over_loopback_tcp_and_quic() {
     b_client.shutdown().await.unwrap();
     within(b_task).await.unwrap();
 }
+
+/// Hand-made gossipsub RPCs (protobuf, as `rpc.proto` of the gossipsub spec defines
+/// them): a hostile peer speaks the wire format directly, not through a well-behaved
+/// library.
+mod wire {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn field(out: &mut Vec<u8>, number: u64, bytes: &[u8]) {
+        varint(out, (number << 3) | 2);
+        varint(out, bytes.len() as u64);
+        out.extend_from_slice(bytes);
+    }
+
+    fn number(out: &mut Vec<u8>, number: u64, v: u64) {
+        varint(out, number << 3);
+        varint(out, v);
+    }
+
+    /// `RPC { subscriptions: [SubOpts { subscribe: true, topic_id }] }`.
+    pub(super) fn subscribe(topics: &[String]) -> Vec<u8> {
+        let mut rpc = Vec::new();
+        for t in topics {
+            let mut sub = Vec::new();
+            number(&mut sub, 1, 1);
+            field(&mut sub, 2, t.as_bytes());
+            field(&mut rpc, 1, &sub);
+        }
+        rpc
+    }
+
+    /// `RPC { control: ControlMessage { graft: [ControlGraft { topic_id }] } }`.
+    pub(super) fn graft(topic: &str) -> Vec<u8> {
+        let mut graft = Vec::new();
+        field(&mut graft, 1, topic.as_bytes());
+        control(3, &graft)
+    }
+
+    /// `RPC { control: { prune: [ControlPrune { topic_id, peers: n empty, backoff }] } }`.
+    pub(super) fn prune(topic: &str, backoff: u64, peers: usize) -> Vec<u8> {
+        let mut prune = Vec::new();
+        field(&mut prune, 1, topic.as_bytes());
+        for _ in 0..peers {
+            field(&mut prune, 2, &[]);
+        }
+        number(&mut prune, 3, backoff);
+        control(4, &prune)
+    }
+
+    /// `RPC { control: { iwant: [ControlIWant { message_ids: id × n }] } }`.
+    pub(super) fn iwant(id: &[u8], n: usize) -> Vec<u8> {
+        let mut iwant = Vec::new();
+        for _ in 0..n {
+            field(&mut iwant, 1, id);
+        }
+        control(2, &iwant)
+    }
+
+    fn control(kind: u64, body: &[u8]) -> Vec<u8> {
+        let mut control = Vec::new();
+        field(&mut control, kind, body);
+        let mut rpc = Vec::new();
+        field(&mut rpc, 3, &control);
+        rpc
+    }
+
+    /// One frame on the stream: the RPC's length as an unsigned varint, then the RPC.
+    pub(super) fn frame(rpc: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        varint(&mut out, rpc.len() as u64);
+        out.extend_from_slice(rpc);
+        out
+    }
+}
+
+/// THREATS.md network inputs 1–3: a PRUNE whose backoff is near `u64::MAX` (the gossipsub
+/// backoff-overflow advisories), GRAFT during that backoff, thousands of topic
+/// subscriptions, the same IWANT again and again, and an RPC over the size cap. The
+/// target neither panics nor stalls: honest gossip keeps flowing, and the hostile peer's
+/// score drops.
+#[tokio::test]
+async fn hostile_gossipsub_control_messages_neither_crash_nor_stall_the_node() {
+    let mut a = Node::memory().await;
+    let mut b = Node::memory().await;
+    a.client.subscribe(TOPIC).await.unwrap();
+    b.client.subscribe(TOPIC).await.unwrap();
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    b.subscribed(&[a.peer]).await;
+    a.subscribed(&[b.peer]).await;
+    let id = a.client.publish(TOPIC, b"before".to_vec()).await.unwrap();
+    let (source, message_id, _) = b.gossip().await;
+    b.client
+        .report_validation(message_id, source, Acceptance::Accept)
+        .await
+        .unwrap();
+
+    // The hostile peer: a raw swarm that takes B's gossip streams and sends its own frames.
+    let protocol = StreamProtocol::new("/circle-ledger/meshsub/1.1.0");
+    let mut swarm = raw_swarm();
+    let hostile = *swarm.local_peer_id();
+    let mut control = swarm.behaviour().new_control();
+    let mut incoming = control.accept(protocol.clone()).unwrap();
+    swarm.dial(b.addr.clone()).unwrap();
+    let driver = tokio::spawn(async move {
+        loop {
+            swarm.select_next_some().await;
+        }
+    });
+    let drain = tokio::spawn(async move {
+        while let Some((_, mut stream)) = incoming.next().await {
+            tokio::spawn(async move { until_closed(&mut stream).await });
+        }
+    });
+    // 1. PRUNE with a backoff near u64::MAX, then GRAFT during that backoff.
+    let mut frames = vec![wire::subscribe(&[TOPIC.to_owned()]), wire::graft(TOPIC)];
+    frames.push(wire::prune(TOPIC, u64::MAX, 0));
+    frames.push(wire::prune(TOPIC, u64::MAX - 1, 0));
+    frames.extend((0..50).map(|_| wire::graft(TOPIC)));
+    let mut stream = within(control.open_stream(b.peer, protocol.clone()))
+        .await
+        .unwrap();
+    assert_eq!(send(&mut stream, &frames).await, frames.len());
+    // B read them all without panicking: grafting during a backoff costs score.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let score = within(b.client.peer_score(hostile)).await.unwrap();
+        if score.is_some_and(|s| s < 0.0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hostile peer not penalised: {score:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // 2. The same IWANT, 10,000 times; 3. subscriptions to 5,000 topics (in RPCs under
+    // the size cap, so the subscription filter, not the codec, decides). B may stop
+    // reading a stream that abuses it (then the writes stall): it owes the peer nothing.
+    let cap = Limits::default().max_gossip_size;
+    for frames in [
+        (0..20)
+            .map(|_| wire::iwant(id.0.as_slice(), 500))
+            .collect::<Vec<_>>(),
+        (0..5_000)
+            .map(|i| format!("flood/{i}"))
+            .collect::<Vec<_>>()
+            .chunks(400)
+            .map(wire::subscribe)
+            .collect(),
+    ] {
+        assert!(frames.iter().all(|f| f.len() < cap));
+        let mut stream = within(control.open_stream(b.peer, protocol.clone()))
+            .await
+            .unwrap();
+        send(&mut stream, &frames).await;
+    }
+
+    // 4. One RPC over the size cap: the stream is closed, nothing of it is read.
+    let mut stream = within(control.open_stream(b.peer, protocol)).await.unwrap();
+    let oversized = wire::prune(TOPIC, 1, cap + 2 * 1024);
+    send(&mut stream, &[oversized]).await;
+    within(until_closed(&mut stream)).await;
+
+    // B still answers, and honest gossip still goes through.
+    a.client.publish(TOPIC, b"after".to_vec()).await.unwrap();
+    let (_, _, data) = b.gossip().await;
+    assert_eq!(data, b"after");
+
+    driver.abort();
+    drain.abort();
+    a.stop().await;
+    b.stop().await;
+}
+
+/// Writes `frames` one by one; stops at the first that B does not take within a few
+/// seconds (it stopped reading). Returns how many were written.
+async fn send(stream: &mut libp2p::Stream, frames: &[Vec<u8>]) -> usize {
+    for (i, rpc) in frames.iter().enumerate() {
+        let written = timeout(Duration::from_secs(3), async {
+            stream.write_all(&wire::frame(rpc)).await?;
+            stream.flush().await
+        })
+        .await;
+        if !matches!(written, Ok(Ok(()))) {
+            return i;
+        }
+    }
+    frames.len()
+}
