@@ -838,3 +838,83 @@ async fn send(stream: &mut libp2p::Stream, frames: &[Vec<u8>]) -> usize {
     }
     frames.len()
 }
+
+/// THREATS.md network input 7: a peer pushes value records at a node through the DHT
+/// (PUT_VALUE, which libp2p's Kademlia stores by default). The node keeps none of them:
+/// asked for one afterwards, it has nothing.
+#[tokio::test]
+async fn value_records_pushed_through_the_dht_are_not_stored() {
+    use libp2p::kad;
+
+    let b = Node::memory().await;
+    let mut b_bare = b.addr.clone();
+    b_bare.pop();
+    let mut hostile = libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_other_transport(|key| {
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                MemoryTransport::default()
+                    .upgrade(upgrade::Version::V1)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default()),
+            )
+        })
+        .unwrap()
+        .with_behaviour(|key| {
+            let peer = key.public().to_peer_id();
+            // Our private protocol name: the node only speaks Kademlia under it.
+            let config = kad::Config::new(StreamProtocol::new("/circle-ledger/kad/1.0.0"));
+            let store = kad::store::MemoryStore::new(peer);
+            kad::Behaviour::with_config(peer, store, config)
+        })
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(WAIT))
+        .build();
+    hostile.behaviour_mut().add_address(&b.peer, b_bare);
+    hostile.dial(b.addr.clone()).unwrap();
+
+    const RECORDS: usize = 200;
+    let key = |i: usize| kad::RecordKey::new(&format!("planted/{i}"));
+    for i in 0..RECORDS {
+        let record = kad::Record::new(key(i), vec![7; 512]);
+        hostile
+            .behaviour_mut()
+            .put_record_to(record, std::iter::once(b.peer), kad::Quorum::One);
+    }
+    // Every put ends (accepted on the wire or not) before we look.
+    let mut ended = 0;
+    within(async {
+        while ended < RECORDS {
+            if let libp2p::swarm::SwarmEvent::Behaviour(kad::Event::OutboundQueryProgressed {
+                result: kad::QueryResult::PutRecord(_),
+                step,
+                ..
+            }) = hostile.select_next_some().await
+            {
+                ended += usize::from(step.last);
+            }
+        }
+    })
+    .await;
+
+    // The node's store would hold some of them (the first 16 to arrive, in any order).
+    for i in 0..RECORDS {
+        hostile.behaviour_mut().get_record(key(i));
+        let found = within(async {
+            loop {
+                if let libp2p::swarm::SwarmEvent::Behaviour(kad::Event::OutboundQueryProgressed {
+                    result: kad::QueryResult::GetRecord(result),
+                    ..
+                }) = hostile.select_next_some().await
+                {
+                    return result;
+                }
+            }
+        })
+        .await;
+        if let Ok(kad::GetRecordOk::FoundRecord(r)) = found {
+            panic!("the node kept a pushed record: {:?}", r.record.key);
+        }
+    }
+    b.stop().await;
+}
