@@ -230,6 +230,13 @@ async fn request_and_response_over_the_cap_are_refused_locally() {
 
 /// A bare libp2p swarm that can open raw streams, to play a hostile peer.
 fn raw_swarm() -> libp2p::Swarm<libp2p_stream::Behaviour> {
+    hostile_swarm(|_| libp2p_stream::Behaviour::new())
+}
+
+/// A swarm of our own making over the memory transport, with `behaviour`.
+fn hostile_swarm<B: libp2p::swarm::NetworkBehaviour>(
+    behaviour: impl FnOnce(&Keypair) -> B,
+) -> libp2p::Swarm<B> {
     libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
         .with_other_transport(|key| {
@@ -241,7 +248,7 @@ fn raw_swarm() -> libp2p::Swarm<libp2p_stream::Behaviour> {
             )
         })
         .unwrap()
-        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .with_behaviour(behaviour)
         .unwrap()
         .with_swarm_config(|c| c.with_idle_connection_timeout(WAIT))
         .build()
@@ -849,27 +856,13 @@ async fn value_records_pushed_through_the_dht_are_not_stored() {
     let b = Node::memory().await;
     let mut b_bare = b.addr.clone();
     b_bare.pop();
-    let mut hostile = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_other_transport(|key| {
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
-                MemoryTransport::default()
-                    .upgrade(upgrade::Version::V1)
-                    .authenticate(noise::Config::new(key)?)
-                    .multiplex(yamux::Config::default()),
-            )
-        })
-        .unwrap()
-        .with_behaviour(|key| {
-            let peer = key.public().to_peer_id();
-            // Our private protocol name: the node only speaks Kademlia under it.
-            let config = kad::Config::new(StreamProtocol::new("/circle-ledger/kad/1.0.0"));
-            let store = kad::store::MemoryStore::new(peer);
-            kad::Behaviour::with_config(peer, store, config)
-        })
-        .unwrap()
-        .with_swarm_config(|c| c.with_idle_connection_timeout(WAIT))
-        .build();
+    let mut hostile = hostile_swarm(|key| {
+        let peer = key.public().to_peer_id();
+        // Our private protocol name: the node only speaks Kademlia under it.
+        let config = kad::Config::new(StreamProtocol::new("/circle-ledger/kad/1.0.0"));
+        let store = kad::store::MemoryStore::new(peer);
+        kad::Behaviour::with_config(peer, store, config)
+    });
     hostile.behaviour_mut().add_address(&b.peer, b_bare);
     hostile.dial(b.addr.clone()).unwrap();
 
