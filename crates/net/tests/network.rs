@@ -349,6 +349,15 @@ impl Node {
     }
 }
 
+/// A dials B, both subscribed to TOPIC, and each has seen the other's subscription.
+async fn pair_on_topic(a: &mut Node, b: &mut Node) {
+    a.client.subscribe(TOPIC).await.unwrap();
+    b.client.subscribe(TOPIC).await.unwrap();
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    b.subscribed(&[a.peer]).await;
+    a.subscribed(&[b.peer]).await;
+}
+
 /// A - B - C, all subscribed to TOPIC, with every mesh formed.
 async fn line() -> (Node, Node, Node) {
     let mut a = Node::memory().await;
@@ -452,11 +461,7 @@ async fn oversize_gossip_is_not_delivered() {
     })
     .await;
     let mut b = Node::memory().await;
-    a.client.subscribe(TOPIC).await.unwrap();
-    b.client.subscribe(TOPIC).await.unwrap();
-    within(a.client.dial(b.addr.clone())).await.unwrap();
-    b.subscribed(&[a.peer]).await;
-    a.subscribed(&[b.peer]).await;
+    pair_on_topic(&mut a, &mut b).await;
 
     // An honest node refuses to publish it at all.
     let err = b.client.publish(TOPIC, vec![0; cap + 1]).await.unwrap_err();
@@ -739,11 +744,7 @@ mod wire {
 async fn hostile_gossipsub_control_messages_neither_crash_nor_stall_the_node() {
     let mut a = Node::memory().await;
     let mut b = Node::memory().await;
-    a.client.subscribe(TOPIC).await.unwrap();
-    b.client.subscribe(TOPIC).await.unwrap();
-    within(a.client.dial(b.addr.clone())).await.unwrap();
-    b.subscribed(&[a.peer]).await;
-    a.subscribed(&[b.peer]).await;
+    pair_on_topic(&mut a, &mut b).await;
     let id = a.client.publish(TOPIC, b"before".to_vec()).await.unwrap();
     let (source, message_id, _) = b.gossip().await;
     b.client
