@@ -16,6 +16,8 @@ use crate::Report;
 
 /// Requests served at once over the local socket; more wait for a slot.
 const LOCAL_CLIENTS: usize = 32;
+/// How long a stopping node waits for commands in flight to answer.
+const CLIENTS_DRAIN: Duration = Duration::from_secs(5);
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -101,6 +103,9 @@ async fn run_node(
         }
     }
     let _ = std::fs::remove_file(&sock);
+    // Let commands in flight send their answers (bounded): a client whose write just
+    // failed should read why, not an unexpected end of stream.
+    let _ = tokio::time::timeout(CLIENTS_DRAIN, slots.acquire_many(LOCAL_CLIENTS as u32)).await;
     if let Some(web) = web {
         web.shutdown().await;
     }
