@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::Node;
+use crate::util::{entry_ids, Node};
 
 const KILLS: usize = 32;
 
@@ -121,16 +121,8 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
             String::from_utf8_lossy(&out.stderr)
         );
         let actions: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let present: HashSet<&str> = actions
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|a| a["entry_id"].as_str())
-            .collect();
-        let lost: Vec<&String> = acked
-            .iter()
-            .filter(|id| !present.contains(id.as_str()))
-            .collect();
+        let present = entry_ids(&actions);
+        let lost: Vec<&String> = acked.iter().filter(|id| !present.contains(*id)).collect();
         assert!(
             lost.is_empty(),
             "kill {round}: {} acknowledged entries lost",

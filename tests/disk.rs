@@ -9,11 +9,11 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::util::{Node, BIN};
+use crate::util::{entry_ids, wait_exit, Node, BIN};
 
 /// Room left above the store's size when the node starts.
 const HEADROOM_KIB: u64 = 600;
@@ -76,17 +76,8 @@ fn a_full_disk_fails_the_write_stops_the_node_and_loses_nothing_acknowledged() {
     assert!(!refusal.contains("panicked"), "{refusal}");
 
     // The node stops by itself, saying why.
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = serve.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > WAIT {
-            let _ = serve.kill();
-            panic!("the node kept running after a write failed to reach the disk");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait_exit(&mut serve, WAIT)
+        .expect("the node kept running after a write failed to reach the disk");
     let mut stderr = String::new();
     serve
         .stderr
@@ -108,18 +99,9 @@ fn a_full_disk_fails_the_write_stops_the_node_and_loses_nothing_acknowledged() {
         before + acked.len() as u64,
         "the ledger holds a change nobody was told about"
     );
-    let listed = n.ok(&["actions"]);
-    let ids: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["entry_id"].as_str())
-        .collect();
+    let ids = entry_ids(&n.ok(&["actions"]));
     for id in &acked {
-        assert!(
-            ids.contains(&id.as_str()),
-            "acknowledged entry {id} is gone"
-        );
+        assert!(ids.contains(id), "acknowledged entry {id} is gone");
     }
     assert_eq!(ids.len(), acked.len());
     n.ok(&["action", "log", "--title", "after the disk was freed"]);

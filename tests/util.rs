@@ -1,8 +1,9 @@
 //! Running the `circle` binary against a throw-away data directory.
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -229,18 +230,11 @@ impl Serving {
     pub(crate) fn stop(mut self) {
         let mut child = self.child.take().unwrap();
         signal(&child, "-TERM");
-        let started = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                assert!(
-                    status.success(),
-                    "serve did not shut down cleanly: {status}"
-                );
-                return;
-            }
-            assert!(started.elapsed() < SERVE_WAIT, "serve ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let status = wait_exit(&mut child, SERVE_WAIT).expect("serve ignored SIGTERM");
+        assert!(
+            status.success(),
+            "serve did not shut down cleanly: {status}"
+        );
     }
 
     /// SIGKILL: no shutdown at all.
@@ -256,13 +250,36 @@ impl Drop for Serving {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
             signal(&c, "-TERM");
-            let started = Instant::now();
-            while c.try_wait().ok().flatten().is_none() && started.elapsed() < SERVE_WAIT {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            let _ = wait_exit(&mut c, SERVE_WAIT);
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+}
+
+/// The entry ids in `actions --json` output.
+pub(crate) fn entry_ids(actions: &Value) -> HashSet<String> {
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["entry_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Waits up to `within` for `child` to exit; `None` (and the child killed) if it did not.
+pub(crate) fn wait_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if started.elapsed() > within {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

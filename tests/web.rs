@@ -7,11 +7,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::util::{js_dir, Node, Serving};
+use crate::util::{js_dir, wait_exit, Node, Serving};
 
 /// Upper bound for anything to happen on a loaded 2-core machine.
 const WAIT: Duration = Duration::from_secs(60);
@@ -624,18 +624,8 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("node is needed for the web test");
-    let started = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if started.elapsed() > Duration::from_secs(300) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the browser test did not finish in 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_exit(&mut child, Duration::from_secs(300))
+        .expect("the browser test did not finish in 300 s");
     let mut out = String::new();
     let mut err = String::new();
     child

@@ -258,12 +258,12 @@ impl Node {
     /// stop it, so that nothing unacknowledged is served, and start it again.
     pub async fn store_failed(&self) -> String {
         let mut failed = self.inner.store_failed.subscribe();
-        let why = match failed.wait_for(Option::is_some).await {
-            Ok(why) => why.clone().unwrap_or_default(),
+        let why = failed.wait_for(Option::is_some).await.map(|w| w.clone());
+        match why {
+            Ok(Some(why)) => why,
             // The sender lives as long as the node: never reached while `self` exists.
-            Err(_) => std::future::pending().await,
-        };
-        why
+            _ => std::future::pending().await,
+        }
     }
 
     /// Drops cached replicas, after a command wrote replicas to the store directly.

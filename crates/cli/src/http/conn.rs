@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, Sleep};
 
 /// Connections served at once; more wait to be accepted.
-pub(super) const CONNECTIONS: usize = 128;
+const CONNECTIONS: usize = 128;
 /// Longest time for a request's head to arrive, and for a kept-alive connection to idle.
 const HEADER_READ: Duration = Duration::from_secs(20);
 /// Longest time a connection may go without reading or writing a byte.
