@@ -197,7 +197,7 @@ fn zine_exports_as_markdown_and_a_printable_booklet() {
     ]);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
-        page.contains("size: A5") && !page.contains("http"),
+        page.contains("size: A5") && !page.contains("http://") && !page.contains("https://"),
         "booklet must be self-contained A5"
     );
 

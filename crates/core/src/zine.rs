@@ -5,8 +5,17 @@
 //! zine's sections, and what comes before the first of them is the body. The whole draft
 //! is checked by the anonymiser; nothing of it enters the ledger until the check is
 //! clean (or every finding is redacted), and then only as one fresh change.
+//!
+//! Printed, a zine is an A5 booklet ([`to_html`]) or the same booklet imposed for
+//! fold-and-staple printing on A4 ([`to_booklet`]); its Markdown is rendered with
+//! raw HTML shown as text (see `markdown`).
+
+mod booklet;
+mod markdown;
 
 use circle_anonymise::{redact, Anonymiser, Finding};
+
+pub use booklet::{imposition, to_booklet, to_html};
 
 use crate::ledger::{NewZine, Zine};
 
@@ -149,70 +158,6 @@ pub fn escape_html(s: &str) -> String {
         }
     }
     out
-}
-
-/// Paragraphs of escaped text.
-fn paragraphs(text: &str) -> String {
-    text.split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", escape_html(p).replace('\n', "<br>")))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Print rules for an A5 booklet: A5 pages, so two sit side by side on A4 and the
-/// stack folds in half. No external fonts or scripts: the page must work offline.
-const BOOKLET_CSS: &str = r#"
-@page { size: A5; margin: 14mm 12mm 16mm 12mm; }
-@page :first { margin-top: 30mm; }
-* { box-sizing: border-box; }
-html { font-family: Georgia, "DejaVu Serif", serif; font-size: 11pt; line-height: 1.45; color: #111; }
-body { margin: 0 auto; max-width: 148mm; padding: 8mm; background: #fff; }
-header.cover { text-align: center; padding: 10mm 0 8mm; border-bottom: 3px double #111; margin-bottom: 8mm; }
-header.cover h1 { font-size: 22pt; line-height: 1.15; margin: 0 0 4mm; letter-spacing: .02em; }
-header.cover p { font-style: italic; margin: 0; }
-section { break-inside: avoid-page; margin-bottom: 6mm; }
-h2 { font-size: 13pt; text-transform: uppercase; letter-spacing: .08em; border-bottom: 1px solid #111; padding-bottom: 1mm; }
-p { margin: 0 0 3mm; text-align: justify; hyphens: auto; }
-footer { margin-top: 10mm; font-size: 8.5pt; text-align: center; border-top: 1px solid #999; padding-top: 2mm; }
-@media print {
-  body { padding: 0; max-width: none; }
-  section.questions { break-before: page; }
-  footer { position: fixed; bottom: 6mm; left: 0; right: 0; border: 0; }
-}
-"#;
-
-/// The zine as a printable, foldable A5 booklet (self-contained HTML).
-pub fn to_html(circle_name: &str, z: &Zine) -> String {
-    let mut sections = String::new();
-    if !z.body.is_empty() {
-        sections += &format!(
-            "<section class=\"body\">\n{}\n</section>\n",
-            paragraphs(&z.body)
-        );
-    }
-    for (class, heading, text) in [
-        ("worked", "What worked", &z.worked),
-        ("failed", "What failed", &z.failed),
-        ("questions", "Open questions", &z.questions),
-    ] {
-        if !text.is_empty() {
-            sections += &format!(
-                "<section class=\"{class}\">\n<h2>{heading}</h2>\n{}\n</section>\n",
-                paragraphs(text)
-            );
-        }
-    }
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{BOOKLET_CSS}</style>\n</head>\n<body>\n\
-         <header class=\"cover\">\n<h1>{title}</h1>\n<p>An after-action zine from {circle}</p>\n</header>\n\
-         {sections}<footer>Copy, adapt, share. Knowledge travels, evidence evaporates.</footer>\n</body>\n</html>\n",
-        title = escape_html(&z.title),
-        circle = escape_html(circle_name),
-    )
 }
 
 #[cfg(test)]
