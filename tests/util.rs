@@ -171,7 +171,11 @@ pub(crate) struct Serving {
 impl Serving {
     /// Starts serving `n`, dialing `peers` at start, with `extra` serve flags.
     pub(crate) fn start(n: &Node, peers: &[&Serving], extra: &[&str]) -> Serving {
-        let mut cmd = n.cmd();
+        Serving::start_with(n.cmd(), peers, extra)
+    }
+
+    /// Like [`Serving::start`], with `cmd` (the binary with its data directory) given.
+    pub(crate) fn start_with(mut cmd: Command, peers: &[&Serving], extra: &[&str]) -> Serving {
         cmd.args([
             "--json",
             "serve",

@@ -55,15 +55,39 @@ impl Response {
     }
 }
 
-/// One request on a fresh connection. `headers` may override Host.
-fn request(
-    base: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Response {
-    let addr = base.trim_start_matches("http://").to_owned();
+/// A node's page: its address, and the bearer token requests carry (if any).
+struct Web {
+    base: String,
+    bearer: Option<String>,
+}
+
+impl Web {
+    /// The page of a running node, with the token `circle token` prints for it.
+    fn of(n: &Node, s: &Serving) -> Web {
+        let t = n.ok(&["token"]);
+        Web {
+            base: s.http().to_owned(),
+            bearer: Some(format!("Bearer {}", t["token"].as_str().unwrap())),
+        }
+    }
+
+    /// The page, without credentials (each request gives its own).
+    fn anonymous(s: &Serving) -> Web {
+        Web {
+            base: s.http().to_owned(),
+            bearer: None,
+        }
+    }
+
+    fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+}
+
+/// One request on a fresh connection, with the page's bearer token unless `headers`
+/// give an `Authorization`. `headers` may override Host.
+fn request(web: &Web, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+    let addr = web.host().to_owned();
     let mut stream = TcpStream::connect(&addr).unwrap();
     stream.set_read_timeout(Some(WAIT)).unwrap();
     stream.set_write_timeout(Some(WAIT)).unwrap();
@@ -73,6 +97,14 @@ fn request(
     }
     for (k, v) in headers {
         head += &format!("{k}: {v}\r\n");
+    }
+    if let Some(bearer) = &web.bearer {
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        {
+            head += &format!("Authorization: {bearer}\r\n");
+        }
     }
     if !body.is_empty() || method != "GET" {
         head += &format!("Content-Length: {}\r\n", body.len());
@@ -140,12 +172,12 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 
-fn get(base: &str, path: &str) -> Response {
-    request(base, "GET", path, &[], b"")
+fn get(web: &Web, path: &str) -> Response {
+    request(web, "GET", path, &[], b"")
 }
 
-fn post(base: &str, path: &str, body: Value) -> Response {
-    request(base, "POST", path, &[JSON], body.to_string().as_bytes())
+fn post(web: &Web, path: &str, body: Value) -> Response {
+    request(web, "POST", path, &[JSON], body.to_string().as_bytes())
 }
 
 // ---- the API ------------------------------------------------------------------------------
@@ -154,7 +186,7 @@ fn post(base: &str, path: &str, body: Value) -> Response {
 fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
     let n = Node::compliant("Alder");
     let s = Serving::start(&n, &[], &[]);
-    let base = s.http();
+    let base = &Web::of(&n, &s);
     let own = s.circle_id().to_owned();
 
     let status = get(base, "/api/status").expect(200).json();
@@ -338,6 +370,17 @@ fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
         .unwrap()
         .contains("default-src 'none'"));
     assert!(html.text().contains("size: A5"));
+    let booklet = get(
+        base,
+        &format!("/api/zines/{own}/{zine}/export?format=booklet"),
+    )
+    .expect(200);
+    assert!(booklet.text().contains("size: A4 landscape"));
+    assert!(
+        booklet.text().contains("data-pages=\"4\""),
+        "{}",
+        booklet.text()
+    );
     get(base, &format!("/api/zines/{own}/nope/export?format=html")).expect(404);
     get(base, &format!("/api/zines/{own}/{zine}/export?format=pdf")).expect(400);
 
@@ -405,6 +448,17 @@ fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
         alone.status,
         alone.text()
     );
+
+    // The steward term from the page: a bad length is refused; the next term voids the
+    // pledge, which must be signed again.
+    post(base, "/api/steward/rotate", json!({ "term_days": 0 })).expect(400);
+    let rotated = post(base, "/api/steward/rotate", json!({}))
+        .expect(200)
+        .json();
+    assert_eq!(rotated["term"], 1, "{rotated}");
+    assert_eq!(n.ok(&["steward", "show"])["term"], 1);
+    let p = get(base, "/api/protocol").expect(200).json();
+    assert_eq!(p["items"]["rapid_defense_pledge"]["ok"], false, "{p}");
 
     // The private lexicon: kept on this node, used by the anonymiser, never published.
     post(base, "/api/lexicon/members", json!({ "word": "Marisol" })).expect(201);
@@ -488,12 +542,13 @@ fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
 
     // The live alert stream answers as server-sent events, and shutdown is not held up
     // by it.
-    let mut stream = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    let mut stream = TcpStream::connect(base.host()).unwrap();
     stream.set_read_timeout(Some(WAIT)).unwrap();
-    let host = base.trim_start_matches("http://");
+    let host = base.host();
+    let bearer = base.bearer.as_deref().unwrap();
     write!(
         stream,
-        "GET /api/alerts/stream HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n"
+        "GET /api/alerts/stream HTTP/1.1\r\nHost: {host}\r\nAuthorization: {bearer}\r\nAccept: text/event-stream\r\n\r\n"
     )
     .unwrap();
     let mut head = [0u8; 512];
@@ -522,7 +577,7 @@ fn a_token_guards_every_request_and_an_exposed_address_needs_one() {
 
     let token = "correct-horse-battery-staple";
     let s = Serving::start(&n, &[], &["--token", token]);
-    let base = s.http();
+    let base = &Web::anonymous(&s);
     let refused = get(base, "/api/status").expect(401);
     assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
     request(
@@ -587,12 +642,219 @@ fn a_token_guards_every_request_and_an_exposed_address_needs_one() {
     s.stop();
 }
 
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn loopback_needs_the_token_too_and_circle_token_gives_the_sign_in_link() {
+    let n = Node::init("Cedar");
+    let s = Serving::start(&n, &[], &[]);
+    let anyone = &Web::anonymous(&s);
+    // Any local account could reach these on loopback: none answers without the token.
+    for path in [
+        "/api/status",
+        "/api/lexicon/members",
+        "/api/export?format=json",
+    ] {
+        let r = get(anyone, path).expect(401);
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{path}");
+    }
+    post(anyone, "/api/alerts", json!({ "text": "fake alert" })).expect(401);
+    let page = get(anyone, "/").expect(401);
+    assert!(page.text().contains("circle token"), "{}", page.text());
+
+    // `circle token`, answered by the running node: the token and the sign-in link.
+    let t = n.ok(&["token"]);
+    let token = t["token"].as_str().unwrap().to_owned();
+    let url = t["url"].as_str().unwrap().to_owned();
+    assert_eq!(t["serving"], true);
+    assert_eq!(url, format!("{}/?token={token}", s.http()));
+    let kept = n.path().join("web-token");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap().trim(), token);
+    assert_eq!(mode(&kept), 0o600);
+
+    // The link signs a browser in: it sets the cookie, which then opens everything.
+    let login = get(anyone, url.trim_start_matches(s.http())).expect(200);
+    let cookie = login.header("set-cookie").unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let pair = cookie.split(';').next().unwrap();
+    let members = request(
+        anyone,
+        "GET",
+        "/api/lexicon/members",
+        &[("Cookie", pair)],
+        b"",
+    );
+    assert!(members.expect(200).json()["entries"].is_array());
+    let page = request(anyone, "GET", "/", &[("Cookie", pair)], b"").expect(200);
+    assert!(page.text().contains("<h1>Cedar</h1>"));
+    // A rebound DNS name is refused even with the token.
+    let bearer = format!("Bearer {token}");
+    request(
+        anyone,
+        "GET",
+        "/api/status",
+        &[("Host", "attacker.example"), ("Authorization", &bearer)],
+        b"",
+    )
+    .expect(403);
+    s.stop();
+
+    // Kept across restarts; offline, `circle token` reads the same one.
+    let offline = n.ok(&["token"]);
+    assert_eq!(offline["token"], token.as_str());
+    assert_eq!(offline["serving"], false);
+    let s = Serving::start(&n, &[], &[]);
+    get(&Web::of(&n, &s), "/api/status").expect(200);
+    assert!(get(&Web::of(&n, &s), "/api/status")
+        .header("set-cookie")
+        .is_none());
+    assert_eq!(n.ok(&["token"])["token"], token.as_str());
+    s.stop();
+}
+
+/// `circle` run with umask 022, as most accounts have it.
+fn with_umask_022(data: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new("sh");
+    c.args(["-c", "umask 022 && exec \"$0\" \"$@\"", crate::util::BIN])
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("CIRCLE_DATA_DIR");
+    c
+}
+
+#[test]
+fn the_data_directory_token_and_temporary_files_are_private_under_umask_022() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("home/share/circle");
+    let init = with_umask_022(&data)
+        .args(["init", "--name", "Damson"])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    // An export goes through a temporary file beside it: 0600 from the start.
+    let out = root.path().join("circle.json");
+    let export = with_umask_022(&data)
+        .args(["export", "--format", "json"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert_eq!(mode(&out), 0o600, "the export's temporary file");
+
+    // A data directory left open by an older version is closed before the socket is
+    // bound in it and the token written.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let s = Serving::start_with(with_umask_022(&data), &[], &[]);
+    assert_eq!(mode(&data), 0o700, "the data directory, before the socket");
+    assert!(data.join("node.sock").exists());
+    assert_eq!(mode(&data.join("web-token")), 0o600);
+    s.stop();
+}
+
+#[test]
+fn serve_on_a_terminal_prints_the_link_that_signs_a_browser_in() {
+    let n = Node::init("Elder");
+    let cmd = format!(
+        "exec {} --data-dir {} serve --listen /ip4/127.0.0.1/tcp/0 --no-mdns --http 127.0.0.1:0",
+        crate::util::BIN,
+        n.path().display()
+    );
+    // `script` gives serve a terminal for its output.
+    let mut child = std::process::Command::new("script")
+        .args(["-qefc", &cmd, "/dev/null"])
+        .env_remove("CIRCLE_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) is needed");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().take(40) {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut link = None;
+    let deadline = std::time::Instant::now() + WAIT;
+    while link.is_none() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let Ok(line) = rx.recv_timeout(left) else {
+            break;
+        };
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            link = line[at..].split_whitespace().next().map(str::to_owned);
+        }
+    }
+    let link = link.expect("serve printed no page address");
+    assert!(link.contains("/?token="), "no sign-in link: {link}");
+    let (base, path) = link.split_at(link.find("/?token=").unwrap());
+    let web = Web {
+        base: base.to_owned(),
+        bearer: None,
+    };
+    let login = get(&web, path).expect(200);
+    assert!(login
+        .header("set-cookie")
+        .unwrap()
+        .starts_with("circle_token="));
+    // Ctrl-C on its terminal stops the node cleanly.
+    child.stdin.take().unwrap().write_all(b"\x03").unwrap();
+    let status = wait_exit(&mut child, WAIT);
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "serve did not stop on Ctrl-C: {status:?}"
+    );
+}
+
 // ---- the page in a real browser -------------------------------------------------------
 
 #[test]
 fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
-    // A starts out of the protocol (fixed in the page); B is a compliant sister.
-    let a = Node::init("Alder");
+    // A starts out of the protocol, its steward term expired 19 days ago (all fixed in
+    // the page); B is a compliant sister.
+    let a = Node::new();
+    let made = std::process::Command::new("faketime")
+        .args(["-f", "-20d", crate::util::BIN, "--data-dir"])
+        .arg(a.path())
+        .args(["init", "--name", "Alder", "--term-days", "1"])
+        .output()
+        .expect("faketime is needed (.ci/test installs it)");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert_eq!(
+        a.ok(&["protocol", "status"])["items"]["rapid_defense_pledge"]["ok"],
+        false
+    );
     let b = Node::compliant("Birch");
     let body = b.file(
         "tactic.md",
@@ -612,7 +874,8 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
     let sb = Serving::start(&b, &[], &[]);
     let shots = tempfile::tempdir().unwrap();
     let cfg = json!({
-        "a": sa.http(), "b": sb.http(), "b_invite": sb.info["invite"], "b_name": "Birch",
+        "a": sa.http(), "a_url": a.ok(&["token"])["url"], "b": sb.http(),
+        "b_token": b.ok(&["token"])["token"], "b_invite": sb.info["invite"], "b_name": "Birch",
         "b_tactic": "Phone tree", "shots": shots.path(),
     });
     let js = js_dir();
@@ -649,7 +912,14 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
     let actions = a.ok(&["actions"]);
     assert!(actions.to_string().contains("Rent strike meeting"));
     let zines = a.ok(&["zines", "--from", sa.circle_id()]);
-    let zine = zines.as_array().unwrap()[0]["body"].as_str().unwrap();
+    let zine = zines
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|z| z["title"] == "The long night")
+        .unwrap_or_else(|| panic!("no zine in {zines}"))["body"]
+        .as_str()
+        .unwrap();
     assert!(zine.contains("[REDACTED:phone]"), "{zine}");
     let own = a.ok(&["tactics", "--from", sa.circle_id()]);
     let forked = own
@@ -660,6 +930,91 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         .unwrap_or_else(|| panic!("no fork in {own}"));
     assert_eq!(forked["derived_from"]["circle_id"], sb.circle_id());
     assert_eq!(a.ok(&["protocol", "status"])["compliant"], true);
+    // The page started the new term (30 days, as typed in the form).
+    let term = a.ok(&["steward", "show"]);
+    assert_eq!(term["term"], 1, "{term}");
+
+    // The long zine, imposed for folding and printed to PDF by Chromium: one A4
+    // landscape page per sheet side, the text in its pages, the heading as a heading.
+    let n = report["imposed"]["pages"].as_u64().unwrap() as usize;
+    let pdf = shots.path().join("booklet.pdf");
+    let info = poppler("pdfinfo", &[pdf.to_str().unwrap()]);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{info}"));
+    assert_eq!(
+        pages,
+        n / 2,
+        "{n} booklet pages go on {} sheet sides",
+        n / 2
+    );
+    // A4 landscape is 841.9 x 595.3 points (Chromium: 841.92 x 594.96).
+    let size = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Page size:"))
+        .unwrap_or_else(|| panic!("{info}"));
+    let wh: Vec<f64> = size
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        wh.len() >= 2 && (wh[0] - 841.9).abs() < 2.0 && (wh[1] - 595.3).abs() < 2.0,
+        "not A4 landscape: {size}"
+    );
+    let text = poppler("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    assert!(text.contains("Supplies and kitchen"), "{text}");
+    assert!(
+        !text.contains("# Supplies") && !text.contains("**"),
+        "Markdown left raw: {text}"
+    );
+    // The first side: the back cover (colophon) on the left, the cover on the right.
+    let first = poppler(
+        "pdftotext",
+        &["-f", "1", "-l", "1", "-layout", pdf.to_str().unwrap(), "-"],
+    );
+    let colophon = first
+        .find("Copy, adapt, share")
+        .unwrap_or_else(|| panic!("{first}"));
+    let line_start = first[..colophon].rfind('\n').map_or(0, |i| i + 1);
+    assert!(
+        colophon - line_start < 40,
+        "the back cover is not on the left: {first}"
+    );
+    assert!(first.contains("Kitchen notes"), "{first}");
+    // Rendered as an image, both halves of the first side carry ink, the cover's title
+    // (large, dark) on the right.
+    let png = shots.path().join("side");
+    poppler(
+        "pdftoppm",
+        &[
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-r",
+            "40",
+            "-png",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ],
+    );
+    let (left, right) = halves_inked(&shots.path().join("side.png"));
+    assert!(
+        left > 0.001 && right > 0.004,
+        "blank half: left {left:.4}, right {right:.4}"
+    );
+    // The page-after-page booklet prints its colophon once, at the end, not over the
+    // text of every page.
+    let flow = shots.path().join("flow.pdf");
+    let all = poppler("pdftotext", &[flow.to_str().unwrap(), "-"]);
+    assert_eq!(all.matches("Copy, adapt, share").count(), 1, "{all}");
+    assert!(
+        all.matches('\u{c}').count() >= 3,
+        "a long zine takes several A5 pages"
+    );
 
     // The screenshots show a page, not a blank: many colours, plenty of ink.
     for shot in ["desktop.png", "phone.png"] {
@@ -669,6 +1024,48 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
     }
     sb.stop();
     sa.stop();
+}
+
+/// Runs a poppler-utils tool (installed by .ci/test) and gives its output.
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} (poppler-utils) is needed: {e}"));
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The share of dark pixels in the left and right halves of an image.
+fn halves_inked(png_file: &Path) -> (f64, f64) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_file).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let samples = info.color_type.samples();
+    let (w, h) = (info.width as usize, info.height as usize);
+    let mut dark = [0usize; 2];
+    for y in 0..h {
+        for x in 0..w {
+            let p = &buf[(y * w + x) * samples..][..samples];
+            let v = if samples >= 3 {
+                p[..3].iter().map(|&c| c as u32).sum::<u32>() / 3
+            } else {
+                p[0] as u32
+            };
+            if v < 128 {
+                dark[usize::from(x >= w / 2)] += 1;
+            }
+        }
+    }
+    let half = (w / 2 * h) as f64;
+    (dark[0] as f64 / half, dark[1] as f64 / half)
 }
 
 /// Distinct colours (quantised) and the share of pixels darker than the page's paper.

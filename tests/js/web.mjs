@@ -1,12 +1,17 @@
 // Drives the node's web page in Debian's headless Chromium, as a person would.
 //
-//   node web.mjs '{"a": "http://127.0.0.1:PORT", "b": "...", "b_invite": "...",
-//                  "b_name": "...", "b_tactic": "...", "shots": "/tmp/dir"}'
+//   node web.mjs '{"a": "http://127.0.0.1:PORT", "a_url": "sign-in link", "b": "...",
+//                  "b_token": "...", "b_invite": "...", "b_name": "...", "b_tactic": "...",
+//                  "shots": "/tmp/dir"}'
 //
-// Node A's page: fix the protocol, log an action, publish a tactic, write a zine with a
-// phone number (marked, publish refused), publish it redacted, follow B, fork B's tactic,
-// then see an alert sent by B appear in the banner without reloading. Screenshots go to
-// `shots`. Prints one JSON line on success; exits non-zero with the reason otherwise.
+// Node A's page, signed in with its link: A's steward term has expired and it has no
+// fund; fix the protocol from the page (declare the fund, start a new term, sign the
+// pledge), see a negative balance flagged, log an action, publish a tactic, write a zine
+// with a phone number (marked, publish refused), publish it redacted, print a long zine
+// as a fold-and-staple booklet to PDF, follow B, fork B's tactic, then see an alert sent
+// by B appear in the banner without reloading; on a phone, every section link in view.
+// Screenshots and PDFs go to `shots`. Prints one JSON line on success; exits non-zero
+// with the reason otherwise.
 // Every wait is bounded; only the two 127.0.0.1 pages are visited.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +28,8 @@ const watchdog = setTimeout(() => {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const steps = [];
+let imposed = null;
+let signedIn = false;
 const step = (name) => {
   steps.push(name);
   console.error(`web.mjs: ${name}`);
@@ -47,8 +54,13 @@ const page = context.pages()[0] || (await context.newPage());
 const problems = [];
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 page.on('console', (m) => {
-  // The deliberate 422 below is logged by Chromium as a failed load; nothing else may fail.
-  if (m.type() === 'error' && !m.text().includes('422')) problems.push(`console: ${m.text()}`);
+  // The deliberate 422 below, and the 401 of the page opened without its token, are
+  // logged by Chromium as failed loads, as is a browser's own favicon request to the
+  // sign-in page; nothing else may fail.
+  if (m.type() !== 'error') return;
+  const where = m.location()?.url || '';
+  const expected = m.text().includes('422') || (!signedIn && m.text().includes('401')) || where.endsWith('/favicon.ico');
+  if (!expected) problems.push(`console: ${m.text()} (${where})`);
 });
 
 let failed = null;
@@ -69,25 +81,68 @@ if (problems.length) {
   console.error(`web.mjs: the page reported problems: ${problems.join(' | ')}`);
   process.exit(1);
 }
-console.log(JSON.stringify({ ok: true, steps, shots: ['desktop.png', 'phone.png', 'phone-full.png'] }));
+console.log(JSON.stringify({ ok: true, steps, imposed, shots: ['desktop.png', 'phone.png', 'phone-full.png', 'phone-nav.png'] }));
 
 async function run() {
-  step('open the page');
-  await page.goto(`${cfg.a}/`);
+  step('the page needs its token: refused without, open after the sign-in link');
+  const bare = await page.goto(`${cfg.a}/`);
+  check(bare.status() === 401, `the page answers 401 without the token, not ${bare.status()}`);
+  await page.goto(cfg.a_url);
+  await page.waitForURL(`${cfg.a}/`);
   await page.locator('body[data-ready="1"]').waitFor();
+  signedIn = true;
+  check(!page.url().includes('token'), 'the token left the address bar');
   // Keyboard: the first Tab lands on the skip link.
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement?.textContent) === 'Skip to content', 'first Tab reaches the skip link');
 
-  step('fix the protocol: declare the fund, sign the pledge');
+  step('reasons in plain words, no fund figures before a fund exists');
   await page.locator('#protocol-summary.bad').waitFor();
-  await page.locator('#fix-fund summary').click();
+  const words = await page.evaluate(() => document.body.innerText);
+  check(!words.includes('`'), `no command-line backticks on the page: ${words}`);
+  check(!/circle (fund|pledge|steward)/.test(words), 'no command lines in the reasons');
+  check(await page.locator('#fund-none').isVisible(), 'the fund card offers to declare the fund');
+  check(!(await page.locator('#fund-balances').isVisible()), 'no balance before a fund exists');
+  check(!(await page.getByText('Record money in or out').isVisible()), 'no money to record before a fund exists');
+
+  step('an expired term: no pledge form, a new term from the page instead');
+  await page.locator('#protocol-items li.bad', { hasText: 'has expired' }).waitFor();
+  check(!(await page.locator('#fix-pledge').isVisible()), 'the pledge form is hidden while the term is expired');
+  check(await page.locator('#fix-term').isVisible(), 'the page offers a new steward term');
+  check(!(await page.locator('#fix-fund').isVisible()), 'no fund form while every write would be refused');
+
+  step('fix the protocol: start a new term, declare the fund, sign the pledge');
+  // The fund card's button leads to what comes first: the new term.
+  await page.getByRole('button', { name: 'Declare the fund' }).click();
+  await page.getByLabel('Length of the new term, in days').fill('30');
+  await page.getByRole('button', { name: 'Start the new term' }).click();
+  await page.locator('#fix-term').waitFor({ state: 'hidden' });
+  await page.locator('#fix-fund').waitFor();
+  await page.getByRole('button', { name: 'Declare the fund' }).click();
   await page.getByLabel('What the fund is for').fill('Hardship fund for strikers');
   await page.getByRole('button', { name: 'Declare fund' }).click();
   await page.locator('#fix-fund').waitFor({ state: 'hidden' });
-  await page.locator('#fix-pledge summary').click();
-  await page.getByRole('button', { name: 'Sign the pledge' }).click();
+  await page.locator('#fund-body').waitFor();
+  check(await page.locator('#fund-none').isHidden(), 'the declare button goes once the fund exists');
+  await page.locator('#fix-pledge').waitFor();
+  const sign = page.getByRole('button', { name: 'Sign the pledge' });
+  if (!(await sign.isVisible())) await page.locator('#fix-pledge summary').click();
+  await sign.click();
   await page.locator('#protocol-summary.ok').waitFor();
+
+  step('a negative balance is flagged');
+  await page.route('**/api/fund', (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ declared: true, description: 'Hardship fund', entries: [], balances: { EUR: '-400.00' }, unreadable: 0 }),
+  }));
+  await page.reload();
+  await page.locator('body[data-ready="1"]').waitFor();
+  await page.locator('#fund-balances dd.negative', { hasText: 'overdrawn' }).waitFor();
+  check(await page.locator('#fund-warning').isVisible(), 'a warning names the overdraft');
+  await page.unroute('**/api/fund');
+  await page.reload();
+  await page.locator('body[data-ready="1"]').waitFor();
+  check(await page.locator('#fund-balances dd.negative').count() === 0, 'the real fund is not overdrawn');
 
   step('log an action');
   await page.locator('#action-form').getByLabel('Title').fill('Rent strike meeting');
@@ -137,6 +192,44 @@ async function run() {
   check(body.includes('[REDACTED:phone]') && !body.includes(phone), `the zine is redacted: ${body}`);
   check(await page.locator('#zine-text').inputValue() === '', 'the editor is cleared after publishing');
 
+  step('a long zine, imposed for folding, printed to PDF');
+  const long = ['# Supplies and kitchen', '',
+    ...Array.from({ length: 40 }, (_, i) => `Paragraph ${i + 1}: we carried water, soup and blankets to the picket and kept the kitchen going through the whole cold night, with *songs* and **tea**.\n`),
+    '## What worked', 'The kitchen rota.'].join('\n');
+  const published = await page.evaluate(async (text) => {
+    const r = await fetch('/api/zines', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'Kitchen notes', text, redact: true }),
+    });
+    return r.json();
+  }, long);
+  check(published.zine_id, `the long zine is published: ${JSON.stringify(published)}`);
+  const own = await page.evaluate(() => document.body.dataset.circle);
+  const booklet = await context.newPage();
+  await booklet.goto(`${cfg.a}/api/zines/${own}/${published.zine_id}/export?format=booklet`);
+  const laid = await booklet.evaluate(() => ({
+    pages: Number(document.body.dataset.pages),
+    sides: document.querySelectorAll('.side').length,
+    order: [...document.querySelectorAll('.page')].map((p) => Number(p.dataset.page)),
+    overflowing: [...document.querySelectorAll('.page')].filter((p) => p.scrollHeight > p.clientHeight + 1).map((p) => p.dataset.page),
+    heading: document.querySelector('h3')?.textContent,
+    text: document.body.innerText,
+  }));
+  const n = laid.pages;
+  const expected = [];
+  for (let sheet = 0; sheet < n / 4; sheet++) expected.push(n - 2 * sheet, 1 + 2 * sheet, 2 + 2 * sheet, n - 1 - 2 * sheet);
+  check(n >= 8 && n % 4 === 0, `a long zine takes several sheets: ${n} pages`);
+  check(laid.sides === n / 2, `two pages to a side: ${laid.sides} sides for ${n} pages`);
+  check(JSON.stringify(laid.order) === JSON.stringify(expected), `folding order ${laid.order} is not ${expected}`);
+  check(laid.overflowing.length === 0, `text runs off pages ${laid.overflowing}`);
+  check(laid.heading === 'Supplies and kitchen', `the heading is a heading: ${laid.heading}`);
+  check(!laid.text.includes('# Supplies') && !laid.text.includes('**'), 'no Markdown left as text');
+  await booklet.pdf({ path: join(cfg.shots, 'booklet.pdf'), preferCSSPageSize: true, printBackground: true });
+  await booklet.goto(`${cfg.a}/api/zines/${own}/${published.zine_id}/export?format=html`);
+  await booklet.pdf({ path: join(cfg.shots, 'flow.pdf'), preferCSSPageSize: true, printBackground: true });
+  await booklet.close();
+  imposed = { pages: n };
+
   step('follow the sister circle B by its invite');
   await page.getByLabel('Follow a circle with its invite code').fill(cfg.b_invite);
   await page.getByRole('button', { name: 'Follow', exact: true }).click();
@@ -156,7 +249,9 @@ async function run() {
   for (let attempt = 1; attempt <= 8 && !shown; attempt++) {
     const text = `Eviction on Elm Road at 8, come now (call ${attempt})`;
     const r = await fetch(`${cfg.b}/api/alerts`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ text }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${cfg.b_token}` },
+      body: JSON.stringify({ text }),
     });
     if (r.status !== 201) {
       // B has no peer in the alert topic yet: wait for gossip to meet A.
@@ -180,4 +275,17 @@ async function run() {
   await page.screenshot({ path: join(cfg.shots, 'phone-full.png'), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 0, `no sideways scrolling on a phone (${overflow}px too wide)`);
+  // Every section link in view on a phone: none cut off or hidden to the side.
+  const nav = await page.evaluate(() => {
+    const el = document.querySelector('.top nav');
+    const links = [...el.querySelectorAll('a')].map((a) => {
+      const r = a.getBoundingClientRect();
+      return { text: a.textContent, left: r.left, right: r.right, width: r.width };
+    });
+    return { links, hidden: el.scrollWidth - el.clientWidth, width: window.innerWidth };
+  });
+  check(nav.hidden <= 0, `the section links scroll sideways by ${nav.hidden}px`);
+  for (const l of nav.links) check(l.width > 0 && l.left >= 0 && l.right <= nav.width, `section link ${l.text} is out of view: ${JSON.stringify(l)}`);
+  check(nav.links.length === 7, `all seven sections linked: ${nav.links.map((l) => l.text)}`);
+  await page.locator('header.top').screenshot({ path: join(cfg.shots, 'phone-nav.png') });
 }

@@ -46,9 +46,23 @@ async function api(method, path, body) {
   return data;
 }
 
+/**
+ * A message from the node, in plain words for the page: the CLI's advice ("declare one
+ * with `circle fund declare`") is dropped, since the page offers its own button, and
+ * other quoted names lose their backticks.
+ */
+function plain(message) {
+  return String(message || '')
+    .replace(/[;,]\s*[^;,`]*`circle [^`]*`[^;,.]*/g, '')
+    .replace(/\s*\(?(?:see |run |with )?`circle [^`]*`\)?/g, '')
+    .replace(/`([^`]*)`/g, '“$1”')
+    .replace(/\s+([.;,:])/g, '$1')
+    .trim();
+}
+
 function toast(message) {
   const t = $('#toast');
-  t.textContent = message;
+  t.textContent = plain(message);
   t.classList.add('show');
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => t.classList.remove('show'), 6000);
@@ -75,7 +89,7 @@ async function busy(button, errorEl, work) {
   try {
     return await work();
   } catch (e) {
-    if (errorEl) errorEl.textContent = e.message;
+    if (errorEl) errorEl.textContent = plain(e.message);
     else toast(e.message);
     return undefined;
   } finally {
@@ -116,7 +130,7 @@ async function loadStatus() {
   for (const f of s.following) if (f.name) names.set(f.circle_id, f.name);
   const days = Math.max(0, Math.floor((s.term_expires - Date.now() / 1000) / 86400));
   $('#net-status').textContent = `${plural(s.peers.length, 'peer')} connected · steward term ${s.term}, ${plural(days, 'day')} left`;
-  renderProtocol(s.compliance);
+  renderProtocol(s.compliance, s);
   renderSisters(s);
   const from = $('#tactic-from');
   const chosen = from.value;
@@ -128,7 +142,23 @@ async function loadStatus() {
   from.value = chosen;
 }
 
-function renderProtocol(c) {
+/** What the page says about a failing item: its own words, with a fix on the page. */
+function itemReason(key, item, s, expired) {
+  if (item.ok) return plain(item.reason);
+  if (key === 'rapid_defense_pledge' && expired) {
+    return `Steward term ${s.term} has expired, so the pledge no longer counts and nothing can be written. Start a new steward term below, then sign the pledge for it.`;
+  }
+  if (key === 'rapid_defense_pledge' && /not signed/.test(item.reason)) {
+    return `The pledge is not signed for the current steward term (${s.term}). Sign it below.`;
+  }
+  if (key === 'mutual_aid_fund' && /no mutual aid fund/.test(item.reason)) {
+    return 'No mutual aid fund is declared yet. Declare it below.';
+  }
+  return plain(item.reason);
+}
+
+function renderProtocol(c, s) {
+  const expired = s.term_expires <= Date.now() / 1000;
   const summary = $('#protocol-summary');
   summary.textContent = c.compliant
     ? 'All three hold: sister circles replicate and relay this circle.'
@@ -139,10 +169,16 @@ function renderProtocol(c) {
     return h('li', { class: item.ok ? 'ok' : 'bad' },
       h('span', { class: 'mark', 'aria-hidden': 'true' }, item.ok ? '✓' : '!'),
       h('span', {}, h('strong', {}, label), h('span', { class: 'sr' }, item.ok ? ': holds. ' : ': needs fixing. '),
-        h('br'), h('span', { class: 'reason' }, item.reason)));
+        h('br'), h('span', { class: 'reason' }, itemReason(key, item, s, expired))));
   }));
-  $('#fix-fund').hidden = c.items.mutual_aid_fund.ok;
-  $('#fix-pledge').hidden = c.items.rapid_defense_pledge.ok;
+  // While the term is expired every write is refused: the new term comes first.
+  $('#fix-fund').hidden = expired || c.items.mutual_aid_fund.ok;
+  $('#fix-term').hidden = !expired;
+  $('#fix-pledge').hidden = expired || c.items.rapid_defense_pledge.ok;
+  if (expired) {
+    const when = new Date(s.term_expires * 1000).toLocaleDateString();
+    $('#term-expired').textContent = `Steward term ${s.term} ended on ${when}. Nothing can be written to the ledger until a new term starts.`;
+  }
 }
 
 function renderSisters(s) {
@@ -160,11 +196,26 @@ function renderSisters(s) {
 
 async function loadFund() {
   const f = await api('GET', '/api/fund');
-  $('#fund-about').textContent = f.declared ? f.description : 'No fund declared yet.';
+  $('#fund-about').textContent = f.declared ? f.description : '';
+  $('#fund-about').hidden = !f.declared;
+  // Before a fund exists there is no balance to show and no money to record.
+  $('#fund-none').hidden = f.declared;
+  $('#fund-body').hidden = !f.declared;
   const balances = Object.entries(f.balances || {});
+  const negative = balances.filter(([, amount]) => String(amount).trim().startsWith('-'));
   $('#fund-balances').replaceChildren(...(balances.length
-    ? balances.flatMap(([cur, amount]) => [h('dt', {}, cur), h('dd', {}, amount)])
-    : [h('dt', {}, 'Balance'), h('dd', {}, '0')]));
+    ? balances.flatMap(([cur, amount]) => {
+      const below = String(amount).trim().startsWith('-');
+      return [h('dt', {}, cur), h('dd', { class: below ? 'negative' : null },
+        h('span', { class: 'sr' }, below ? 'Warning, overdrawn: ' : ''), amount,
+        below ? h('span', { class: 'flag', 'aria-hidden': 'true' }, '⚠ overdrawn') : null)];
+    })
+    : [h('dt', {}, 'Balance'), h('dd', {}, 'no entries yet')]));
+  const warning = $('#fund-warning');
+  warning.hidden = !negative.length;
+  warning.textContent = negative.length
+    ? `⚠ More money was paid out than came in: ${negative.map(([cur, amount]) => `${amount} ${cur}`).join(', ')}. Record the contributions that are missing, or check the disbursements.`
+    : '';
   fill('#fund-entries', f.entries.slice(-4).reverse(), (e) => h('li', {},
     `${e.kind === 'disbursement' ? '−' : '+'}${e.amount} ${e.currency} `, h('span', { class: 'muted' }, e.memo)), 'No entries yet.');
 }
@@ -173,6 +224,23 @@ onSubmit('fund-declare-form', async (_, d) => {
   await api('POST', '/api/fund/declare', { description: d.get('description') });
   toast('Fund declared.');
   await Promise.all([loadStatus(), loadFund()]);
+});
+
+$('#fund-declare-jump').addEventListener('click', () => {
+  // With the term expired, the new term comes first (a declaration would be refused).
+  const term = !$('#fix-term').hidden;
+  const fix = term ? $('#fix-term') : $('#fix-fund');
+  fix.open = true;
+  fix.scrollIntoView({ block: 'center' });
+  (term ? $('#rotate-days') : $('#fund-description')).focus();
+});
+
+onSubmit('rotate-form', async (_, d) => {
+  const r = await api('POST', '/api/steward/rotate', { term_days: Number(d.get('term_days')) || 14 });
+  toast(`Steward term ${r.term} started. Now sign the pledge for it.`);
+  await loadStatus();
+  for (const next of ['#fix-fund', '#fix-pledge']) if (!$(next).hidden) $(next).open = true;
+  return 'keep';
 });
 
 onSubmit('pledge-form', async (_, d) => {

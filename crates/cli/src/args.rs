@@ -119,6 +119,8 @@ pub enum Command {
         circle: Option<String>,
         out: PathBuf,
     },
+    /// The web page's access token and the link that signs a browser in.
+    Token,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Serialize, Deserialize)]
@@ -166,7 +168,10 @@ pub enum ZineCmd {
 #[derive(Debug, Clone, Copy, ValueEnum, Serialize, Deserialize)]
 pub enum ZineFormat {
     Markdown,
+    /// An A5 booklet, page after page.
     Html,
+    /// The A5 booklet imposed on A4 sheets for fold-and-staple printing.
+    Booklet,
 }
 
 #[derive(Debug, Subcommand, Serialize, Deserialize)]

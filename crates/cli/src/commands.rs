@@ -5,6 +5,7 @@ pub(crate) mod entries;
 mod protocol;
 pub(crate) mod serve;
 pub(crate) mod sisters;
+mod token;
 pub(crate) mod zines;
 
 use std::path::PathBuf;
@@ -24,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
             if crate::remote::forward(&dir, Command::Id, true).is_some() {
                 anyhow::bail!("a node is already running for {}", dir.display());
             }
+            crate::private::ensure_dir(&dir)?;
             return circle::init(&dir, &name, term_days, now);
         }
         Command::Serve(args) => {
@@ -39,6 +41,10 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         Ok(report) => return report,
         Err(command) => command,
     };
+    // No node runs: the token kept in the data directory, no store needed.
+    if let Command::Token = command {
+        return token::offline(&dir);
+    }
     if let Command::Follow { invite } = command {
         return serve::follow_offline(open(&dir)?, &invite);
     }
@@ -91,6 +97,7 @@ pub(crate) fn dispatch(
         C::Task(cmd) => entries::task(local, cmd, now),
         C::Tasks { open } => entries::tasks(local, open),
         C::Retro(cmd) => entries::retro(local, cmd, now),
+        C::Token => token::running(local.root()),
     }
 }
 

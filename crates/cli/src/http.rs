@@ -11,6 +11,7 @@
 //! - [`events`]: the live alert stream (server-sent events);
 //! - [`page`]: the page at `/`, its two assets and the invite's QR code;
 //! - [`access`]: token, same-origin and host checks, security headers;
+//! - [`token`]: the access token, always required (kept in the data directory);
 //! - [`conn`]: accepting connections, with a cap and idle timeouts.
 //!
 //! Everything is bounded: request bodies ([`MAX_BODY`]), connections and how long they
@@ -25,6 +26,7 @@ mod api;
 mod conn;
 mod events;
 mod page;
+pub(crate) mod token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -57,16 +59,21 @@ const WORKERS: usize = 8;
 const QUEUE_WAIT: Duration = Duration::from_secs(30);
 /// Live alert streams open at once (one per open page).
 const STREAMS: usize = 32;
-/// Shortest access token accepted.
-const MIN_TOKEN: usize = 16;
 
-/// What `serve` was asked for: where to listen, and the token if any.
+/// What `serve` was asked for: where to listen, and the token given with `--token`
+/// (without one, the data directory's, see [`HttpConfig::with_token`]).
 #[derive(Clone, Debug)]
 pub(crate) struct HttpConfig {
     addr: SocketAddr,
     /// `--http` was given: failing to bind is then an error, not a warning.
     explicit: bool,
     token: Option<String>,
+}
+
+/// A page's settings with its token resolved: what [`spawn`] serves.
+#[derive(Clone, Debug)]
+pub(crate) struct HttpAccess {
+    token: String,
 }
 
 impl HttpConfig {
@@ -83,14 +90,7 @@ impl HttpConfig {
         let addr = http.unwrap_or(DEFAULT_ADDR);
         let token = token.filter(|t| !t.is_empty());
         if let Some(t) = &token {
-            let printable = t
-                .bytes()
-                .all(|b| b.is_ascii_graphic() && !b"\";,\\".contains(&b));
-            if t.len() < MIN_TOKEN || t.len() > 256 || !printable {
-                bail!(
-                    "--token must be {MIN_TOKEN} to 256 printable characters without quotes, commas, semicolons or backslashes"
-                );
-            }
+            token::check(t)?;
         }
         if !addr.ip().is_loopback() && token.is_none() {
             bail!(
@@ -102,6 +102,18 @@ impl HttpConfig {
             explicit: http.is_some(),
             token,
         }))
+    }
+}
+
+impl HttpConfig {
+    /// The token the page requires: `--token`'s, or the one kept in `dir` (made at first
+    /// start). `dir` must already be private ([`crate::private::ensure_dir`]).
+    pub(crate) fn access(&self, dir: &std::path::Path) -> Result<HttpAccess> {
+        let token = match &self.token {
+            Some(t) => t.clone(),
+            None => token::load_or_create(dir)?,
+        };
+        Ok(HttpAccess { token })
     }
 }
 
@@ -136,6 +148,7 @@ pub(crate) async fn bind(cfg: &HttpConfig) -> Result<Option<Bound>> {
 #[derive(Debug)]
 pub(crate) struct HttpServer {
     url: String,
+    sign_in: String,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
@@ -144,6 +157,11 @@ impl HttpServer {
     /// `http://IP:PORT`, as `serve --json` prints it.
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The page with its token: opening it once signs a browser in.
+    pub(crate) fn sign_in_url(&self) -> &str {
+        &self.sign_in
     }
 
     /// Ends live streams, lets requests in flight finish (bounded), then stops.
@@ -160,9 +178,12 @@ impl HttpServer {
 }
 
 /// Starts serving the page and the API for `node` on `bound`.
-pub(crate) fn spawn(node: Node, cfg: HttpConfig, bound: Bound) -> HttpServer {
+pub(crate) fn spawn(node: Node, cfg: HttpAccess, bound: Bound) -> HttpServer {
     let (stop, stopped) = watch::channel(false);
     let url = format!("http://{}", bound.addr);
+    let sign_in = token::sign_in_url(&url, &cfg.token);
+    // For `circle token`, which this process answers while it serves.
+    token::set_serving(&url, &cfg.token);
     let state = AppState {
         node,
         access: Arc::new(access::Access::new(cfg.token, bound.addr)),
@@ -172,7 +193,12 @@ pub(crate) fn spawn(node: Node, cfg: HttpConfig, bound: Bound) -> HttpServer {
     };
     let app = router(state);
     let task = tokio::spawn(conn::serve(bound.listener, app, stopped));
-    HttpServer { url, stop, task }
+    HttpServer {
+        url,
+        sign_in,
+        stop,
+        task,
+    }
 }
 
 /// What every handler shares.

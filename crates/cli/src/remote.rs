@@ -143,7 +143,7 @@ fn spool_stdin(command: &mut Command, dir: &Path) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     let tmp = dir.join(format!(".import-{}.tmp", std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
+    let mut f = crate::private::replace_file(&tmp)?;
     std::io::copy(&mut std::io::stdin().lock().take(MAX_SPOOL), &mut f)?;
     *file = tmp.clone();
     Ok(Some(tmp))

@@ -175,7 +175,8 @@ fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
         .unwrap_or(Path::new("."));
     let name = out.file_name().context("output path has no file name")?;
     let tmp = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    let mut f = std::fs::File::create(&tmp)?;
+    // 0600 whatever the umask: the ledger's export is the circle's own business.
+    let mut f = crate::private::replace_file(&tmp)?;
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, out)?;

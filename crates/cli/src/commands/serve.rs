@@ -32,9 +32,18 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
     // Refuse an exposed web page without a token before anything starts.
     let http = crate::http::HttpConfig::from_args(args.http, args.no_http, args.token.clone())?;
     let local = match (&args.name, dir.join("store").join("db").exists()) {
-        (Some(name), false) => LocalCircle::init(dir, name, args.term_days, now)
-            .with_context(|| format!("cannot create a circle in {}", dir.display()))?,
+        (Some(name), false) => {
+            crate::private::ensure_dir(dir)?;
+            LocalCircle::init(dir, name, args.term_days, now)
+                .with_context(|| format!("cannot create a circle in {}", dir.display()))?
+        }
         _ => super::open(dir)?,
+    };
+    // Private before the socket is bound in it and the token is read from it.
+    crate::private::ensure_dir(dir)?;
+    let http = match http {
+        Some(h) => Some((h.access(dir)?, h)),
+        None => None,
     };
     let cfg = NodeConfig {
         listen: if args.listen.is_empty() {
@@ -56,13 +65,13 @@ async fn run_node(
     dir: &Path,
     local: LocalCircle,
     cfg: NodeConfig,
-    http: Option<crate::http::HttpConfig>,
+    http: Option<(crate::http::HttpAccess, crate::http::HttpConfig)>,
     json: bool,
 ) -> Result<Report> {
     let name = local.circle().ledger.name();
     // Bound before the node starts, so a taken port stops nothing half-started.
     let web_listener = match &http {
-        Some(h) => crate::http::bind(h).await?,
+        Some((_, h)) => crate::http::bind(h).await?,
         None => None,
     };
     let node = Node::start(local, cfg).await?;
@@ -70,16 +79,18 @@ async fn run_node(
     // We hold the store, so no other node runs here: a socket left by a crash is stale.
     let sock = socket_path(dir);
     let _ = std::fs::remove_file(&sock);
+    // Bound inside the data directory, made 0700 before (`private::ensure_dir`): no
+    // other account can reach the socket at any moment, not even before a chmod.
     let listener = tokio::net::UnixListener::bind(&sock)
         .with_context(|| format!("cannot create the local socket {}", sock.display()))?;
-    restrict(&sock)?;
     let web = match (http, web_listener) {
-        (Some(h), Some(l)) => Some(crate::http::spawn(node.clone(), h, l)),
+        (Some((access, _)), Some(l)) => Some(crate::http::spawn(node.clone(), access, l)),
         _ => None,
     };
-    announce_start(&node, &name, &addrs, web.as_ref().map(|w| w.url()), json);
-    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
     let mut stop = std::pin::pin!(shutdown_signal());
+    let page = web.as_ref().map(|w| (w.url(), w.sign_in_url()));
+    announce_start(&node, &name, &addrs, page, json);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
     let mut failed = std::pin::pin!(node.store_failed());
     let mut failure = None;
     loop {
@@ -120,8 +131,24 @@ async fn run_node(
 }
 
 /// The first lines a person (or a test) reads: where the node can be reached.
-fn announce_start(node: &Node, name: &str, addrs: &[String], http: Option<&str>, json: bool) {
-    use std::io::Write;
+/// The page's sign-in link (it holds the token) is printed only on a terminal: a
+/// service's output goes to a log others may read, and `circle token` prints it there.
+fn announce_start(
+    node: &Node,
+    name: &str,
+    addrs: &[String],
+    page: Option<(&str, &str)>,
+    json: bool,
+) {
+    use std::io::{IsTerminal, Write};
+    let http = page.map(|p| p.0);
+    let web = match page {
+        None => "off".to_owned(),
+        Some((_, sign_in)) if std::io::stdout().is_terminal() => {
+            format!("{sign_in}\n  (open it once: it signs this browser in; `circle token` prints it again)")
+        }
+        Some((url, _)) => format!("{url} (`circle token` prints the link that signs a browser in)"),
+    };
     let invite = invite_of(node, addrs).to_string();
     let mut out = std::io::stdout().lock();
     let _ = if json {
@@ -135,12 +162,11 @@ fn announce_start(node: &Node, name: &str, addrs: &[String], http: Option<&str>,
         writeln!(
             out,
             "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}\n\
-             web page: {}\n\
+             web page: {web}\n\
              (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
             node.circle_id(),
             node.peer_id(),
             addrs.join("\n  "),
-            http.unwrap_or("off")
         )
     };
     let _ = out.flush();
@@ -164,25 +190,26 @@ pub(crate) fn invite_addrs(addrs: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn restrict(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .with_context(|| format!("cannot restrict {}", path.display()))
-}
-
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM. The handlers are installed here, before the node announces
+/// itself: a signal sent the moment `serve` has printed its first lines stops it
+/// cleanly instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let term = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+            match s {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending().await,
             }
-            Err(_) => std::future::pending().await,
+        };
+        tokio::select! {
+            _ = wait(int) => {}
+            _ = wait(term) => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
     }
 }
 

@@ -157,6 +157,7 @@ fn export(
     let rendered = match format {
         ZineFormat::Markdown => zine::to_markdown(&name, &z),
         ZineFormat::Html => zine::to_html(&name, &z),
+        ZineFormat::Booklet => zine::to_booklet(&name, &z),
     };
     match out {
         Some(path) => {

@@ -1,11 +1,12 @@
 //! Who may use the page and the API, and from where.
 //!
-//! - **Host.** Without a token the page is served on loopback only, and a request must
-//!   name a loopback host: a page elsewhere that rebinds its own domain to 127.0.0.1
-//!   (DNS rebinding) is refused.
-//! - **Token.** With `--token`, every request carries it: `Authorization: Bearer TOKEN`,
-//!   or the `circle_token` cookie that opening the page once with `?token=TOKEN` sets
-//!   (HttpOnly, SameSite=Strict), after which the token leaves the address bar.
+//! - **Token.** Always: every request carries it, `Authorization: Bearer TOKEN`, or the
+//!   `circle_token` cookie that opening the page once with `?token=TOKEN` sets
+//!   (HttpOnly, SameSite=Strict), after which the token leaves the address bar. Loopback
+//!   is no boundary: every account and process on the machine can reach it.
+//! - **Host.** On a loopback address a request must name a loopback host (any port, so
+//!   an SSH tunnel works): a page elsewhere that rebinds its own domain to 127.0.0.1
+//!   (DNS rebinding) is refused before anything else.
 //! - **Same origin.** A state-changing request must be `Content-Type: application/json`
 //!   (which a form on another site cannot send without a CORS preflight, never answered
 //!   here), its `Origin`, if any, must be this page, and `Sec-Fetch-Site`, if any, must
@@ -35,29 +36,42 @@ pub(super) const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-
 /// The access rules of one server.
 #[derive(Debug)]
 pub(crate) struct Access {
-    token: Option<String>,
-    /// Host headers accepted; `None`: any (a token guards the page instead).
-    hosts: Option<Vec<String>>,
+    token: String,
+    /// Only loopback host names are accepted (the page listens on loopback).
+    loopback: bool,
 }
 
 impl Access {
-    pub(crate) fn new(token: Option<String>, addr: SocketAddr) -> Access {
-        let hosts = if token.is_some() {
-            None
-        } else {
-            let port = addr.port();
-            let mut hosts = vec![
-                addr.to_string(),
-                format!("127.0.0.1:{port}"),
-                format!("localhost:{port}"),
-                format!("[::1]:{port}"),
-            ];
-            if port == 80 {
-                hosts.extend(["127.0.0.1", "localhost", "[::1]"].map(String::from));
-            }
-            Some(hosts)
-        };
-        Access { token, hosts }
+    pub(crate) fn new(token: String, addr: SocketAddr) -> Access {
+        Access {
+            token,
+            loopback: addr.ip().is_loopback(),
+        }
+    }
+}
+
+/// A `Host` header that names this machine's loopback interface, with any port or none.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")),
+        None => host.split(':').next().map(str::to_owned),
+    };
+    let port_ok = |rest: &str| {
+        rest.is_empty()
+            || rest
+                .strip_prefix(':')
+                .is_some_and(|p| p.parse::<u16>().is_ok())
+    };
+    match name {
+        Some(n) => {
+            let rest = &host[n.len()..];
+            let ok_name = n.eq_ignore_ascii_case("localhost")
+                || n == "[::1]"
+                || n.parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            ok_name && port_ok(rest)
+        }
+        None => false,
     }
 }
 
@@ -71,32 +85,34 @@ pub(crate) async fn guard(State(state): State<AppState>, req: Request, next: Nex
         .and_then(|h| h.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    if let Some(hosts) = &access.hosts {
-        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
-            return refuse(
-                api,
-                StatusCode::FORBIDDEN,
-                "this node answers only at its loopback address, e.g. http://127.0.0.1:7878",
-            );
+    if access.loopback && !loopback_host(&host) {
+        return refuse(
+            api,
+            StatusCode::FORBIDDEN,
+            "this node answers only at its loopback address, e.g. http://127.0.0.1:7878",
+        );
+    }
+    let token = &access.token;
+    if !api && req.method() == Method::GET {
+        if let Some(given) = query_token(&req) {
+            return if same(&given, token) {
+                remember(token)
+            } else {
+                refuse(
+                    api,
+                    StatusCode::UNAUTHORIZED,
+                    "That sign-in link holds a wrong token. On the computer that runs the node, run: circle token, and open the link it prints.",
+                )
+            };
         }
     }
-    if let Some(token) = &access.token {
-        if !api && req.method() == Method::GET {
-            if let Some(given) = query_token(&req) {
-                return if same(&given, token) {
-                    remember(token)
-                } else {
-                    refuse(api, StatusCode::UNAUTHORIZED, "wrong access token")
-                };
-            }
-        }
-        if !carries(req.headers(), token) {
-            return refuse(
-                api,
-                StatusCode::UNAUTHORIZED,
-                "this node needs its access token: send `Authorization: Bearer TOKEN`, or open the page once as /?token=TOKEN",
-            );
-        }
+    if !carries(req.headers(), token) {
+        let why = if api {
+            "this node needs its access token: send `Authorization: Bearer TOKEN` (`circle token` prints it), or open the page once with the link `circle token` prints"
+        } else {
+            "This page needs its access token. On the computer that runs the node, run: circle token, and open the link it prints (once: this browser then stays signed in)."
+        };
+        return refuse(api, StatusCode::UNAUTHORIZED, why);
     }
     if !req.method().is_safe() {
         if let Err(why) = same_origin(req.headers(), &host) {
@@ -244,6 +260,29 @@ fn secure(h: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_loopback_names_pass_the_host_check() {
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:7878",
+            "127.0.0.2:1",
+        ] {
+            assert!(loopback_host(ok), "{ok}");
+        }
+        for bad in [
+            "attacker.example",
+            "localhost.evil:80",
+            "10.0.0.1:7878",
+            "[::2]:1",
+            "127.0.0.1:x",
+            "",
+        ] {
+            assert!(!loopback_host(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn tokens_compare_whole() {

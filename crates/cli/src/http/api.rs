@@ -51,6 +51,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/lexicon/{list}", get(lexicon).post(lexicon_add))
         .route("/api/lexicon/{list}/{word}", delete(lexicon_remove))
         .route("/api/steward", get(steward))
+        .route("/api/steward/rotate", post(rotate))
         .route("/api/export", get(export))
 }
 
@@ -125,6 +126,33 @@ async fn invite_svg(State(s): State<AppState>) -> Answer {
 
 async fn steward(State(s): State<AppState>) -> Answer {
     s.command(Command::Steward(StewardCmd::Show)).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rotate {
+    #[serde(default = "default_term_days")]
+    term_days: u64,
+    #[serde(default = "one")]
+    stewards: usize,
+}
+
+fn default_term_days() -> u64 {
+    circle_core::circle::DEFAULT_TERM_DAYS
+}
+
+fn one() -> usize {
+    1
+}
+
+/// `circle steward rotate`: the next term, with fresh keys on this node (how an expired
+/// term is fixed from the page).
+async fn rotate(State(s): State<AppState>, Body(b): Body<Rotate>) -> Answer {
+    let command = Command::Steward(StewardCmd::Rotate {
+        term_days: b.term_days,
+        stewards: b.stewards,
+    });
+    s.command(command).await.map(ok)
 }
 
 // ---- actions, fund, pledge, protocol ------------------------------------------------
@@ -363,7 +391,7 @@ struct ExportAs {
     circle: Option<String>,
 }
 
-/// A zine as Markdown (a download) or as its printable A5 booklet (a page).
+/// A zine as Markdown (a download), as its A5 booklet, or imposed for folding (a page).
 async fn export_zine(
     State(s): State<AppState>,
     Path(r): Path<(String, String)>,
@@ -371,10 +399,11 @@ async fn export_zine(
 ) -> Answer {
     let format = match q.format.as_deref().unwrap_or("html") {
         "html" => ZineFormat::Html,
+        "booklet" => ZineFormat::Booklet,
         "markdown" | "md" => ZineFormat::Markdown,
         other => {
             return Err(ApiError::bad_request(format!(
-                "format `{other}`: use markdown or html"
+                "format `{other}`: use markdown, html or booklet"
             )))
         }
     };
@@ -388,7 +417,7 @@ async fn export_zine(
     let mut resp = content.into_response();
     let h = resp.headers_mut();
     match format {
-        ZineFormat::Html => {
+        ZineFormat::Html | ZineFormat::Booklet => {
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),

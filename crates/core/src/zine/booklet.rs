@@ -264,7 +264,10 @@ mod tests {
             .unwrap();
         assert!(n > 8 && n % 4 == 0, "{n}");
         for i in 0..60 {
-            assert!(html.contains(&format!("Paragraph {i} ")), "paragraph {i} lost");
+            assert!(
+                html.contains(&format!("Paragraph {i} ")),
+                "paragraph {i} lost"
+            );
         }
         assert_eq!(html.matches("class=\"page").count(), n);
         let pages = paginate(flow(&zine(&body)));
@@ -278,8 +281,14 @@ mod tests {
     fn the_flowing_booklet_ends_with_its_colophon_in_the_flow() {
         let html = to_html("C", &zine("Text"));
         assert!(html.contains("size: A5"));
-        assert!(!html.contains("position: fixed"), "a fixed footer prints over the text");
+        assert!(
+            !html.contains("position: fixed"),
+            "a fixed footer prints over the text"
+        );
         assert_eq!(html.matches(COLOPHON).count(), 1);
-        assert!(!html.contains("http://") && !html.contains("https://"), "{html}");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{html}"
+        );
     }
 }

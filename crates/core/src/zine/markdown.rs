@@ -101,7 +101,9 @@ impl Block {
     /// Lines this block takes on a page, margins included (one line is 5.2 mm).
     pub(super) fn lines(&self) -> f32 {
         match self {
-            Block::Section(title) => 1.0 + wrapped(title.chars().count(), HEADING_CHARS) as f32 * 1.2,
+            Block::Section(title) => {
+                1.0 + wrapped(title.chars().count(), HEADING_CHARS) as f32 * 1.2
+            }
             Block::Heading(_, pieces) => 0.8 + wrap(pieces, HEADING_CHARS).1 as f32 * 1.2,
             Block::Text { kind, pieces, .. } => 0.5 + wrap(pieces, width(*kind)).1 as f32,
             Block::Pre(lines) => 0.8 + pre_lines(lines),
@@ -266,11 +268,7 @@ fn inline_html(pieces: &[Piece]) -> String {
     let mut out = String::new();
     let mut open: Vec<Inline> = Vec::new();
     for (i, p) in pieces.iter().enumerate() {
-        let common = open
-            .iter()
-            .zip(&p.tags)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let common = open.iter().zip(&p.tags).take_while(|(a, b)| a == b).count();
         while open.len() > common {
             if let Some(t) = open.pop() {
                 out.push_str(t.close());
@@ -499,7 +497,8 @@ pub(super) fn blocks(markdown: &str) -> Vec<Block> {
 }
 
 /// Markdown as HTML (one block after the other, nothing cut).
-pub(super) fn to_html(markdown: &str) -> String {
+#[cfg(test)]
+fn to_html(markdown: &str) -> String {
     blocks(markdown).iter().map(Block::to_html).collect()
 }
 
@@ -509,11 +508,22 @@ mod tests {
 
     #[test]
     fn headings_lists_and_emphasis_render_as_markup() {
-        let html = to_html("# Night shift\n\nWe *held* the **line**.\n\n- soup\n- songs\n\n1. one\n2. two\n");
+        let html = to_html(
+            "# Night shift\n\nWe *held* the **line**.\n\n- soup\n- songs\n\n1. one\n2. two\n",
+        );
         assert!(html.contains("<h3>Night shift</h3>"), "{html}");
-        assert!(html.contains("We <em>held</em> the <strong>line</strong>."), "{html}");
-        assert!(html.contains("<span class=\"marker\">•</span>soup"), "{html}");
-        assert!(html.contains("<span class=\"marker\">2.</span>two"), "{html}");
+        assert!(
+            html.contains("We <em>held</em> the <strong>line</strong>."),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"marker\">•</span>soup"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<span class=\"marker\">2.</span>two"),
+            "{html}"
+        );
         assert!(!html.contains('#'), "{html}");
     }
 
@@ -529,12 +539,18 @@ mod tests {
         assert!(!html.contains("tracker.example"), "{html}");
         assert!(html.contains("[image:<em>pic</em>]"), "{html}");
         let ok = to_html("[site](https://example.org/a?b=\"c\")");
-        assert!(ok.contains("<a href=\"https://example.org/a?b=&quot;c&quot;\">site</a>"), "{ok}");
+        assert!(
+            ok.contains("<a href=\"https://example.org/a?b=&quot;c&quot;\">site</a>"),
+            "{ok}"
+        );
     }
 
     #[test]
     fn words_joined_by_markup_stay_joined() {
-        assert_eq!(to_html("foo**bar** baz"), "<p>foo<strong>bar</strong> baz</p>\n");
+        assert_eq!(
+            to_html("foo**bar** baz"),
+            "<p>foo<strong>bar</strong> baz</p>\n"
+        );
         assert_eq!(to_html("a  \nb"), "<p>a<br>b</p>\n");
     }
 
@@ -556,7 +572,10 @@ mod tests {
     #[test]
     fn code_blocks_keep_their_lines() {
         let b = blocks("```\nline one\n<b>two</b>\n```\n");
-        assert_eq!(b, vec![Block::Pre(vec!["line one".into(), "<b>two</b>".into()])]);
+        assert_eq!(
+            b,
+            vec![Block::Pre(vec!["line one".into(), "<b>two</b>".into()])]
+        );
         assert!(b[0].to_html().contains("&lt;b&gt;two"));
     }
 }
