@@ -262,7 +262,7 @@ mod tests {
             .and_then(|s| s.split('"').next())
             .and_then(|s| s.parse().ok())
             .unwrap();
-        assert!(n > 8 && n % 4 == 0, "{n}");
+        assert!(n > 8 && n.is_multiple_of(4), "{n}");
         for i in 0..60 {
             assert!(
                 html.contains(&format!("Paragraph {i} ")),
