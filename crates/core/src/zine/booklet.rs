@@ -21,7 +21,7 @@ use crate::ledger::Zine;
 const COLOPHON: &str = "Copy, adapt, share. Knowledge travels, evidence evaporates.";
 /// Lines of text a booklet page holds (180 mm of 5.2 mm lines is 34; kept lower so an
 /// estimate that runs long still fits).
-const PAGE_LINES: f32 = 31.0;
+const PAGE_LINES: f32 = 32.0;
 /// A heading needs this many lines of what follows on its page.
 const KEEP_WITH_HEADING: f32 = 2.0;
 

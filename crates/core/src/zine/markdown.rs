@@ -90,10 +90,11 @@ pub(super) enum Block {
     Rule,
 }
 
-/// Characters that surely fit on a line of a booklet page (a conservative guess for
-/// 10.5 pt serif text on 124 mm), and of preformatted text.
-const LINE_CHARS: usize = 50;
-const PRE_CHARS: usize = 56;
+/// Characters that surely fit on a line of a booklet page (DejaVu Serif at 10.5 pt sets
+/// about 64 on its 124 mm; fewer are counted so a line that runs long still fits), and
+/// of preformatted text (9 pt monospace: 63).
+const LINE_CHARS: usize = 58;
+const PRE_CHARS: usize = 60;
 /// Headings are larger: fewer characters to a line.
 const HEADING_CHARS: usize = 36;
 
@@ -237,6 +238,17 @@ fn pre_lines(lines: &[String]) -> f32 {
         .sum::<usize>() as f32
 }
 
+/// How wide a word sets, in average characters: capitals and digits are wider than
+/// the lower case an average assumes (a page of capitals must not run over).
+fn set_width(word: &str) -> usize {
+    let chars = word.chars().count();
+    let wide = word
+        .chars()
+        .filter(|c| c.is_uppercase() || c.is_ascii_digit())
+        .count();
+    chars + wide.div_ceil(3)
+}
+
 /// Greedy word wrap of pieces into lines of `width` characters: where each line
 /// starts, as (index of its first piece, lines before it), and how many lines the text
 /// takes in all (a word longer than a line wraps anywhere and takes several).
@@ -245,7 +257,7 @@ fn wrap(pieces: &[Piece], width: usize) -> (Vec<(usize, usize)>, usize) {
     let mut total = 1;
     let mut used = 0usize;
     for (i, p) in pieces.iter().enumerate() {
-        let len = p.text.chars().count();
+        let len = set_width(&p.text);
         let gap = usize::from(p.space_before && used > 0);
         if i > 0 && (p.break_before || (p.space_before && used + gap + len > width)) {
             starts.push((i, total));
