@@ -18,6 +18,7 @@ fn ten_thousand_generated_attacks_are_neither_accepted_nor_stored() {
     for ((attack, outcome), n) in &tally.outcomes {
         println!("{attack:?} {outcome}: {n}");
     }
+    println!("peak RSS: {:?} KiB", drive::peak_rss_kib());
     assert_eq!(tally.generated, 10_000);
     assert_eq!(tally.accepted, 0);
     assert_eq!(tally.persisted, 0);
