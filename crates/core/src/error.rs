@@ -7,7 +7,7 @@ use thiserror::Error;
 pub enum KeyError {
     #[error("public key is not a valid curve point")]
     NotAPoint,
-    #[error("public key has small order")]
+    #[error("public key has small order or a torsion component")]
     Weak,
     #[error("signature does not verify")]
     BadSignature,

@@ -12,6 +12,8 @@ use crate::keys::{Hash32, StewardKey};
 use crate::ledger::{Ledger, Signer};
 use crate::term::TermChain;
 
+pub mod attacks;
+
 /// The fixed "now" scenarios start at (unix seconds, a Tuesday in 2023).
 pub const T0: u64 = 1_700_000_000;
 

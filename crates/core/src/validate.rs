@@ -432,7 +432,29 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
     }
     let (changes, signed): (Vec<Change>, Vec<SignedChange>) =
         ready.into_iter().map(|p| (p.change, p.signed)).unzip();
-    match ledger.doc_mut().apply_changes(changes) {
+    let result = match apply_guarded(ledger, changes.clone()) {
+        Some(result) => result,
+        None => {
+            // Automerge panicked on something in this batch (a steward-signed change
+            // whose ops name an object that does not exist does it): the document was
+            // restored; apply one by one so that only the culprits are refused.
+            for (change, s) in changes.into_iter().zip(signed) {
+                match apply_guarded(ledger, vec![change]) {
+                    Some(Ok(())) => report.applied.push(s),
+                    Some(Err(e)) => report.rejected.push((
+                        s.envelope.change_hash,
+                        ValidationError::Schema(e.to_string()),
+                    )),
+                    None => report.rejected.push((
+                        s.envelope.change_hash,
+                        ValidationError::Schema("Automerge could not apply it".into()),
+                    )),
+                }
+            }
+            return;
+        }
+    };
+    match result {
         Ok(()) => report.applied.extend(signed),
         Err(e) => {
             // A change that decodes but does not apply is malformed at the op level;
@@ -450,5 +472,25 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
     }
 }
 
+/// `apply_changes`, with Automerge's panics contained: `None` if it panicked, in
+/// which case the document is put back as it was (a copy costs about what the
+/// apply itself costs, since each apply rewrites the document's columns).
+fn apply_guarded(
+    ledger: &mut Ledger,
+    changes: Vec<Change>,
+) -> Option<Result<(), automerge::AutomergeError>> {
+    let before = ledger.doc().clone();
+    let doc = ledger.doc_mut();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes))) {
+        Ok(result) => Some(result),
+        Err(_) => {
+            *ledger.doc_mut() = before;
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod apply_panic_tests;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,91 @@
+//! Writes the seed corpus (`corpus/TARGET/*`) from real, valid inputs of a small
+//! honest circle: `cargo run --example seeds` in `fuzz/`. Existing seeds are kept.
+
+use std::path::Path;
+
+use circle_core::bundle::Bundle;
+use circle_core::gossip::{Alert, Announcement, Gossip};
+use circle_core::sync::{
+    answer_pull, catalog_entry, pull_request, Request, Response, WireChange, MAX_PAGE_BYTES,
+};
+use circle_core::testing::scenario;
+
+fn write(target: &str, name: &str, bytes: &[u8]) {
+    let dir = Path::new("corpus").join(target);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+fn main() {
+    let s = scenario(2, 3);
+    let chain = s.chain();
+    let circle = s.circle_id();
+    let key = &s.circle.keys[0];
+    let term = s.circle.term();
+
+    for (i, c) in s.changes.iter().enumerate().take(4) {
+        // What the change target takes: the chunk as sent on the wire.
+        let wire = WireChange::from_signed(c, &chain).unwrap();
+        write("change", &format!("chunk-{i}"), &wire.chunk);
+        write("envelope", &format!("envelope-{i}"), &c.envelope.encode());
+    }
+    write(
+        "envelope",
+        "signed-change",
+        &postcard::to_stdvec(&s.changes[1]).unwrap(),
+    );
+    for (i, cert) in chain.certs().iter().enumerate() {
+        write("certificate", &format!("term-{i}"), &cert.encode());
+    }
+
+    let first = pull_request(None, None, circle, &[], 64 * 1024);
+    let mut half = s.empty_replica();
+    circle_core::validate::ingest(&mut half, &chain, s.changes[..3].to_vec(), s.now);
+    let later = pull_request(Some(&half), Some(&chain), circle, &[], 64 * 1024);
+    write("sync_request", "catalog", &Request::Catalog.encode());
+    write(
+        "sync_request",
+        "pull-first",
+        &Request::Pull(first.clone()).encode(),
+    );
+    write(
+        "sync_request",
+        "pull-later",
+        &Request::Pull(later.clone()).encode(),
+    );
+
+    let mut full = s.empty_replica();
+    circle_core::validate::ingest(&mut full, &chain, s.changes.clone(), s.now);
+    let envelope = |h: &circle_core::keys::Hash32| {
+        s.changes
+            .iter()
+            .find(|c| c.envelope.change_hash == *h)
+            .map(|c| c.envelope.clone())
+    };
+    for (name, req) in [("page-first", &first), ("page-later", &later)] {
+        let page = answer_pull(&full, &chain, req, &mut { envelope }, MAX_PAGE_BYTES);
+        write("sync_response", name, &Response::Page(page).encode());
+    }
+    let catalog = Response::Catalog(vec![catalog_entry(&full, &chain)]);
+    write("sync_response", "catalog", &catalog.encode());
+    write("sync_response", "not-served", &Response::NotServed.encode());
+
+    let heads = full
+        .doc()
+        .get_heads()
+        .iter()
+        .map(|h| circle_core::keys::Hash32(h.0))
+        .collect();
+    let announce = Announcement::sign(circle, term, heads, true, key, s.now).unwrap();
+    write("gossip", "announce", &Gossip::Announce(announce).encode());
+    let alert = Alert::sign(circle, term, key, "Eviction at 9 Elm St, come now", s.now).unwrap();
+    write("gossip", "alert", &Gossip::Alert(alert).encode());
+
+    let bundle = Bundle {
+        circle_id: circle,
+        certs: chain.certs().to_vec(),
+        changes: s.changes.clone(),
+    };
+    write("bundle", "whole-ledger", &bundle.encode());
+    println!("seeds written under corpus/");
+}
