@@ -7,16 +7,17 @@ use libp2p::{
     gossipsub::{self, AllowAllSubscriptionFilter, IdentityTransform, MaxCountSubscriptionFilter},
     identify,
     identity::Keypair,
-    kad::{self, store::MemoryStore, store::MemoryStoreConfig},
-    mdns, ping, relay, request_response,
+    kad, mdns, ping, relay, request_response,
     swarm::{behaviour::toggle::Toggle, NetworkBehaviour},
     PeerId, StreamProtocol,
 };
 use sha2::{Digest, Sha256};
 
 use crate::{
+    admission::PendingPerIp,
     codec::{SyncCodec, SYNC_PROTOCOL},
     config::{Limits, NetConfig},
+    providers::ProviderStore,
     NetError,
 };
 
@@ -40,10 +41,11 @@ pub(crate) type Gossipsub =
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
     pub(crate) limits: connection_limits::Behaviour,
+    pub(crate) pending_per_ip: PendingPerIp,
     pub(crate) identify: identify::Behaviour,
     pub(crate) ping: ping::Behaviour,
     pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
-    pub(crate) kad: kad::Behaviour<MemoryStore>,
+    pub(crate) kad: kad::Behaviour<ProviderStore>,
     pub(crate) gossipsub: Gossipsub,
     pub(crate) sync: request_response::Behaviour<SyncCodec>,
     pub(crate) relay_client: relay::client::Behaviour,
@@ -72,6 +74,7 @@ impl Behaviour {
             .then(|| relay::Behaviour::new(peer, relay::Config::default()));
         Ok(Self {
             limits: connection_limits::Behaviour::new(connection_limits(limits)),
+            pending_per_ip: PendingPerIp::new(limits.max_pending_per_ip),
             identify: identify::Behaviour::new(
                 identify::Config::new(IDENTIFY_PROTOCOL.to_owned(), key.public())
                     .with_agent_version(AGENT_VERSION.to_owned())
@@ -109,7 +112,7 @@ fn connection_limits(limits: &Limits) -> connection_limits::ConnectionLimits {
         .with_max_pending_outgoing(Some(limits.max_pending_connections))
 }
 
-fn kademlia(peer: PeerId, limits: &Limits) -> kad::Behaviour<MemoryStore> {
+fn kademlia(peer: PeerId, limits: &Limits) -> kad::Behaviour<ProviderStore> {
     let mut config = kad::Config::new(KAD_PROTOCOL);
     config
         // Inbound PUT_VALUE and ADD_PROVIDER arrive as events; the event loop stores provider
@@ -118,14 +121,10 @@ fn kademlia(peer: PeerId, limits: &Limits) -> kad::Behaviour<MemoryStore> {
         // Caching would make peers push value records at us; we store none.
         .set_caching(kad::Caching::Disabled)
         .set_query_timeout(Duration::from_secs(30));
-    let store = MemoryStore::with_config(
+    let store = ProviderStore::new(
         peer,
-        MemoryStoreConfig {
-            max_records: 16,
-            max_value_bytes: 1024,
-            max_provided_keys: limits.max_provider_keys,
-            max_providers_per_key: kad::K_VALUE.get(),
-        },
+        limits.max_provider_keys,
+        limits.max_provider_records_per_source,
     );
     let mut kad = kad::Behaviour::with_config(peer, store, config);
     // Without confirmed external addresses libp2p would keep the node in client mode, and a
@@ -145,8 +144,10 @@ fn gossipsub(limits: &Limits) -> Result<Gossipsub, NetError> {
         // Nothing is forwarded until the node has validated it (report_validation).
         .validate_messages()
         // Content-derived ids: the same announcement sent twice, by anyone, is one message
-        // (replays are deduplicated instead of re-forwarded).
-        .message_id_fn(|message| gossipsub::MessageId::new(&Sha256::digest(&message.data)))
+        // (replays are deduplicated instead of re-forwarded). The topic is part of the id:
+        // otherwise an alert's bytes sent first on another topic, and rejected there, would
+        // make the real alert a "duplicate" that is dropped (threat 29).
+        .message_id_fn(message_id)
         .max_transmit_size(limits.max_gossip_size + GOSSIP_FRAME_SLACK)
         .heartbeat_interval(limits.gossip_heartbeat)
         .heartbeat_initial_delay(limits.gossip_heartbeat)
@@ -177,6 +178,16 @@ fn gossipsub(limits: &Limits) -> Result<Gossipsub, NetError> {
         )
         .map_err(|e| NetError::Config(format!("gossipsub scoring: {e}")))?;
     Ok(gossipsub)
+}
+
+/// SHA-256 over the topic's length, the topic, and the data.
+pub(crate) fn message_id(message: &gossipsub::Message) -> gossipsub::MessageId {
+    let topic = message.topic.as_str().as_bytes();
+    let mut h = Sha256::new();
+    h.update((topic.len() as u64).to_be_bytes());
+    h.update(topic);
+    h.update(&message.data);
+    gossipsub::MessageId::new(&h.finalize())
 }
 
 fn peer_score_params() -> gossipsub::PeerScoreParams {

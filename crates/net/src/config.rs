@@ -75,6 +75,13 @@ pub struct Limits {
     pub max_connections: u32,
     /// Connections still in their handshake, per direction.
     pub max_pending_connections: u32,
+    /// Inbound connections still in their handshake from one IP address (or, on the memory
+    /// transport, one remote address): one machine cannot take every handshake slot (threat 30).
+    pub max_pending_per_ip: u32,
+    /// Time for a new connection to finish its whole upgrade (protocol negotiation, Noise,
+    /// Yamux; the QUIC handshake). A connection that sends nothing is closed then, and its
+    /// handshake slot freed.
+    pub handshake_timeout: Duration,
     /// Yamux streams per connection; bounds the per-connection buffers a peer can make us hold.
     pub max_streams_per_connection: usize,
     /// Concurrent sync requests per connection, both directions together.
@@ -86,15 +93,21 @@ pub struct Limits {
     pub event_queue: usize,
     /// Gossip topics one peer may be subscribed to, as seen by us (threat 3).
     pub max_peer_topics: usize,
-    /// Keys (circle ids) for which Kademlia provider records are kept; each key holds at most 20
-    /// providers, so this bounds the provider store.
+    /// Keys (circle ids) for which other peers' Kademlia provider records are kept; each key
+    /// holds at most 20 of them. The node's own records have separate room (1,024 keys), so
+    /// others can never crowd out what the node itself provides.
     pub max_provider_keys: usize,
+    /// Provider records kept from one source (an IP address, or a peer on the memory
+    /// transport), over all keys; and [`crate::PROVIDERS_PER_SOURCE_PER_KEY`] per key, so 20
+    /// Sybils run on one machine cannot fill a circle's provider list (threat 31).
+    pub max_provider_records_per_source: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_request_size: 1024 * 1024,
+            // What circle-core accepts (`sync::MAX_REQUEST_BYTES`): reading more is wasted.
+            max_request_size: 32 * 1024,
             max_response_size: 8 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_gossip_size: 64 * 1024,
@@ -102,12 +115,15 @@ impl Default for Limits {
             max_connections_per_peer: 2,
             max_connections: 128,
             max_pending_connections: 32,
+            max_pending_per_ip: 4,
+            handshake_timeout: Duration::from_secs(10),
             max_streams_per_connection: 64,
             max_concurrent_requests: 16,
             idle_connection_timeout: Duration::from_secs(60),
             event_queue: 1024,
             max_peer_topics: 256,
             max_provider_keys: 1024,
+            max_provider_records_per_source: 256,
         }
     }
 }

@@ -6,13 +6,14 @@ use std::{
     fmt,
     future::Future,
     ops::ControlFlow,
+    time::{Duration, Instant},
 };
 
 use futures::StreamExt;
 use libp2p::{
     gossipsub::{self, IdentTopic, MessageAcceptance, MessageId},
     identify,
-    kad::{self, store::RecordStore, QueryId, RecordKey},
+    kad::{self, QueryId, RecordKey},
     mdns,
     multiaddr::Protocol,
     request_response::{self, InboundRequestId, OutboundRequestId, ResponseChannel},
@@ -26,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, trace, warn};
 
 use crate::{
+    admission::Source,
     behaviour::{speaks_kad, topic_score_params, Behaviour, BehaviourEvent},
     client::{Acceptance, Command},
     config::Limits,
@@ -51,7 +53,16 @@ pub struct EventLoop {
     pending_providers: HashMap<QueryId, (HashSet<PeerId>, Reply<Vec<PeerId>>)>,
     /// Events dropped because the node fell behind; logged, so overload is visible.
     dropped_events: u64,
+    /// When the last drop warning was written: at most one a minute (an SD card must not
+    /// fill with one line per dropped message).
+    last_drop_warning: Option<Instant>,
+    /// Where each connected peer's latest connection comes from, for per-source DHT limits.
+    /// Bounded by the connection limits.
+    sources: HashMap<PeerId, Source>,
 }
+
+/// Least time between two warnings about dropped events.
+const DROP_WARNING_EVERY: Duration = Duration::from_secs(60);
 
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -83,6 +94,8 @@ impl EventLoop {
             pending_providing: HashMap::new(),
             pending_providers: HashMap::new(),
             dropped_events: 0,
+            last_drop_warning: None,
+            sources: HashMap::new(),
         }
     }
 
@@ -305,8 +318,11 @@ impl EventLoop {
                 peer_id,
                 connection_id,
                 num_established,
+                endpoint,
                 ..
             } => {
+                self.sources
+                    .insert(peer_id, Source::of(endpoint.get_remote_address()));
                 if let Some(reply) = self.pending_dial.remove(&connection_id) {
                     let _ = reply.send(Ok(peer_id));
                 }
@@ -319,6 +335,7 @@ impl EventLoop {
                 num_established: 0,
                 ..
             } => {
+                self.sources.remove(&peer_id);
                 self.emit(Event::PeerDisconnected(peer_id));
             }
             SwarmEvent::OutgoingConnectionError {
@@ -424,15 +441,16 @@ impl EventLoop {
                         record: Some(record),
                     },
             } => {
-                // libp2p has checked that the record names the peer that sent it.
-                if let Err(e) = self
-                    .swarm
-                    .behaviour_mut()
-                    .kad
-                    .store_mut()
-                    .add_provider(record)
-                {
-                    debug!(%e, "provider record not stored");
+                // libp2p has checked that the record names the peer that sent it, so the
+                // provider is connected and its connection says where it came from.
+                let source = self
+                    .sources
+                    .get(&record.provider)
+                    .cloned()
+                    .unwrap_or_else(|| Source::Addr(Multiaddr::empty()));
+                let kad = &mut self.swarm.behaviour_mut().kad;
+                if let Err(why) = kad.store_mut().add_foreign(record, source) {
+                    debug!(?why, "provider record not stored");
                 }
             }
             kad::Event::InboundRequest {
@@ -514,10 +532,17 @@ impl EventLoop {
             Ok(()) => return true,
             Err(mpsc::error::TrySendError::Full(event)) => {
                 self.dropped_events += 1;
-                warn!(
-                    dropped = self.dropped_events,
-                    "node is behind; dropping a network event"
-                );
+                let now = Instant::now();
+                let due = self
+                    .last_drop_warning
+                    .is_none_or(|t| now.duration_since(t) >= DROP_WARNING_EVERY);
+                if due {
+                    self.last_drop_warning = Some(now);
+                    warn!(
+                        dropped = self.dropped_events,
+                        "node is behind; dropping network events (counted since start)"
+                    );
+                }
                 event
             }
             // Nobody listens any more; nothing to do but drop it.

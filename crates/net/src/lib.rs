@@ -50,12 +50,14 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod admission;
 mod behaviour;
 mod client;
 mod codec;
 mod config;
 mod event;
 mod event_loop;
+mod providers;
 mod swarm;
 
 use thiserror::Error;
@@ -66,6 +68,7 @@ pub use config::{Limits, NetConfig, Transport};
 pub use event::{Event, ResponseChannelId};
 pub use event_loop::EventLoop;
 pub use libp2p::{gossipsub::MessageId, identity::Keypair, multiaddr, Multiaddr, PeerId};
+pub use providers::PROVIDERS_PER_SOURCE_PER_KEY;
 
 /// Commands waiting for the event loop. Small: each caller waits for its answer anyway.
 const COMMAND_QUEUE: usize = 64;

@@ -30,20 +30,29 @@ pub(crate) fn build(cfg: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
     let builder = SwarmBuilder::with_existing_identity(cfg.keypair.clone()).with_tokio();
     let err = |e: noise::Error| NetError::Config(format!("noise: {e}"));
     let swarm_config = |c: libp2p::swarm::Config| swarm_config(c, &limits);
+    // libp2p's own TCP builder sets no upgrade timeout: a socket that never says a word holds
+    // its handshake slot for as long as it stays open (threat 30). Every transport here ends
+    // its upgrade within `handshake_timeout`.
+    let handshake = limits.handshake_timeout;
     let swarm = match cfg.transport {
         Transport::Tcp => builder
-            .with_tcp(
-                tcp::Config::default().nodelay(true),
-                noise::Config::new,
-                mux,
-            )
-            .map_err(err)?
             .with_quic_config(|mut c: quic::Config| {
                 c.max_concurrent_stream_limit = u32::try_from(streams).unwrap_or(u32::MAX);
                 c.max_stream_data = QUIC_STREAM_WINDOW;
                 c.max_connection_data = QUIC_CONNECTION_WINDOW;
+                c.handshake_timeout = handshake;
                 c
             })
+            .with_other_transport(|key| {
+                Ok::<_, BoxError>(
+                    tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                        .upgrade(upgrade::Version::V1Lazy)
+                        .authenticate(noise::Config::new(key)?)
+                        .multiplex(mux())
+                        .timeout(handshake),
+                )
+            })
+            .map_err(|e| NetError::Config(format!("tcp transport: {e}")))?
             .with_relay_client(noise::Config::new, mux)
             .map_err(err)?
             .with_behaviour(|key, relay| behaviour(key, relay, cfg))
@@ -56,7 +65,8 @@ pub(crate) fn build(cfg: &NetConfig) -> Result<Swarm<Behaviour>, NetError> {
                     MemoryTransport::default()
                         .upgrade(upgrade::Version::V1)
                         .authenticate(noise::Config::new(key)?)
-                        .multiplex(mux()),
+                        .multiplex(mux())
+                        .timeout(handshake),
                 )
             })
             .map_err(|e| NetError::Config(format!("memory transport: {e}")))?

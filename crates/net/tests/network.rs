@@ -912,3 +912,104 @@ async fn value_records_pushed_through_the_dht_are_not_stored() {
     }
     b.stop().await;
 }
+
+/// THREATS.md network input 29: the bytes of a message first sent on another topic, and
+/// rejected there, must not make the real message a "duplicate" that is dropped. Message
+/// ids bind the topic.
+#[tokio::test]
+async fn the_same_bytes_on_another_topic_are_another_message() {
+    const OTHER: &str = "circle/other";
+    let mut a = Node::memory().await;
+    let mut b = Node::memory().await;
+    for n in [&a, &b] {
+        n.client.subscribe(OTHER).await.unwrap();
+        n.client.subscribe(TOPIC).await.unwrap();
+    }
+    within(a.client.dial(b.addr.clone())).await.unwrap();
+    for n in [&mut a, &mut b] {
+        let mut waiting = vec![TOPIC.to_owned(), OTHER.to_owned()];
+        while !waiting.is_empty() {
+            let topic = n
+                .next(|e| match e {
+                    Event::Subscribed { topic, .. } => Some(topic),
+                    _ => None,
+                })
+                .await;
+            waiting.retain(|t| *t != topic);
+        }
+    }
+    let alert = b"an alert's exact bytes".to_vec();
+    a.client.publish(OTHER, alert.clone()).await.unwrap();
+    let (source, message_id, topic) = b
+        .next(|e| match e {
+            Event::Gossip {
+                source,
+                message_id,
+                topic,
+                ..
+            } => Some((source, message_id, topic)),
+            _ => None,
+        })
+        .await;
+    assert_eq!(topic, OTHER);
+    b.client
+        .report_validation(message_id.clone(), source, Acceptance::Reject)
+        .await
+        .unwrap();
+    // The real one, on its own topic: a new id, published and delivered.
+    let id = a.client.publish(TOPIC, alert.clone()).await.unwrap();
+    assert_ne!(id, message_id);
+    let (_, got, data) = b.gossip().await;
+    assert_eq!((got, data), (id, alert));
+    a.stop().await;
+    b.stop().await;
+}
+
+/// THREATS.md network input 30: 32 TCP connections from one machine that never start a
+/// handshake. They may hold a few handshake slots for a few seconds, never all of them:
+/// a peer dialing meanwhile from another address gets in, and the idle sockets are closed
+/// at the handshake timeout.
+#[tokio::test]
+async fn idle_tcp_connections_from_one_address_do_not_lock_out_new_peers() {
+    let b = Node::spawn(Transport::Tcp, &["/ip4/127.0.0.1/tcp/0"], Limits::default()).await;
+    let port = b
+        .addr
+        .iter()
+        .find_map(|p| match p {
+            Protocol::Tcp(port) => Some(port),
+            _ => None,
+        })
+        .unwrap();
+    // The hogging machine: another loopback address, so the honest dial below (from
+    // 127.0.0.1) is a different source.
+    let mut idle = Vec::new();
+    for _ in 0..32 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        idle.push(
+            within(socket.connect(([127, 0, 0, 1], port).into()))
+                .await
+                .unwrap(),
+        );
+    }
+    let a = Node::spawn(Transport::Tcp, &[], Limits::default()).await;
+    assert_eq!(within(a.client.dial(b.addr.clone())).await.unwrap(), b.peer);
+    // Every idle socket is closed by B: at once beyond the per-address cap, the others at
+    // the handshake timeout.
+    let started = Instant::now();
+    for mut s in idle {
+        let mut buf = [0u8; 256];
+        within(async {
+            loop {
+                match tokio::io::AsyncReadExt::read(&mut s, &mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+        })
+        .await;
+    }
+    assert!(started.elapsed() <= Limits::default().handshake_timeout + Duration::from_secs(5));
+    a.stop().await;
+    b.stop().await;
+}

@@ -2,25 +2,27 @@
 //!
 //! [`Node::start`] spawns three tasks around the network's event loop:
 //! - *events*: answers sync requests, judges gossip, tracks peers (bounded concurrency);
-//! - *jobs*: pulls circles from peers, one job at a time, from a bounded, deduplicated queue;
+//! - *jobs*: pulls circles from peers from a bounded, deduplicated queue: up to four at once,
+//!   one at a time per peer and per circle, each within a time budget;
 //! - *ticker*: re-checks every connected peer's catalog and re-announces the own circle.
 //!
 //! Every decision about content is made here with core's rules; the net crate only moves
 //! bytes. sled and Automerge work runs on blocking threads.
 
+mod budget;
 pub(crate) mod gossip;
 pub(crate) mod sync;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use circle_core::keys::Hash32;
 use circle_net::{Client, Event, Multiaddr, NetConfig, PeerId, Transport};
 use circle_store::Store;
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::{debug, info, warn};
 
 use crate::replicas::Replicas;
@@ -35,9 +37,10 @@ pub const ANNOUNCE_TOPIC: &str = "circle-ledger/announce/1";
 pub const ALERT_TOPIC: &str = "circle-ledger/alert/1";
 /// Sync jobs waiting; more are dropped (the next catalog check finds the work again).
 const JOB_QUEUE: usize = 1024;
-/// Inbound requests and gossip messages handled at once; beyond this, requests go
-/// unanswered (the requester times out) and gossip is ignored, never queued unboundedly.
-const INBOUND_AT_ONCE: usize = 16;
+/// Pulls running at once, each from a different peer (a stalled peer holds one slot).
+const PULLS_AT_ONCE: usize = 4;
+/// Longest a pull may take, all pages together, unless configured otherwise.
+const PULL_BUDGET: Duration = Duration::from_secs(600);
 /// Longest wait for one DHT provider record to be placed at start.
 const PROVIDE_WAIT: Duration = Duration::from_secs(10);
 /// Live alerts buffered for slow subscribers (web page streams).
@@ -60,6 +63,9 @@ pub struct NodeConfig {
     pub resync: Duration,
     /// Bytes of changes asked for per sync page (tests make it small to sync in many pages).
     pub page_bytes: u32,
+    /// Longest one pull of one circle from one peer may take, all pages together; a peer
+    /// that takes longer is benched for a while.
+    pub pull_budget: Duration,
 }
 
 impl Default for NodeConfig {
@@ -75,6 +81,7 @@ impl Default for NodeConfig {
             memory: false,
             resync: Duration::from_secs(30),
             page_bytes: sync::PAGE_BYTES,
+            pull_budget: PULL_BUDGET,
         }
     }
 }
@@ -101,6 +108,36 @@ struct Inner {
     store_failed: watch::Sender<Option<String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     page_bytes: u32,
+    pull_budget: Duration,
+    /// Bumped each time a pull ends: what an alert waiting for a certificate listens to.
+    pulls_done: watch::Sender<u64>,
+    /// One running job per peer: a slow or stalled peer holds one pull slot, not all.
+    peer_jobs: Mutex<HashMap<PeerId, Arc<tokio::sync::Mutex<()>>>>,
+    budgets: Mutex<Budgets>,
+}
+
+/// Rate limits and caches of the judging and sync paths (see `budget`).
+#[derive(Debug)]
+struct Budgets {
+    alerts: budget::RateTable<Hash32>,
+    unwanted: budget::RateTable<PeerId>,
+    bench: budget::Bench,
+    compliance: budget::ComplianceCache,
+    dropped_requests: budget::QuietWarning,
+    dropped_alerts: budget::QuietWarning,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Budgets {
+            alerts: budget::RateTable::new(budget::ALERTS_PER_WINDOW, budget::ALERT_WINDOW),
+            unwanted: budget::RateTable::new(budget::UNWANTED_PER_WINDOW, budget::UNWANTED_WINDOW),
+            bench: budget::Bench::default(),
+            compliance: budget::ComplianceCache::default(),
+            dropped_requests: budget::QuietWarning::default(),
+            dropped_alerts: budget::QuietWarning::default(),
+        }
+    }
 }
 
 /// What the node knows only while it runs.
@@ -164,6 +201,9 @@ impl Node {
         net_cfg.listen = parse_addrs(&cfg.listen)?;
         net_cfg.mdns = cfg.mdns;
         net_cfg.relay_server = cfg.relay_server;
+        // Never read more than core accepts.
+        net_cfg.limits.max_request_size = circle_core::sync::MAX_REQUEST_BYTES;
+        net_cfg.limits.max_response_size = circle_core::sync::MAX_PAGE_BYTES;
         let (net, events, event_loop) = circle_net::new(net_cfg).map_err(net_err)?;
         let store = local.store().clone();
         let own = local.circle_id();
@@ -184,6 +224,10 @@ impl Node {
                 store_failed: watch::channel(None).0,
                 tasks: Mutex::new(Vec::new()),
                 page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
+                pull_budget: cfg.pull_budget.max(Duration::from_millis(100)),
+                pulls_done: watch::channel(0).0,
+                peer_jobs: Mutex::new(HashMap::new()),
+                budgets: Mutex::new(Budgets::default()),
             }),
         };
         let net_stop = node.stopped();
@@ -412,7 +456,7 @@ impl Node {
     }
 
     async fn events_task(self, mut events: mpsc::Receiver<Event>) {
-        let permits = Arc::new(Semaphore::new(INBOUND_AT_ONCE));
+        let permits = budget::Pools::new();
         let mut stopped = std::pin::pin!(self.stopped());
         loop {
             tokio::select! {
@@ -425,15 +469,17 @@ impl Node {
         }
     }
 
-    fn on_event(&self, event: Event, permits: &Arc<Semaphore>) {
+    fn on_event(&self, event: Event, pools: &budget::Pools) {
         match event {
             Event::InboundRequest {
                 peer,
                 request,
                 channel,
             } => {
-                let Ok(permit) = permits.clone().try_acquire_owned() else {
-                    warn!("too many sync requests at once; one goes unanswered");
+                let Ok(permit) = pools.sync.clone().try_acquire_owned() else {
+                    lock(&self.inner.budgets)
+                        .dropped_requests
+                        .warn("too many sync requests at once; some go unanswered");
                     return;
                 };
                 let node = self.clone();
@@ -452,11 +498,11 @@ impl Node {
                 data,
             } => {
                 let node = self.clone();
-                let permit = permits.clone().try_acquire_owned();
+                let permit = node.gossip_permit(&topic, pools);
                 tokio::spawn(async move {
-                    let verdict = match permit {
-                        Ok(_permit) => node.judge_gossip(source, topic, data).await,
-                        Err(_) => circle_net::Acceptance::Ignore,
+                    let verdict = match permit.await {
+                        Some(_permit) => node.judge_gossip(source, topic, data).await,
+                        None => circle_net::Acceptance::Ignore,
                     };
                     let _ = node
                         .inner
@@ -489,6 +535,47 @@ impl Node {
         }
     }
 
+    /// A permit to judge one gossip message, from its topic's pool. Alerts that find their
+    /// pool busy wait for a permit (bounded in number and time); only past that is one
+    /// dropped, and said so. Announcements are dropped at once when their pool is busy.
+    fn gossip_permit(
+        &self,
+        topic: &str,
+        pools: &budget::Pools,
+    ) -> impl std::future::Future<Output = Option<tokio::sync::OwnedSemaphorePermit>> + Send + 'static
+    {
+        let alert = topic == ALERT_TOPIC;
+        let pool = if alert {
+            pools.alert.clone()
+        } else {
+            pools.announce.clone()
+        };
+        let now = pool.clone().try_acquire_owned().ok();
+        let ticket = match (&now, alert) {
+            (None, true) => pools.alert_waiting.clone().try_acquire_owned().ok(),
+            _ => None,
+        };
+        let node = self.clone();
+        async move {
+            if now.is_some() || !alert {
+                return now;
+            }
+            let waited = match ticket {
+                Some(_ticket) => tokio::time::timeout(budget::ALERT_WAIT, pool.acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                None => None,
+            };
+            if waited.is_none() {
+                lock(&node.inner.budgets)
+                    .dropped_alerts
+                    .warn("alerts arrive faster than they can be judged; some were dropped");
+            }
+            waited
+        }
+    }
+
     /// Queues a job unless the same one is queued already; drops it if the queue is full.
     fn enqueue(&self, job: Job) {
         let mut live = lock(&self.inner.live);
@@ -501,22 +588,65 @@ impl Node {
         }
     }
 
+    /// Runs jobs as they come: up to [`PULLS_AT_ONCE`] at once, one per peer at a time
+    /// (the others of that peer wait their turn), at most [`JOB_QUEUE`] started or waiting.
+    /// Dropping the set at shutdown ends every job.
     async fn jobs_task(self, mut jobs: mpsc::Receiver<Job>) {
         let mut stopped = std::pin::pin!(self.stopped());
+        let slots = Arc::new(Semaphore::new(PULLS_AT_ONCE));
+        let mut running = JoinSet::new();
         loop {
+            while running.try_join_next().is_some() {}
+            if running.len() >= JOB_QUEUE {
+                tokio::select! {
+                    _ = running.join_next() => continue,
+                    _ = &mut stopped => break,
+                }
+            }
             let job = tokio::select! {
                 job = jobs.recv() => match job { Some(j) => j, None => break },
                 _ = &mut stopped => break,
             };
             lock(&self.inner.live).queued.remove(&job);
+            let (node, slots) = (self.clone(), slots.clone());
+            running.spawn(async move { node.run_job(job, &slots).await });
+        }
+    }
+
+    async fn run_job(&self, job: Job, slots: &Semaphore) {
+        let peer = match job {
+            Job::Catalog(p) | Job::Pull(p, _) => p,
+        };
+        if lock(&self.inner.budgets).bench.holds(&peer, Instant::now()) {
+            debug!("skipping a job for a benched peer");
+            return;
+        }
+        let turn = lock(&self.inner.peer_jobs).entry(peer).or_default().clone();
+        {
+            let _turn = turn.lock().await;
+            let Ok(_slot) = slots.acquire().await else {
+                return;
+            };
             let result = match job {
                 Job::Catalog(peer) => self.sync_with(peer).await,
-                Job::Pull(peer, circle) => self.pull(peer, circle, None).await.map(|_| ()),
+                Job::Pull(peer, circle) => self.pull_now(peer, circle).await,
             };
             if let Err(e) = result {
                 debug!(%e, "sync job failed");
             }
         }
+        drop(turn);
+        let mut turns = lock(&self.inner.peer_jobs);
+        if turns.get(&peer).is_some_and(|t| Arc::strong_count(t) == 1) {
+            turns.remove(&peer);
+        }
+    }
+
+    /// Stops pulling from a peer for a while and disconnects it: it stalled a pull.
+    pub(crate) async fn bench(&self, peer: PeerId, why: &str) {
+        warn!(%why, "a peer stalled a pull; it is not pulled from for ten minutes");
+        lock(&self.inner.budgets).bench.add(peer, Instant::now());
+        let _ = self.inner.net.disconnect(peer).await;
     }
 
     async fn ticker_task(self, every: Duration) {

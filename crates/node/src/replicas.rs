@@ -72,6 +72,9 @@ pub(crate) type Slot = Arc<Mutex<Held>>;
 pub(crate) struct Replicas {
     store: Store,
     cache: Mutex<VecDeque<(Hash32, Slot)>>,
+    /// One loader per circle: loads of one circle wait for each other (one copy per
+    /// circle), loads of different circles run at once, and no load holds `cache`.
+    loading: Mutex<std::collections::HashMap<Hash32, Arc<Mutex<()>>>>,
 }
 
 impl Replicas {
@@ -79,29 +82,57 @@ impl Replicas {
         Replicas {
             store,
             cache: Mutex::new(VecDeque::new()),
+            loading: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
     /// The slot of a circle, loading its replica from the store on a miss. Blocking.
     pub(crate) fn get(&self, id: &Hash32) -> Result<Slot, NodeError> {
-        // Loading under the cache lock keeps one copy per circle.
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(i) = cache.iter().position(|(c, _)| c == id) {
-            let entry = cache
-                .remove(i)
-                .ok_or_else(|| NodeError::Invalid("cache".into()))?;
-            let slot = entry.1.clone();
-            cache.push_front(entry);
+        if let Some(slot) = self.cached(id)? {
             return Ok(slot);
         }
-        let held = Held {
-            replica: load_replica(&self.store, id)?,
-            quarantine: Vec::new(),
+        let loader = {
+            let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+            loading.entry(*id).or_default().clone()
         };
-        let slot = Arc::new(Mutex::new(held));
-        cache.push_front((*id, slot.clone()));
-        cache.truncate(CACHED);
-        Ok(slot)
+        let result = {
+            let _one = loader.lock().unwrap_or_else(|e| e.into_inner());
+            // Loaded by the loader we waited for?
+            match self.cached(id)? {
+                Some(slot) => Ok(slot),
+                None => load_replica(&self.store, id).map(|replica| {
+                    let held = Held {
+                        replica,
+                        quarantine: Vec::new(),
+                    };
+                    let slot = Arc::new(Mutex::new(held));
+                    let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+                    cache.push_front((*id, slot.clone()));
+                    cache.truncate(CACHED);
+                    slot
+                }),
+            }
+        };
+        drop(loader);
+        let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if loading.get(id).is_some_and(|l| Arc::strong_count(l) == 1) {
+            loading.remove(id);
+        }
+        result
+    }
+
+    /// The cached slot of a circle, moved to the front.
+    fn cached(&self, id: &Hash32) -> Result<Option<Slot>, NodeError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(i) = cache.iter().position(|(c, _)| c == id) else {
+            return Ok(None);
+        };
+        let entry = cache
+            .remove(i)
+            .ok_or_else(|| NodeError::Invalid("cache".into()))?;
+        let slot = entry.1.clone();
+        cache.push_front(entry);
+        Ok(Some(slot))
     }
 
     /// Forgets every in-memory copy, after the store may have changed behind the
@@ -133,6 +164,29 @@ mod tests {
             },
             bytes: vec![0; len],
         }
+    }
+
+    #[test]
+    fn a_slow_load_of_one_circle_does_not_hold_up_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let replicas = Arc::new(Replicas::new(Store::open(dir.path()).unwrap()));
+        let (slow, other) = (Hash32([1; 32]), Hash32([2; 32]));
+        // A load of `slow` in progress (it holds its circle's loader).
+        let loader = replicas
+            .loading
+            .lock()
+            .unwrap()
+            .entry(slow)
+            .or_default()
+            .clone();
+        let busy = loader.lock().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let r = replicas.clone();
+        std::thread::spawn(move || tx.send(r.get(&other).is_ok()));
+        let got = rx.recv_timeout(std::time::Duration::from_secs(10));
+        assert_eq!(got, Ok(true), "a load of another circle waited");
+        drop(busy);
+        assert!(replicas.get(&slow).is_ok());
     }
 
     #[test]

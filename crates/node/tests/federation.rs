@@ -4,74 +4,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+mod common;
+
+use common::*;
 
 use circle_core::gossip::{Alert, Gossip};
 use circle_core::invite::Invite;
 use circle_core::keys::{Hash32, StewardKey};
 use circle_core::sync::{self as proto, Request, Response};
-use circle_net::{Event, Keypair, Multiaddr, NetConfig, Transport};
-use circle_node::{LocalCircle, Node, NodeConfig, ALERT_TOPIC};
+use circle_net::Event;
+use circle_node::{Node, NodeConfig, ALERT_TOPIC};
 use tokio::time::timeout;
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// A circle on disk, optionally keeping the protocol, with one tactic.
-fn circle(dir: &std::path::Path, name: &str, compliant: bool) -> LocalCircle {
-    let t = now();
-    let mut local = LocalCircle::init(dir, name, 14, t).unwrap();
-    if compliant {
-        local
-            .write(t, |l, s| {
-                l.declare_fund(s, t, "Hardship fund").map(|c| ((), c))
-            })
-            .unwrap();
-    }
-    local
-        .write(t, |l, s| {
-            l.sign_pledge(s, t, "We answer every call.")
-                .map(|c| ((), c))
-        })
-        .unwrap();
-    local
-}
-
-async fn start(local: LocalCircle) -> Node {
-    let cfg = NodeConfig {
-        listen: vec!["/memory/0".into()],
-        mdns: false,
-        memory: true,
-        resync: Duration::from_millis(500),
-        ..NodeConfig::default()
-    };
-    let node = Node::start(local, cfg).await.unwrap();
-    assert!(!node.wait_listening(WAIT).await.is_empty());
-    node
-}
-
-fn invite(node: &Node) -> Invite {
-    Invite {
-        circle_id: node.circle_id(),
-        peer_id: Some(node.peer_id()),
-        addrs: node.addrs(),
-    }
-}
-
-/// Polls `check` every 50 ms until it holds, for at most [`WAIT`].
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_converges_and_receives_alerts() {
@@ -107,32 +52,6 @@ async fn a_follower_converges_and_receives_alerts() {
     assert_eq!(got.alert_id, sent.alert_id);
     a.shutdown().await;
     b.shutdown().await;
-}
-
-/// A bare libp2p peer that speaks our protocols but none of our rules.
-async fn hostile(
-    dial: Option<&str>,
-) -> (
-    circle_net::Client,
-    tokio::sync::mpsc::Receiver<Event>,
-    String,
-    Multiaddr,
-) {
-    let key = Keypair::generate_ed25519();
-    let peer = key.public().to_peer_id();
-    let mut cfg = NetConfig::new(key, Transport::Memory);
-    cfg.listen = vec!["/memory/0".parse().unwrap()];
-    let (client, mut events, event_loop) = circle_net::new(cfg).unwrap();
-    tokio::spawn(event_loop.run(std::future::pending::<()>()));
-    let addr = loop {
-        if let Some(Event::NewListenAddr(a)) = timeout(WAIT, events.recv()).await.unwrap() {
-            break a.with(circle_net::multiaddr::Protocol::P2p(peer));
-        }
-    };
-    if let Some(d) = dial {
-        client.dial(d.parse().unwrap()).await.unwrap();
-    }
-    (client, events, peer.to_string(), addr)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,7 +177,7 @@ async fn a_circle_without_a_fund_is_not_relayed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_validly_signed_alert_of_a_fundless_circle_is_rejected() {
+async fn a_validly_signed_alert_of_a_fundless_circle_is_neither_kept_nor_held_against_its_relay() {
     let (dd, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let d_local = circle(dd.path(), "Dogwood", false);
     // D's own node would refuse to send this; a modified node signs it anyway.
@@ -279,14 +198,21 @@ async fn a_validly_signed_alert_of_a_fundless_circle_is_rejected() {
     evil.publish(ALERT_TOPIC, Gossip::Alert(alert).encode())
         .await
         .unwrap();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !b.peer_score(&evil_id).await.is_some_and(|s| s < 0.0) {
-        assert!(tokio::time::Instant::now() < deadline, "no penalty");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // B's copy says D keeps no fund, but B may be behind: it pulls D again and judges
+    // the alert a second time (a few seconds at most), and still does not keep it. The
+    // relay signed nothing, so it is not penalised (issue 8, item 9).
+    let mut progress = b.status().syncing.len();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        progress = progress.max(b.status().syncing.len());
     }
+    assert!(progress > 0);
     assert!(circle_node::stored_alerts(b.store(), &b.circle_id())
         .unwrap()
         .is_empty());
+    let score = b.peer_score(&evil_id).await.unwrap_or(0.0);
+    assert!(score >= 0.0, "{score}");
     d.shutdown().await;
     b.shutdown().await;
 }

@@ -5,6 +5,8 @@
 //! Everything here is bounded: a hostile network can fill these trees only up to the
 //! caps below, after which the oldest entries make room.
 
+use std::sync::{Mutex, MutexGuard};
+
 use serde::{Deserialize, Serialize};
 
 use circle_core::keys::Hash32;
@@ -18,8 +20,12 @@ pub const MAX_PEERS: usize = 256;
 pub const MAX_PEER_ADDRS: usize = 8;
 /// Heads remembered per (peer, circle).
 pub const MAX_SHARED_HEADS: usize = 256;
-/// Alerts kept; the oldest received go first.
+/// Alerts kept; the oldest received go first, a tenth at a time (so that an alert arriving
+/// at the cap costs one pass over all alerts once per thousand, not every time).
 pub const MAX_ALERTS: usize = 10_000;
+/// (peer, circle) sync points kept: a peer id costs nothing to make, so the table is
+/// capped whatever the number of peers; an evicted entry costs one larger sync.
+pub(crate) const MAX_SYNC_STATES: usize = 4096;
 /// Largest stored alert (encoded).
 const MAX_ALERT_BYTES: usize = 16 * 1024;
 
@@ -52,6 +58,18 @@ pub struct CircleSummary {
     /// Whether the circle met the protocol when last judged (a node serves and relays
     /// only compliant circles).
     pub compliant: bool,
+}
+
+/// Entry counts of the capped trees, counted once per process and kept since (sled's `len`
+/// walks the whole tree).
+#[derive(Debug, Default)]
+pub(crate) struct NetCounts {
+    alerts: Mutex<Option<usize>>,
+    sync_states: Mutex<Option<usize>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn sync_key(peer: &str, circle: &Hash32) -> Vec<u8> {
@@ -131,8 +149,30 @@ impl Store {
         heads: &[Hash32],
     ) -> Result<(), StoreError> {
         let heads = &heads[..heads.len().min(MAX_SHARED_HEADS)];
-        self.sync_state
-            .insert(sync_key(peer, circle), encode(&heads.to_vec())?)?;
+        let key = sync_key(peer, circle);
+        let mut count = lock(&self.net_counts.sync_states);
+        let n = count.get_or_insert_with(|| self.sync_state.len());
+        if self
+            .sync_state
+            .insert(&key, encode(&heads.to_vec())?)?
+            .is_none()
+        {
+            *n += 1;
+        }
+        while *n > MAX_SYNC_STATES {
+            let victim = self
+                .sync_state
+                .iter()
+                .keys()
+                .find(|k| k.as_ref().map_or(true, |k| k.as_ref() != key.as_slice()));
+            match victim {
+                Some(k) => {
+                    self.sync_state.remove(k?)?;
+                    *n -= 1;
+                }
+                None => break,
+            }
+        }
         self.wrote();
         Ok(())
     }
@@ -147,17 +187,25 @@ impl Store {
         if alert.encoded.len() > MAX_ALERT_BYTES {
             return Err(corrupt("alert over the size cap"));
         }
-        self.alerts
-            .insert(key(&alert.circle_id, &alert.alert_id), encode(alert)?)?;
-        if self.alerts.len() > MAX_ALERTS {
-            let oldest = self
-                .alerts()?
-                .into_iter()
-                .min_by_key(|a| a.received)
-                .map(|a| key(&a.circle_id, &a.alert_id));
-            if let Some(k) = oldest {
+        let mut count = lock(&self.net_counts.alerts);
+        let n = count.get_or_insert_with(|| self.alerts.len());
+        let k = key(&alert.circle_id, &alert.alert_id);
+        if self.alerts.insert(k, encode(alert)?)?.is_none() {
+            *n += 1;
+        }
+        if *n > MAX_ALERTS {
+            let mut by_age: Vec<(u64, sled::IVec)> = Vec::with_capacity(*n);
+            for entry in self.alerts.iter() {
+                let (k, v) = entry?;
+                by_age.push((decode::<StoredAlert>("alert", &v)?.received, k));
+            }
+            by_age.sort_by_key(|(received, _)| *received);
+            let keep = MAX_ALERTS - MAX_ALERTS / 10;
+            let excess = by_age.len().saturating_sub(keep);
+            for (_, k) in by_age.into_iter().take(excess) {
                 self.alerts.remove(k)?;
             }
+            *n -= excess.min(*n);
         }
         self.wrote();
         Ok(())
@@ -247,6 +295,49 @@ mod tests {
         assert_eq!(all[0].alert_id, [2; 16]);
         assert!(s.has_alert(&c, &[1; 16]).unwrap());
         assert!(!s.has_alert(&c, &[7; 16]).unwrap());
+    }
+
+    #[test]
+    fn alerts_at_the_cap_make_room_a_tenth_at_a_time() {
+        let (_d, s) = store();
+        let c = Hash32([6; 32]);
+        let put = |i: u32| {
+            let mut id = [0u8; 16];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            s.put_alert(&StoredAlert {
+                circle_id: c,
+                alert_id: id,
+                received: u64::from(i),
+                encoded: vec![1],
+            })
+            .unwrap();
+            id
+        };
+        let first = put(0);
+        for i in 1..=MAX_ALERTS as u32 {
+            put(i);
+        }
+        let kept = s.alerts.len();
+        assert_eq!(kept, MAX_ALERTS - MAX_ALERTS / 10);
+        assert!(!s.has_alert(&c, &first).unwrap(), "the oldest went first");
+        // The next thousand arrive without another pass.
+        for i in 0..(MAX_ALERTS / 10) as u32 - 1 {
+            put(100_000 + i);
+        }
+        assert_eq!(s.alerts.len(), MAX_ALERTS - 1);
+    }
+
+    #[test]
+    fn sync_points_are_capped_whatever_the_number_of_peer_ids() {
+        let (_d, s) = store();
+        let c = Hash32([7; 32]);
+        for i in 0..(MAX_SYNC_STATES + 100) {
+            s.set_shared_heads(&format!("sybil{i}"), &c, &[Hash32([1; 32])])
+                .unwrap();
+        }
+        assert_eq!(s.sync_state.len(), MAX_SYNC_STATES);
+        let last = format!("sybil{}", MAX_SYNC_STATES + 99);
+        assert_eq!(s.shared_heads(&last, &c).unwrap(), vec![Hash32([1; 32])]);
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub struct Store {
     pub(crate) sync_state: sled::Tree,
     pub(crate) alerts: sled::Tree,
     pub(crate) summary: sled::Tree,
+    pub(crate) net_counts: std::sync::Arc<crate::net::NetCounts>,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -119,6 +120,7 @@ impl Store {
             sync_state: db.open_tree("sync_state")?,
             alerts: db.open_tree("alerts")?,
             summary: db.open_tree("summary")?,
+            net_counts: Default::default(),
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,

@@ -57,6 +57,7 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
         memory: false,
         resync: Duration::from_secs(args.resync_secs),
         page_bytes: args.sync_page_kib * 1024,
+        ..NodeConfig::default()
     };
     runtime()?.block_on(run_node(dir, local, cfg, http, json))
 }

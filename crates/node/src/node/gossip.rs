@@ -1,12 +1,20 @@
 //! Gossip: judging announcements and alerts before anything is relayed, sending alerts,
 //! announcing the own circle.
 //!
-//! Verdicts: forged, expired-term, stale, oversized or non-compliant → `Reject` (the
-//! sender's score drops); about a circle this node does not hold, or a duplicate of a
-//! known alert → `Ignore` (not forwarded, no penalty); valid → `Accept` (forwarded).
+//! Verdicts: malformed, off-topic, forged, signed by a non-steward of the term we know, or
+//! of an older term → `Reject` (the sender's score drops). Reasons to pull, not to
+//! penalise → `Ignore` and a pull from the sender: a newer term (a rotation whose
+//! certificate we lack), an expired term, dates outside the window (clock skew), a circle
+//! not compliant in our copy or saying it is not compliant. An alert with such a reason
+//! waits (bounded) for that pull and is judged again, so a follower that missed a rotation
+//! still shows the alert. About a circle this node does not hold → `Ignore`, but past a
+//! per-peer rate `Reject` (a flooder is graylisted); a duplicate of a known alert, or past
+//! a circle's alert rate → `Ignore`; valid → `Accept` (forwarded).
+
+use std::time::{Duration, Instant};
 
 use circle_core::compliance::compliance;
-use circle_core::gossip::{self, Alert, Announcement, Gossip};
+use circle_core::gossip::{self, Alert, Announcement, Gossip, GossipError};
 use circle_core::keys::Hash32;
 use circle_core::validate::has_change;
 use circle_net::{Acceptance, PeerId};
@@ -20,6 +28,9 @@ use crate::NodeError;
 
 /// Heads carried by an announcement (more are cut: the pull finds the rest).
 const ANNOUNCE_HEADS: usize = 64;
+/// Longest an alert waits for the pull its judgement needs (a certificate after a
+/// rotation); gossipsub keeps an unjudged message for a few heartbeats.
+const ALERT_RETRY: Duration = Duration::from_secs(4);
 
 /// An alert as `circle alerts` and the web page show it.
 #[derive(Clone, Debug, Serialize)]
@@ -60,6 +71,28 @@ impl Judged {
             alert: None,
         }
     }
+
+    /// Not now, and no penalty: pull the circle from the sender first.
+    fn pull_first(circle: Hash32) -> Judged {
+        Judged {
+            verdict: Acceptance::Ignore,
+            pull: Some(circle),
+            alert: None,
+        }
+    }
+}
+
+/// Whether a failed check says the sender misbehaved, or only that our view (certificates,
+/// clock) may be behind.
+fn is_our_lag(e: &GossipError) -> bool {
+    match e {
+        GossipError::WrongTerm { got, latest } => got > latest,
+        GossipError::Expired(_)
+        | GossipError::Stale
+        | GossipError::FromFuture
+        | GossipError::Equivocation(_) => true,
+        _ => false,
+    }
 }
 
 /// Every kept alert, newest first (works with or without a running node).
@@ -83,17 +116,22 @@ impl Node {
         topic: String,
         data: Vec<u8>,
     ) -> Acceptance {
-        let node = self.clone();
-        let judged =
-            match tokio::task::spawn_blocking(move || node.judge_blocking(&topic, &data)).await {
-                Ok(Ok(j)) => j,
-                Ok(Err(e)) => {
-                    debug!(%e, "could not judge a gossip message");
-                    Judged::just(Acceptance::Ignore)
+        let is_alert = topic == ALERT_TOPIC;
+        let (topic, data) = (std::sync::Arc::new(topic), std::sync::Arc::new(data));
+        let mut pulls = self.inner.pulls_done.subscribe();
+        let mut judged = self.judge_once(source, &topic, &data).await;
+        if let (Some(circle), true) = (judged.pull, is_alert) {
+            // An alert goes first: pull what its judgement needs, then judge it again.
+            self.enqueue(Job::Pull(source, circle));
+            let deadline = tokio::time::Instant::now() + ALERT_RETRY;
+            while judged.pull.is_some() {
+                let changed = tokio::time::timeout_at(deadline, pulls.changed()).await;
+                if !matches!(changed, Ok(Ok(()))) {
+                    break;
                 }
-                Err(_) => Judged::just(Acceptance::Ignore),
-            };
-        if let Some(circle) = judged.pull {
+                judged = self.judge_once(source, &topic, &data).await;
+            }
+        } else if let Some(circle) = judged.pull {
             self.enqueue(Job::Pull(source, circle));
         }
         if let Some(view) = judged.alert {
@@ -103,7 +141,43 @@ impl Node {
         judged.verdict
     }
 
-    fn judge_blocking(&self, topic: &str, data: &[u8]) -> Result<Judged, NodeError> {
+    async fn judge_once(
+        &self,
+        source: PeerId,
+        topic: &std::sync::Arc<String>,
+        data: &std::sync::Arc<Vec<u8>>,
+    ) -> Judged {
+        let (node, topic, data) = (self.clone(), topic.clone(), data.clone());
+        let judging = move || node.judge_blocking(source, &topic, &data);
+        match tokio::task::spawn_blocking(judging).await {
+            Ok(Ok(j)) => j,
+            Ok(Err(e)) => {
+                debug!(%e, "could not judge a gossip message");
+                Judged::just(Acceptance::Ignore)
+            }
+            Err(_) => Judged::just(Acceptance::Ignore),
+        }
+    }
+
+    /// Gossip about a circle this node does not hold: ignored within a per-peer rate
+    /// (relays forward their circles' messages to everyone), rejected beyond it.
+    fn unwanted(&self, source: PeerId) -> Judged {
+        let within = lock(&self.inner.budgets)
+            .unwanted
+            .allow(&source, Instant::now());
+        Judged::just(if within {
+            Acceptance::Ignore
+        } else {
+            Acceptance::Reject
+        })
+    }
+
+    fn judge_blocking(
+        &self,
+        source: PeerId,
+        topic: &str,
+        data: &[u8],
+    ) -> Result<Judged, NodeError> {
         let Ok(msg) = Gossip::decode(data) else {
             return Ok(Judged::just(Acceptance::Reject));
         };
@@ -130,23 +204,38 @@ impl Node {
             replica_guard = lock(&slot);
             match replica_guard.replica.as_ref() {
                 Some(r) => (&r.chain, &r.ledger),
-                None => return Ok(Judged::just(Acceptance::Ignore)),
+                // Followed, nothing arrived yet: the pull brings it.
+                None => return Ok(Judged::pull_first(circle)),
             }
         } else {
-            return Ok(Judged::just(Acceptance::Ignore));
+            return Ok(self.unwanted(source));
         };
         if let Err(e) = gossip::check(&msg, chain, now) {
+            if is_our_lag(&e) {
+                debug!(%e, circle = %short(&circle), "gossip we cannot judge yet; pulling");
+                return Ok(Judged::pull_first(circle));
+            }
             debug!(%e, circle = %short(&circle), "rejecting gossip");
             return Ok(Judged::just(Acceptance::Reject));
         }
-        let compliant = compliance(ledger, chain, now).compliant;
+        let compliant = lock(&self.inner.budgets)
+            .compliance
+            .compliant(ledger, chain, now);
         match msg {
             Gossip::Alert(a) => {
                 if store.has_alert(&circle, &a.alert_id)? {
                     return Ok(Judged::just(Acceptance::Ignore));
                 }
                 if !compliant {
-                    return Ok(Judged::just(Acceptance::Reject));
+                    // Our copy may lack what made it compliant: pull, then judge again.
+                    return Ok(Judged::pull_first(circle));
+                }
+                let within = lock(&self.inner.budgets)
+                    .alerts
+                    .allow(&circle, Instant::now());
+                if !within {
+                    debug!(circle = %short(&circle), "over the circle's alert rate");
+                    return Ok(Judged::just(Acceptance::Ignore));
                 }
                 store.put_alert(&StoredAlert {
                     circle_id: circle,
@@ -162,25 +251,20 @@ impl Node {
                 })
             }
             Gossip::Announce(a) => {
-                if !a.compliant {
-                    return Ok(Judged::just(Acceptance::Reject));
-                }
                 let known = a
                     .heads
                     .iter()
                     .all(|h| has_change(ledger.doc(), &automerge::ChangeHash(h.0)));
                 if !known {
                     // Newer than what we hold: pull first, vouch (or not) next time.
-                    return Ok(Judged {
-                        verdict: Acceptance::Ignore,
-                        pull: Some(circle),
-                        alert: None,
-                    });
+                    return Ok(Judged::pull_first(circle));
                 }
-                let verdict = if compliant {
+                // Not relayed unless it keeps the protocol; but a circle saying so of
+                // itself, signed by its steward, is no fault of the peer that relays it.
+                let verdict = if compliant && a.compliant {
                     Acceptance::Accept
                 } else {
-                    Acceptance::Reject
+                    Acceptance::Ignore
                 };
                 Ok(Judged::just(verdict))
             }

@@ -42,6 +42,9 @@ pub struct SyncProgress {
 /// What one applied page leaves behind.
 #[derive(Debug)]
 struct PageOutcome {
+    /// Every change in the page was one we had applied already, and it brought no
+    /// certificate: an honest responder never sends that (our heads cover them).
+    stale: bool,
     more: bool,
     resume: Vec<Hash32>,
     pending: usize,
@@ -171,7 +174,7 @@ impl Node {
             .await
             .map_err(join_err)??;
         for circle in wanted {
-            if let Err(e) = self.pull(peer, circle, None).await {
+            if let Err(e) = self.pull_now(peer, circle).await {
                 debug!(%e, "pull after catalog failed");
             }
         }
@@ -192,6 +195,17 @@ impl Node {
             }
         }
         Ok(out)
+    }
+
+    /// Pulls one circle from one peer unless it is being pulled already (that pull covers
+    /// it, or the next catalog check finds what is left). For the jobs task.
+    pub(super) async fn pull_now(&self, peer: PeerId, circle: Hash32) -> Result<(), NodeError> {
+        if !lock(&self.inner.live).pulling.insert(circle) {
+            debug!(circle = %short(&circle), "already being pulled");
+            return Ok(());
+        }
+        let _pulling = Pulling { node: self, circle };
+        self.pull_pages(peer, circle, None).await.map(|_| ())
     }
 
     /// Pulls one circle from one peer, page after page. Returns whether the peer served it.
@@ -249,18 +263,21 @@ impl Node {
         // Where the next page starts. Kept in memory only: it covers quarantined
         // changes, which a restart forgets; what is persisted covers applied ones.
         let mut resume: Option<Vec<Hash32>> = None;
+        // The whole pull, every page, within one budget: a peer that drips pages slowly
+        // holds one pull slot for at most this long.
+        let deadline = tokio::time::Instant::now() + self.inner.pull_budget;
         for _ in 0..MAX_PAGES {
             let (node, s, r) = (self.clone(), slot.clone(), resume.take());
             let (request, sent) =
                 tokio::task::spawn_blocking(move || node.pull_request(peer, circle, &s, r))
                     .await
                     .map_err(join_err)??;
-            let bytes = self
-                .inner
-                .net
-                .request(peer, request)
-                .await
-                .map_err(net_err)?;
+            let asked = self.inner.net.request(peer, request);
+            let Ok(answer) = tokio::time::timeout_at(deadline, asked).await else {
+                self.bench(peer, "over the pull's time budget").await;
+                return Err(NodeError::Net("the pull ran over its time budget".into()));
+            };
+            let bytes = answer.map_err(net_err)?;
             let page = match Response::decode(&bytes).map_err(sync_err)? {
                 Response::Page(page) => page,
                 Response::NotServed => return Ok(false),
@@ -300,11 +317,12 @@ impl Node {
             }
             // A pull that finds nothing new keeps the record of the last one that
             // did: `circle status` shows how the circle's sync went, not a no-op.
-            let mut live = lock(&self.inner.live);
-            if progress.changes_received > 0 || !live.progress.contains_key(&circle) {
-                live.progress.insert(circle, progress.clone());
+            {
+                let mut live = lock(&self.inner.live);
+                if progress.changes_received > 0 || !live.progress.contains_key(&circle) {
+                    live.progress.insert(circle, progress.clone());
+                }
             }
-            drop(live);
             if let Some(f) = on_progress {
                 f(&progress);
             }
@@ -316,6 +334,13 @@ impl Node {
                 return Err(NodeError::Invalid(
                     "the quarantine is full: this circle's history cannot be verified in one pull"
                         .into(),
+                ));
+            }
+            if outcome.stale && outcome.more {
+                // Only what we hold, and "more": it would go on for ever.
+                self.bench(peer, "a page of changes held already").await;
+                return Err(NodeError::Net(
+                    "the peer sent only changes held already".into(),
                 ));
             }
             // A page without changes cannot bring the next one closer.
@@ -367,13 +392,17 @@ impl Node {
         let mut held = lock(slot);
         let chain = held.replica.as_ref().map(|r| &r.chain);
         let opened = proto::open_page(page, &circle, chain).map_err(sync_err)?;
+        let had_replica = held.replica.is_some();
         let mut replica = match held.replica.take() {
             Some(r) => r,
             None => Replica::new(TermChain::from_certs(opened.certs.clone())?),
         };
+        let certs_before = replica.chain.certs().len();
         for cert in opened.certs {
             replica.chain.insert(cert)?;
         }
+        let new_certs = !had_replica || replica.chain.certs().len() != certs_before;
+        let received = opened.changes.len();
         let mut batch = held.take_quarantine();
         batch.extend(opened.changes);
         let report = replica.absorb(store, batch, now);
@@ -401,6 +430,7 @@ impl Node {
         }
         debug!(applied, quarantined = held.quarantined(), "page applied");
         Ok(PageOutcome {
+            stale: received > 0 && report.duplicates >= received && !new_certs,
             more: opened.more,
             resume: opened.resume,
             pending: held.quarantined(),
@@ -531,6 +561,11 @@ impl Drop for Pulling<'_> {
         if let Some(p) = live.progress.get_mut(&self.circle) {
             p.done = true;
         }
+        drop(live);
+        self.node
+            .inner
+            .pulls_done
+            .send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
