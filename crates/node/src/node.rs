@@ -8,7 +8,10 @@
 //! Every decision about content is made here with core's rules; the net crate only moves
 //! bytes. sled and Automerge work runs on blocking threads.
 
+mod deliver;
 pub(crate) mod gossip;
+mod redial;
+mod shared_addrs;
 pub(crate) mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -49,7 +52,11 @@ pub struct NodeConfig {
     /// Multiaddrs to listen on (e.g. `/ip4/127.0.0.1/tcp/0`).
     pub listen: Vec<String>,
     /// Peers to dial at start, ending in `/p2p/<PeerId>`; remembered peers are dialed too.
+    /// Both are redialed whenever they are not connected (see `node/redial.rs`).
     pub peers: Vec<String>,
+    /// Addresses invites list as they are (e.g. a public name or a forwarded port),
+    /// besides the routable or explicitly chosen listen addresses.
+    pub announce: Vec<String>,
     /// Find peers on the LAN with mDNS (multicast: off in tests).
     pub mdns: bool,
     /// Relay connections for others (opt-in: it costs bandwidth).
@@ -70,6 +77,7 @@ impl Default for NodeConfig {
                 "/ip4/0.0.0.0/udp/7879/quic-v1".into(),
             ],
             peers: Vec::new(),
+            announce: Vec::new(),
             mdns: true,
             relay_server: false,
             memory: false,
@@ -101,6 +109,10 @@ struct Inner {
     store_failed: watch::Sender<Option<String>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     page_bytes: u32,
+    redial: redial::Redial,
+    delivery: deliver::Delivery,
+    /// Addresses the user chose for invites.
+    chosen: shared_addrs::Chosen,
 }
 
 /// What the node knows only while it runs.
@@ -133,6 +145,8 @@ enum Job {
 pub struct NetStatus {
     pub peer_id: String,
     pub addrs: Vec<String>,
+    /// The addresses an invite lists (routable or chosen ones; no `/p2p` suffix).
+    pub invite_addrs: Vec<String>,
     pub peers: Vec<String>,
     pub syncing: Vec<SyncProgress>,
 }
@@ -162,6 +176,8 @@ impl Node {
         };
         let mut net_cfg = NetConfig::new(keypair, transport);
         net_cfg.listen = parse_addrs(&cfg.listen)?;
+        let chosen = shared_addrs::Chosen::new(&net_cfg.listen, &parse_addrs(&cfg.announce)?);
+        let configured = parse_addrs(&cfg.peers)?;
         net_cfg.mdns = cfg.mdns;
         net_cfg.relay_server = cfg.relay_server;
         let (net, events, event_loop) = circle_net::new(net_cfg).map_err(net_err)?;
@@ -184,6 +200,9 @@ impl Node {
                 store_failed: watch::channel(None).0,
                 tasks: Mutex::new(Vec::new()),
                 page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
+                redial: redial::Redial::default(),
+                delivery: deliver::Delivery::default(),
+                chosen,
             }),
         };
         let net_stop = node.stopped();
@@ -192,6 +211,8 @@ impl Node {
             tokio::spawn(node.clone().events_task(events)),
             tokio::spawn(node.clone().jobs_task(jobs_rx)),
             tokio::spawn(node.clone().ticker_task(cfg.resync)),
+            tokio::spawn(node.clone().redial_task(configured)),
+            tokio::spawn(node.clone().deliver_task()),
         ];
         lock(&node.inner.tasks).extend(tasks);
         for topic in [ANNOUNCE_TOPIC, ALERT_TOPIC] {
@@ -292,11 +313,15 @@ impl Node {
         let live = lock(&self.inner.live);
         let mut peers: Vec<String> = live.peers.iter().map(|p| p.to_string()).collect();
         peers.sort();
+        let addrs = self.addrs_of(&live);
+        let syncing = live.progress.values().cloned().collect();
+        drop(live);
         NetStatus {
             peer_id: self.peer_id(),
-            addrs: self.addrs_of(&live),
+            addrs,
+            invite_addrs: self.invite_addrs(),
             peers,
-            syncing: live.progress.values().cloned().collect(),
+            syncing,
         }
     }
 
@@ -467,11 +492,15 @@ impl Node {
             }
             Event::PeerConnected(peer) => {
                 lock(&self.inner.live).peers.insert(peer);
+                self.redial_connected(peer);
                 self.enqueue(Job::Catalog(peer));
             }
             Event::PeerDisconnected(peer) => {
                 lock(&self.inner.live).peers.remove(&peer);
+                self.deliver_disconnected(peer);
+                self.redial_disconnected(peer);
             }
+            Event::Subscribed { peer, topic } => self.deliver_subscribed(peer, &topic),
             Event::NewListenAddr(addr) => {
                 info!(%addr, "listening");
                 lock(&self.inner.live).addrs.push(addr);
@@ -548,7 +577,10 @@ fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
 }
 
 pub(crate) fn net_err(e: circle_net::NetError) -> NodeError {
-    NodeError::Net(e.to_string())
+    match e {
+        e @ circle_net::NetError::PortInUse { .. } => NodeError::PortInUse(e.to_string()),
+        e => NodeError::Net(e.to_string()),
+    }
 }
 
 pub(crate) fn join_err(e: tokio::task::JoinError) -> NodeError {
