@@ -13,7 +13,7 @@ use crate::util::{Node, Serving};
 const WAIT: Duration = Duration::from_secs(60);
 
 /// Polls `check` until it returns `Some`, for at most [`WAIT`].
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
         if let Some(v) = check() {
@@ -24,7 +24,7 @@ fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-fn tactic_titles(n: &Node, from: Option<&str>) -> Vec<String> {
+pub(crate) fn tactic_titles(n: &Node, from: Option<&str>) -> Vec<String> {
     let mut args = vec!["tactics"];
     if let Some(f) = from {
         args.extend(["--from", f]);
@@ -41,7 +41,7 @@ fn tactic_titles(n: &Node, from: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-fn alert_texts(n: &Node) -> Vec<String> {
+pub(crate) fn alert_texts(n: &Node) -> Vec<String> {
     n.ok(&["alerts"])
         .as_array()
         .unwrap()
@@ -50,7 +50,7 @@ fn alert_texts(n: &Node) -> Vec<String> {
         .collect()
 }
 
-fn publish_tactic(n: &Node, title: &str) {
+pub(crate) fn publish_tactic(n: &Node, title: &str) {
     let body = n.file("tactic.md", &format!("# {title}\n\nHow we did it."));
     n.ok(&[
         "tactic",

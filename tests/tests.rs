@@ -7,6 +7,7 @@ mod crash;
 mod disk;
 mod federation;
 mod interop;
+mod reconnect;
 mod sisters;
 mod util;
 mod web;

@@ -175,12 +175,21 @@ impl Serving {
     }
 
     /// Like [`Serving::start`], with `cmd` (the binary with its data directory) given.
-    pub(crate) fn start_with(mut cmd: Command, peers: &[&Serving], extra: &[&str]) -> Serving {
+    pub(crate) fn start_with(cmd: Command, peers: &[&Serving], extra: &[&str]) -> Serving {
+        Serving::spawn(cmd, "/ip4/127.0.0.1/tcp/0", peers, extra)
+    }
+
+    /// As [`Serving::start`], listening on `listen` (a 127.0.0.1 TCP multiaddr).
+    pub(crate) fn start_on(n: &Node, listen: &str, peers: &[&Serving], extra: &[&str]) -> Serving {
+        Serving::spawn(n.cmd(), listen, peers, extra)
+    }
+
+    fn spawn(mut cmd: Command, listen: &str, peers: &[&Serving], extra: &[&str]) -> Serving {
         cmd.args([
             "--json",
             "serve",
             "--listen",
-            "/ip4/127.0.0.1/tcp/0",
+            listen,
             "--no-mdns",
             "--resync-secs",
             "1",
@@ -215,6 +224,14 @@ impl Serving {
 
     pub(crate) fn addr(&self) -> &str {
         self.info["addrs"][0].as_str().unwrap()
+    }
+
+    /// The TCP port of the first listen address.
+    pub(crate) fn port(&self) -> u16 {
+        let addr = self.addr();
+        let port = addr.split("/tcp/").nth(1).and_then(|r| r.split('/').next());
+        port.and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no TCP port in {addr}"))
     }
 
     pub(crate) fn invite(&self) -> &str {

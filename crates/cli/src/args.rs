@@ -322,6 +322,11 @@ pub struct ServeArgs {
     /// A peer to dial at start, ending in /p2p/PEER_ID (repeatable).
     #[arg(long = "peer", value_name = "MULTIADDR")]
     pub peers: Vec<String>,
+    /// An address invites list as it is (repeatable), e.g. a public name or forwarded
+    /// port. Invites otherwise list only routable addresses and IPs given to --listen.
+    #[arg(long = "announce", value_name = "MULTIADDR")]
+    #[serde(default)]
+    pub announce: Vec<String>,
     /// Do not look for peers on the local network.
     #[arg(long)]
     pub no_mdns: bool,

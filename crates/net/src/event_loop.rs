@@ -354,6 +354,18 @@ impl EventLoop {
             SwarmEvent::NewListenAddr { address, .. } => {
                 self.emit(Event::NewListenAddr(address));
             }
+            // A listener that fails after binding (its socket errored) must not vanish
+            // silently: the node would look reachable where it is not.
+            SwarmEvent::ListenerClosed {
+                addresses,
+                reason: Err(error),
+                ..
+            } => {
+                warn!(%error, ?addresses, "a listener stopped");
+            }
+            SwarmEvent::ListenerError { error, .. } => {
+                warn!(%error, "a listener failed");
+            }
             other => trace!(?other, "swarm event"),
         }
     }

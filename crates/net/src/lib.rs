@@ -57,6 +57,7 @@ mod codec;
 mod config;
 mod event;
 mod event_loop;
+mod port_probe;
 mod providers;
 mod swarm;
 
@@ -82,6 +83,13 @@ pub enum NetError {
     Config(String),
     #[error("cannot listen: {0}")]
     Listen(String),
+    /// Another socket holds the port (another node, or another program).
+    #[error("{proto} port {port} ({addr}) is already in use by another program")]
+    PortInUse {
+        port: u16,
+        proto: &'static str,
+        addr: String,
+    },
     #[error("dial failed: {0}")]
     Dial(String),
     #[error("request failed: {0}")]
@@ -120,6 +128,10 @@ pub fn peer_id(secret: [u8; 32]) -> Result<String, NetError> {
 /// Call it inside a Tokio runtime, then spawn [`EventLoop::run`]. Events arrive on the receiver;
 /// keep draining it (see [`Event`] for what happens when it is full).
 pub fn new(cfg: NetConfig) -> Result<(Client, mpsc::Receiver<Event>, EventLoop), NetError> {
+    // Every port first, so that a taken one refuses before anything listens.
+    for addr in &cfg.listen {
+        port_probe::check_free(addr)?;
+    }
     let mut swarm = swarm::build(&cfg)?;
     for addr in &cfg.listen {
         swarm

@@ -21,6 +21,9 @@ pub enum NodeError {
     Invalid(String),
     #[error("network: {0}")]
     Net(String),
+    /// A listen port is taken: said with the flag that changes it, since that is the fix.
+    #[error("{0}; choose a free port with `--listen` (e.g. `--listen /ip4/0.0.0.0/tcp/7880 --listen /ip4/0.0.0.0/udp/7880/quic-v1`)")]
+    PortInUse(String),
     /// A write reached memory but not the disk earlier in this process.
     #[error("an earlier write could not be stored ({0}), so this process takes no more writes; nothing after the last acknowledged write was kept: free disk space, then start again")]
     StoreFailed(String),

@@ -10,7 +10,10 @@
 //! bytes. sled and Automerge work runs on blocking threads.
 
 mod budget;
+mod deliver;
 pub(crate) mod gossip;
+mod redial;
+mod shared_addrs;
 pub(crate) mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -52,7 +55,11 @@ pub struct NodeConfig {
     /// Multiaddrs to listen on (e.g. `/ip4/127.0.0.1/tcp/0`).
     pub listen: Vec<String>,
     /// Peers to dial at start, ending in `/p2p/<PeerId>`; remembered peers are dialed too.
+    /// Both are redialed whenever they are not connected (see `node/redial.rs`).
     pub peers: Vec<String>,
+    /// Addresses invites list as they are (e.g. a public name or a forwarded port),
+    /// besides the routable or explicitly chosen listen addresses.
+    pub announce: Vec<String>,
     /// Find peers on the LAN with mDNS (multicast: off in tests).
     pub mdns: bool,
     /// Relay connections for others (opt-in: it costs bandwidth).
@@ -76,6 +83,7 @@ impl Default for NodeConfig {
                 "/ip4/0.0.0.0/udp/7879/quic-v1".into(),
             ],
             peers: Vec::new(),
+            announce: Vec::new(),
             mdns: true,
             relay_server: false,
             memory: false,
@@ -114,6 +122,10 @@ struct Inner {
     /// One running job per peer: a slow or stalled peer holds one pull slot, not all.
     peer_jobs: Mutex<HashMap<PeerId, Arc<tokio::sync::Mutex<()>>>>,
     budgets: Mutex<Budgets>,
+    redial: redial::Redial,
+    delivery: deliver::Delivery,
+    /// Addresses the user chose for invites.
+    chosen: shared_addrs::Chosen,
 }
 
 /// Rate limits and caches of the judging and sync paths (see `budget`).
@@ -170,6 +182,8 @@ enum Job {
 pub struct NetStatus {
     pub peer_id: String,
     pub addrs: Vec<String>,
+    /// The addresses an invite lists (routable or chosen ones; no `/p2p` suffix).
+    pub invite_addrs: Vec<String>,
     pub peers: Vec<String>,
     pub syncing: Vec<SyncProgress>,
 }
@@ -199,6 +213,8 @@ impl Node {
         };
         let mut net_cfg = NetConfig::new(keypair, transport);
         net_cfg.listen = parse_addrs(&cfg.listen)?;
+        let chosen = shared_addrs::Chosen::new(&net_cfg.listen, &parse_addrs(&cfg.announce)?);
+        let configured = parse_addrs(&cfg.peers)?;
         net_cfg.mdns = cfg.mdns;
         net_cfg.relay_server = cfg.relay_server;
         // Never read more than core accepts.
@@ -228,6 +244,9 @@ impl Node {
                 pulls_done: watch::channel(0).0,
                 peer_jobs: Mutex::new(HashMap::new()),
                 budgets: Mutex::new(Budgets::default()),
+                redial: redial::Redial::default(),
+                delivery: deliver::Delivery::default(),
+                chosen,
             }),
         };
         let net_stop = node.stopped();
@@ -236,6 +255,8 @@ impl Node {
             tokio::spawn(node.clone().events_task(events)),
             tokio::spawn(node.clone().jobs_task(jobs_rx)),
             tokio::spawn(node.clone().ticker_task(cfg.resync)),
+            tokio::spawn(node.clone().redial_task(configured)),
+            tokio::spawn(node.clone().deliver_task()),
         ];
         lock(&node.inner.tasks).extend(tasks);
         for topic in [ANNOUNCE_TOPIC, ALERT_TOPIC] {
@@ -336,11 +357,15 @@ impl Node {
         let live = lock(&self.inner.live);
         let mut peers: Vec<String> = live.peers.iter().map(|p| p.to_string()).collect();
         peers.sort();
+        let addrs = self.addrs_of(&live);
+        let syncing = live.progress.values().cloned().collect();
+        drop(live);
         NetStatus {
             peer_id: self.peer_id(),
-            addrs: self.addrs_of(&live),
+            addrs,
+            invite_addrs: self.invite_addrs(),
             peers,
-            syncing: live.progress.values().cloned().collect(),
+            syncing,
         }
     }
 
@@ -513,11 +538,15 @@ impl Node {
             }
             Event::PeerConnected(peer) => {
                 lock(&self.inner.live).peers.insert(peer);
+                self.redial_connected(peer);
                 self.enqueue(Job::Catalog(peer));
             }
             Event::PeerDisconnected(peer) => {
                 lock(&self.inner.live).peers.remove(&peer);
+                self.deliver_disconnected(peer);
+                self.redial_disconnected(peer);
             }
+            Event::Subscribed { peer, topic } => self.deliver_subscribed(peer, &topic),
             Event::NewListenAddr(addr) => {
                 info!(%addr, "listening");
                 lock(&self.inner.live).addrs.push(addr);
@@ -678,7 +707,10 @@ fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
 }
 
 pub(crate) fn net_err(e: circle_net::NetError) -> NodeError {
-    NodeError::Net(e.to_string())
+    match e {
+        e @ circle_net::NetError::PortInUse { .. } => NodeError::PortInUse(e.to_string()),
+        e => NodeError::Net(e.to_string()),
+    }
 }
 
 pub(crate) fn join_err(e: tokio::task::JoinError) -> NodeError {

@@ -21,12 +21,14 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod deliveries;
 mod durability;
 mod error;
 mod keydir;
 mod net;
 mod store;
 
+pub use deliveries::MAX_RECEIVERS;
 pub use error::StoreError;
 pub use keydir::KeyDir;
 pub use net::{

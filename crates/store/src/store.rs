@@ -11,6 +11,7 @@
 //! | `peers`     | peer id (text)                    | known addresses (see `net.rs`) |
 //! | `sync_state`| peer id · 0 · circle              | heads shared after last sync   |
 //! | `alerts`    | circle · alert id                 | received alert                 |
+//! | `alert_deliveries` | circle · alert id          | peers an own alert reached     |
 //! | `summary`   | circle                            | term · heads digest            |
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
@@ -59,6 +60,7 @@ pub struct Store {
     pub(crate) peers: sled::Tree,
     pub(crate) sync_state: sled::Tree,
     pub(crate) alerts: sled::Tree,
+    pub(crate) deliveries: sled::Tree,
     pub(crate) summary: sled::Tree,
     pub(crate) net_counts: std::sync::Arc<crate::net::NetCounts>,
     durability: std::sync::Arc<Durability>,
@@ -119,6 +121,7 @@ impl Store {
             peers: db.open_tree("peers")?,
             sync_state: db.open_tree("sync_state")?,
             alerts: db.open_tree("alerts")?,
+            deliveries: db.open_tree("alert_deliveries")?,
             summary: db.open_tree("summary")?,
             net_counts: Default::default(),
             durability: std::sync::Arc::new(Durability::new(dir)),
@@ -151,6 +154,7 @@ impl Store {
                             | b"peers"
                             | b"sync_state"
                             | b"alerts"
+                            | b"alert_deliveries"
                             | b"summary"
                     )
                 }) || !self.db.is_empty()

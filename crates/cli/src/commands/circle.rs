@@ -28,11 +28,10 @@ pub(crate) fn init(dir: &Path, name: &str, term_days: u64, now: u64) -> Result<R
 }
 
 fn invite_of(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Invite> {
-    let (_, addrs, _) = super::serve::net_json(net);
     Ok(Invite {
         circle_id: local.circle_id(),
         peer_id: Some(local.peer_id()?),
-        addrs: super::serve::invite_addrs(&addrs),
+        addrs: net.map(|n| n.invite_addrs.clone()).unwrap_or_default(),
     })
 }
 
@@ -62,10 +61,12 @@ pub(crate) fn id(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Report>
 
 pub(crate) fn invite(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Report> {
     let invite = invite_of(local, net)?.to_string();
-    let hint = if net.is_some() {
-        ""
-    } else {
-        "\n(no addresses: the node is not running; start it with `circle serve`)"
+    let hint = match net {
+        Some(n) if n.invite_addrs.is_empty() => {
+            format!("\n{}", super::serve::NO_SHAREABLE_ADDR)
+        }
+        Some(_) => String::new(),
+        None => "\n(no addresses: the node is not running; start it with `circle serve`)".into(),
     };
     let qr = qrcode::QrCode::new(invite.as_bytes())
         .map(|code| {

@@ -52,6 +52,7 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
             args.listen
         },
         peers: args.peers,
+        announce: args.announce,
         mdns: !args.no_mdns,
         relay_server: args.relay,
         memory: false,
@@ -150,7 +151,13 @@ fn announce_start(
         }
         Some((url, _)) => format!("{url} (`circle token` prints the link that signs a browser in)"),
     };
-    let invite = invite_of(node, addrs).to_string();
+    let invite = invite_of(node);
+    let hint = if invite.addrs.is_empty() {
+        format!("\n{NO_SHAREABLE_ADDR}")
+    } else {
+        String::new()
+    };
+    let invite = invite.to_string();
     let mut out = std::io::stdout().lock();
     let _ = if json {
         writeln!(
@@ -162,7 +169,7 @@ fn announce_start(
     } else {
         writeln!(
             out,
-            "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}\n\
+            "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}{hint}\n\
              web page: {web}\n\
              (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
             node.circle_id(),
@@ -173,23 +180,16 @@ fn announce_start(
     let _ = out.flush();
 }
 
-fn invite_of(node: &Node, addrs: &[String]) -> Invite {
+fn invite_of(node: &Node) -> Invite {
     Invite {
         circle_id: node.circle_id(),
         peer_id: Some(node.peer_id()),
-        addrs: invite_addrs(addrs),
+        addrs: node.invite_addrs(),
     }
 }
 
-/// An invite's addresses: the invite names the peer once, so addresses go without their
-/// `/p2p` suffix, and a few are enough.
-pub(crate) fn invite_addrs(addrs: &[String]) -> Vec<String> {
-    addrs
-        .iter()
-        .take(8)
-        .map(|a| a.split("/p2p/").next().unwrap_or(a).to_owned())
-        .collect()
-}
+/// Said when an invite lists no address although the node runs.
+pub(crate) const NO_SHAREABLE_ADDR: &str = "(the invite lists no address: this node listens      only on private or local ones; list one with `circle serve --announce MULTIADDR`, or      `--listen` with that IP)";
 
 /// SIGINT or SIGTERM. The handlers are installed here, before the node announces
 /// itself: a signal sent the moment `serve` has printed its first lines stops it
@@ -312,13 +312,16 @@ async fn follow(
 
 async fn alert_send(node: &Node, text: String) -> Result<Report> {
     let (alert, delivered) = node.send_alert(text).await?;
-    let note = if delivered {
-        "sent to the federation"
-    } else {
-        "kept here; no peer is connected yet"
+    let note = match alert.delivered_to.len() {
+        0 => "kept here; no circle node is connected yet: it goes out to the first that \
+              connects within a day"
+            .to_owned(),
+        1 => "sent to 1 circle node".to_owned(),
+        n => format!("sent to {n} circle nodes"),
     };
     Ok(Report::new(
-        json!({ "alert_id": alert.alert_id, "circle_id": alert.circle_id, "delivered": delivered }),
+        json!({ "alert_id": alert.alert_id, "circle_id": alert.circle_id,
+                "delivered": delivered, "delivered_to": alert.delivered_to }),
         format!("alert {} {note}", alert.alert_id),
     ))
 }
@@ -331,8 +334,21 @@ pub(crate) fn alerts(local: &LocalCircle) -> Result<Report> {
     } else {
         all.iter()
             .map(|a| {
+                let reach = match (a.own, a.delivered_to.len()) {
+                    (false, _) => String::new(),
+                    (true, 0) => " (not delivered yet)".to_owned(),
+                    (true, n) => format!(
+                        " (delivered to {n} circle node{}: {})",
+                        if n == 1 { "" } else { "s" },
+                        a.delivered_to
+                            .iter()
+                            .map(|p| short_peer(p))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 format!(
-                    "[{}] {} {}: {}",
+                    "[{}] {} {}: {}{reach}",
                     ago(super::now().saturating_sub(a.sent)),
                     if a.own { "sent" } else { "from" },
                     &a.circle_id[..12],
@@ -343,6 +359,11 @@ pub(crate) fn alerts(local: &LocalCircle) -> Result<Report> {
             .join("\n")
     };
     Ok(Report::new(&all, text))
+}
+
+/// The last characters of a PeerId: the first ones are the same for every node.
+fn short_peer(peer: &str) -> &str {
+    peer.get(peer.len().saturating_sub(8)..).unwrap_or(peer)
 }
 
 /// "5 min ago": alerts carry minute-precision times, and relative ones read best.

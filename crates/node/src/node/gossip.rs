@@ -42,6 +42,8 @@ pub struct AlertView {
     pub sent: u64,
     /// Sent by this node's own circle.
     pub own: bool,
+    /// For an own alert: the circle nodes (PeerIds) it was delivered to.
+    pub delivered_to: Vec<String>,
 }
 
 impl AlertView {
@@ -52,6 +54,7 @@ impl AlertView {
             text: a.text.clone(),
             sent: a.sent,
             own: a.circle_id == *own,
+            delivered_to: Vec::new(),
         }
     }
 }
@@ -103,7 +106,11 @@ pub fn stored_alerts(
     let mut out = Vec::new();
     for s in store.alerts()? {
         if let Ok(Gossip::Alert(a)) = Gossip::decode(&s.encoded) {
-            out.push(AlertView::of(&a, own));
+            let mut view = AlertView::of(&a, own);
+            if view.own {
+                view.delivered_to = store.alert_receivers(own, &a.alert_id)?;
+            }
+            out.push(view);
         }
     }
     Ok(out)
@@ -271,21 +278,18 @@ impl Node {
         }
     }
 
-    /// Sends a rapid-defense alert from the own circle. Returns the alert and whether any
-    /// peer was there to take it.
+    /// Sends a rapid-defense alert from the own circle. Returns the alert and whether a
+    /// circle node took it (`delivered_to` names them); if none did, it goes out when one
+    /// connects (see `deliver.rs`).
     pub async fn send_alert(&self, text: String) -> Result<(AlertView, bool), NodeError> {
         let node = self.clone();
         let (alert, bytes) = tokio::task::spawn_blocking(move || node.sign_alert(&text))
             .await
             .map_err(join_err)??;
-        let delivered = match self.inner.net.publish(ALERT_TOPIC, bytes).await {
-            Ok(_) => true,
-            // No peer in the topic yet: kept here; shown locally.
-            Err(circle_net::NetError::NoPeers) => false,
-            Err(e) => return Err(net_err(e)),
-        };
-        let view = AlertView::of(&alert, &self.inner.own);
+        let mut view = AlertView::of(&alert, &self.inner.own);
+        view.delivered_to = self.publish_alert(alert.alert_id, bytes).await?;
         let _ = self.inner.alerts.send(view.clone());
+        let delivered = !view.delivered_to.is_empty();
         Ok((view, delivered))
     }
 

@@ -161,7 +161,13 @@ impl Node {
             .await
             .map_err(net_err)?;
         let entries = match Response::decode(&bytes).map_err(sync_err)? {
-            Response::Catalog(entries) => entries,
+            Response::Catalog(entries) => {
+                // A circle catalog lists at least the peer's own circle.
+                if !entries.is_empty() {
+                    self.deliver_to_circle_peer(peer);
+                }
+                entries
+            }
             Response::Refused(why) => return Err(NodeError::Net(format!("peer refused: {why}"))),
             _ => {
                 return Err(NodeError::Net(
@@ -459,6 +465,7 @@ impl Node {
         })
         .await
         .map_err(join_err)??;
+        self.redial_invite(&invite);
         // Whoever may serve it, nearest first: the invite's node, peers we are connected
         // to, remembered peers, then providers found in the DHT.
         let mut tried = std::collections::HashSet::new();
