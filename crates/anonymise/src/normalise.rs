@@ -200,7 +200,7 @@ fn flush_word(out: &mut Normalised, word: &mut Vec<(usize, char)>, latin_dominan
         .filter(|&&(_, c)| !(c.is_ascii() || is_latin(c) || is_mark(c)))
         .count();
     let all_lookalike = foreign > 0 && lookalikes.iter().filter(|l| l.is_some()).count() == foreign;
-    let map = foreign > 0 && ((has_latin && all_lookalike) || (latin_dominant && all_lookalike));
+    let map = all_lookalike && (has_latin || latin_dominant);
     let mut changed = false;
     let mut buf = [0u8; 4];
     for (&(i, c), look) in word.iter().zip(&lookalikes) {

@@ -199,7 +199,7 @@ impl Clock {
                 r"(?i)\b(?:alle|dalle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h}(?:[.:][0-5]\d)?)\b"
             ),
             // Opening words before a 24-hour block: "opens 0830", "from 0900".
-            format!(r"(?i)\b(?:opens|starts|start|begins|leave|leaves|closes)\s+0\d[0-5]\d\b"),
+            r"(?i)\b(?:opens|starts|start|begins|leave|leaves|closes)\s+0\d[0-5]\d\b".to_string(),
         ];
         Clock {
             always: always.iter().filter_map(|p| compile(p)).collect(),
