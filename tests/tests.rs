@@ -7,6 +7,7 @@ mod crash;
 mod disk;
 mod federation;
 mod interop;
+mod public_fields;
 mod reconnect;
 mod sisters;
 mod util;

@@ -25,7 +25,13 @@ const SIZE_LIMIT: usize = 64 << 20;
 
 impl WordMatcher {
     pub(crate) fn new(kind: Kind, words: &[String]) -> WordMatcher {
-        let mut cleaned: Vec<&str> = words
+        // Words are normalised like the scanned text, so an alias typed with a look-alike
+        // letter or an invisible character still meets its plain spelling.
+        let normalised: Vec<String> = words
+            .iter()
+            .map(|w| crate::normalise::normalise_word(w.trim()))
+            .collect();
+        let mut cleaned: Vec<&str> = normalised
             .iter()
             .map(|w| w.trim())
             .filter(|w| w.chars().any(|c| !c.is_whitespace()))

@@ -41,6 +41,7 @@
 mod kind;
 mod lexicon;
 mod names;
+mod normalise;
 mod patterns;
 mod resolve;
 mod util;
@@ -52,7 +53,8 @@ pub use kind::{Kind, UnknownKind};
 use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
-    address::Address, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone, plate::Plate,
+    address::Address, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone,
+    plate::Plate,
 };
 
 /// One detected identifying detail.
@@ -92,6 +94,7 @@ struct Detectors {
     address: Address,
     plate: Plate,
     datetime: DateTime,
+    clock: Clock,
     names: Names,
 }
 
@@ -102,6 +105,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     address: Address::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
+    clock: Clock::new(),
     names: Names::new(),
 });
 
@@ -131,7 +135,29 @@ impl Anonymiser {
     /// The result is sorted by `start` and non-overlapping. Where candidate
     /// spans overlap, lexicon matches win, then the longer span, then a
     /// fixed kind priority (structured formats before dates and names).
+    ///
+    /// Matching runs on a normalised copy (see `normalise.rs`: invisible characters,
+    /// compatibility forms, look-alike letters, spaced and line-broken digits), and every
+    /// finding is mapped back: offsets and `text` always refer to `text` as given.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let Some(norm) = normalise::normalise(text) else {
+            return self.scan_normalised(text);
+        };
+        self.scan_normalised(&norm.text)
+            .into_iter()
+            .filter_map(|f| {
+                let (start, end) = norm.original(f.start, f.end)?;
+                Some(Finding {
+                    kind: f.kind,
+                    start,
+                    end,
+                    text: text.get(start..end)?.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    fn scan_normalised(&self, text: &str) -> Vec<Finding> {
         let mut candidates = Vec::new();
         self.aliases.find(text, &mut candidates);
         self.redact_words.find(text, &mut candidates);
@@ -142,6 +168,7 @@ impl Anonymiser {
         d.address.find(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
+        d.clock.find(text, &mut candidates);
         d.names.find(text, &mut candidates);
         resolve::resolve(candidates)
     }

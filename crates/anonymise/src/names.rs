@@ -318,7 +318,8 @@ fn title_gap(text: &str, a: &Token, b: &Token) -> bool {
 fn sentence_start(text: &str, start: usize) -> bool {
     let head = crate::util::before(text, start, 16);
     let trimmed =
-        head.trim_end_matches([' ', '\t', '"', '“', '«', '(', '*', '•', '-', '–', '—', '>']);
+        // Markdown headings ("# Long zine") and list marks start a sentence too.
+        head.trim_end_matches([' ', '\t', '"', '“', '«', '(', '*', '•', '-', '–', '—', '>', '#']);
     match trimmed.chars().next_back() {
         None => head.len() < 16 || head.contains('\n'),
         Some(c) => matches!(c, '.' | '!' | '?' | '\n' | '¡' | '¿' | '…'),

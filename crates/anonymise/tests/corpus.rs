@@ -37,6 +37,15 @@ struct Doc {
     labels: Vec<(Kind, usize, usize)>,
 }
 
+/// First file of the corpus written for issue 13.
+const FRESH: usize = 199;
+
+/// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on its held-out
+/// files and were not tuned further, so as not to tune on them: one held-out time
+/// expression is missed and two held-out findings are names where nothing is labelled.
+/// Printed as NOT MET; remove a kind once fresh tuning files fix it.
+const SHORT_OF_TARGET: &[Kind] = &[Kind::DateTime, Kind::PersonName];
+
 fn parse_lexicon(line: &str) -> Lexicon {
     let mut lex = Lexicon::default();
     let body = line.trim_start_matches("#lexicon").trim();
@@ -225,8 +234,31 @@ fn corpus_recall_and_precision() {
     let tuning: Vec<_> = docs.iter().filter(|d| d.0.number % 5 != 0).collect();
     let held: Vec<_> = docs.iter().filter(|d| d.0.number % 5 == 0).collect();
 
+    // Files from 199 on were written for issue 13 (time expressions, plates, addresses
+    // with units, evasion) in five languages; their held-out part was written and
+    // committed before any detector change, and is reported on its own.
+    let fresh_tuning: Vec<_> = tuning
+        .iter()
+        .copied()
+        .filter(|d| d.0.number >= FRESH)
+        .collect();
+    let fresh_held: Vec<_> = held
+        .iter()
+        .copied()
+        .filter(|d| d.0.number >= FRESH)
+        .collect();
+
     let tuning_rows = evaluate(&tuning, debug);
     let held_rows = evaluate(&held, false);
+    let fresh_held_rows = evaluate(&fresh_held, false);
+    print_table(
+        &format!("issue-13 tuning files ({} files)", fresh_tuning.len()),
+        &evaluate(&fresh_tuning, false),
+    );
+    print_table(
+        &format!("issue-13 held-out files ({} files)", fresh_held.len()),
+        &fresh_held_rows,
+    );
     let rows = evaluate(&all, false);
     print_table(
         &format!("tuning subset ({} files)", tuning.len()),
@@ -248,6 +280,24 @@ fn corpus_recall_and_precision() {
         let recall = ratio(r.found, r.labelled);
         if recall < need {
             failures.push(format!("{kind}: recall {recall:.3} < {need}"));
+        }
+    }
+    for (kind, r) in &fresh_held_rows {
+        let (recall, prec) = (
+            ratio(r.found, r.labelled),
+            ratio(r.true_findings, r.findings),
+        );
+        let short = recall < 0.98 || prec < 0.95;
+        if short && SHORT_OF_TARGET.contains(kind) {
+            println!(
+                "NOT MET (known): issue-13 held-out {kind}: recall {recall:.3}, precision {prec:.3}"
+            );
+            continue;
+        }
+        if short {
+            failures.push(format!(
+                "issue-13 held-out {kind}: recall {recall:.3}, precision {prec:.3} (need 0.98/0.95)"
+            ));
         }
     }
     if precision < 0.9 {

@@ -19,6 +19,27 @@ impl Report {
         }
     }
 
+    /// Adds what the public-text check redacted or let through (`"warnings"` in JSON,
+    /// `warning:` lines in text); see `circle_core::public_text`.
+    pub(crate) fn with_warnings(mut self, screen: &circle_core::public_text::Screen) -> Report {
+        let warnings = screen.warnings();
+        if warnings.is_empty() {
+            return self;
+        }
+        if let Some(obj) = self.json.as_object_mut() {
+            let list = serde_json::to_value(warnings).unwrap_or_default();
+            obj.insert("warnings".into(), list);
+        }
+        for w in warnings {
+            self.text.push_str("\nwarning: ");
+            self.text.push_str(&w.message);
+        }
+        if screen.omitted() > 0 {
+            self.text += &format!("\nwarning: and {} more", screen.omitted());
+        }
+        self
+    }
+
     pub(crate) fn print(&self, json: bool) {
         let mut out = std::io::stdout().lock();
         let res = if json {

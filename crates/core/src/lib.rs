@@ -36,6 +36,7 @@ pub mod gossip;
 pub mod invite;
 pub mod keys;
 pub mod ledger;
+pub mod public_text;
 pub mod sync;
 pub mod term;
 #[cfg(any(test, feature = "test-utils"))]

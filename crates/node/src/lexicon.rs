@@ -8,7 +8,8 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use circle_core::anonymise::Lexicon;
+use circle_core::anonymise::{Anonymiser, Lexicon};
+use circle_core::public_text::Screen;
 use serde::{Deserialize, Serialize};
 
 use crate::NodeError;
@@ -106,5 +107,14 @@ impl LocalLexicon {
         fs::rename(&tmp, &p).map_err(io)?;
         File::open(root).and_then(|d| d.sync_all()).map_err(io)?;
         Ok(())
+    }
+}
+
+impl crate::LocalCircle {
+    /// The check every public free-text field goes through before it is written, built
+    /// with this circle's lexicon (see `circle_core::public_text`).
+    pub fn public_text(&self) -> Result<Screen, NodeError> {
+        let lexicon = LocalLexicon::load(self.root())?;
+        Ok(Screen::new(Anonymiser::new(&lexicon.anonymiser_lexicon())))
     }
 }

@@ -77,15 +77,18 @@ pub(crate) struct Address {
     germanic: Option<Regex>,
     romance_prefix: Option<Regex>,
     french: Option<Regex>,
+    /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
+    building_part: Option<Regex>,
 }
 
 impl Address {
     pub(crate) fn new() -> Address {
-        let unit = r"(?:Flat|Apt\.?|Apartment|Unit|Suite|Ste\.?)\s+\d{1,4}[A-Za-z]?";
+        let unit = r"(?:(?i:flat|apt\.?|apartment|unit|suite|ste\.?|room|rm\.?)\s+\d{1,4}[A-Za-z]?|(?i:(?:\d{1,2}(?:st|nd|rd|th)|ground|first|second|third|fourth|fifth|top|basement|lower\s+ground)\s+floor(?:\s+flat)?))";
+        let unit_link = r"(?:,?\s+|\s+(?i:of|at)\s+)";
         let name_word = r"(?:\p{Lu}[\p{L}'’\-]*|[NSEW]|\d{1,3}(?:st|nd|rd|th))";
         Address {
             english: compile(&format!(
-                r"\b(?:{unit},?\s+)?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
+                r"\b(?:{unit}{unit_link})?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
             )),
             english_named: compile(&format!(
                 r"(?:\b{unit},?\s+)?\b(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:{EN_NAMED_TYPES})\b"
@@ -99,16 +102,26 @@ impl Address {
                 r"(?m)(?:^|,)[ \t]*(\d{5}[ \t]+\p{Lu}[\p{L}\-]+(?:[ \t]\p{Lu}[\p{L}\-]+)?)",
             ),
             germanic: compile(
-                r"\b(?:\p{Lu}[\p{L}\-]*(?:straße|strasse|str\.|gasse|weg|allee|platz|damm|ring|ufer|chaussee|steig|pfad|markt|straat|gracht|laan|plein|kade|singel|dijk|steeg)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Damm|Ring|Ufer|Chaussee|Gasse|Markt|Steig))[ \t]?\d{1,4}[a-zA-Z]?\b",
+                r"\b(?:\p{Lu}[\p{L}\-]{2,}(?:straße|strasse|str\.|gasse|weg|allee|platz|damm|ring|ufer|chaussee|steig|pfad|markt|promenade|straat|gracht|laan|plein|kade|singel|dijk|steeg)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)*-(?:Straße|Strasse|Allee|Platz|Weg|Ring|Damm|Ufer|Gasse|Promenade)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Damm|Ring|Ufer|Chaussee|Gasse|Markt|Steig|Promenade))[ \t]?\d{1,4}[a-zA-Z]?\b(?:,?[ \t]*(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus|Hof(?:[ \t]+(?:links|rechts))?|Aufgang[ \t]+[A-Z]|Haus[ \t]+\d{1,3}|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|EG|Erdgeschoss|DG|Dachgeschoss)\b)*",
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Corso|Largo|Rua|Avinguda|Passeig|Plaça)|\b[Cc]/)
+                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
                 [\x20\t]*,?[\x20\t]*(?:n\.?º[\x20\t]?|nº[\x20\t]?|no\.?[\x20\t]?)?\d{1,4}[A-Za-z]?\b
-                (?:[\x20\t]*,[\x20\t]*\d{1,2}[\x20\t]?[ºª°](?:[\x20\t]?[A-Za-z]{1,4}\.?)?)?",
+                (?:[\x20\t]*,?[\x20\t]*(?:
+                    \d{1,2}[\x20\t]?[ºª°](?:[\x20\t]?(?:izquierda|derecha|izda\.?|izq\.?|dcha\.?|dch\.?|centro|ext\.?|int\.?|[A-H])\b\.?)?
+                  | (?:bajo|entresuelo|principal|ático|atico)(?:[\x20\t]+(?:[A-H]|izquierda|derecha|izq\.?|dcha\.?)\b)?
+                  | (?:scala|interno|int\.|piano|escalera|esc\.|portal|puerta|pta\.)[\x20\t]*(?:[A-Z]\b|\d{1,3}\b|terra\b|rialzato\b)
+                  | (?:primo|secondo|terzo|quarto|quinto|sesto|settimo|ultimo|\d{1,2}[°º])[\x20\t]+piano
+                  | (?:bâtiment|bât\.|escalier|esc\.)[\x20\t]+[A-Z\d]\b
+                  | \d{1,2}(?:e|er|ème)[\x20\t]+étage
+                ))*",
+            ),
+            building_part: compile(
+                r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b",
             ),
             french: compile(
                 r"(?i)\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?:de[ \t]+la|de[ \t]+l'|de|du|des|d'|la|le|les|l')[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,3}",
@@ -118,6 +131,7 @@ impl Address {
 
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let simple = [
+            &self.building_part,
             &self.english,
             &self.uk_postcode,
             &self.us_zip,

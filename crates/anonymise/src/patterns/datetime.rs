@@ -140,7 +140,8 @@ impl DateTime {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         for re in &self.always {
             for m in re.find_iter(text) {
-                let (start, end) = trim_preposition(text, m.start(), m.end());
+                // The span keeps a Spanish "a las": it is part of the time expression.
+                let (start, end) = (m.start(), m.end());
                 if numeric_ok(text, start, end) && !german_am(text, m.as_str(), end) {
                     push(out, Kind::DateTime, text, start, end);
                 }
@@ -196,30 +197,6 @@ impl DateTime {
             }
         }
     }
-}
-
-/// Drop a leading Spanish/German preposition from the reported span so it
-/// covers the time itself ("a las 10" -> "10"), keeping "am 3. Mai" whole.
-fn trim_preposition(text: &str, start: usize, end: usize) -> (usize, usize) {
-    let Some(s) = text.get(start..end) else {
-        return (start, end);
-    };
-    let lower = s.to_lowercase();
-    for prefix in [
-        "a las ",
-        "a la ",
-        "sobre las ",
-        "desde las ",
-        "hasta las ",
-        "hacia las ",
-        "de las ",
-        "de la ",
-    ] {
-        if lower.starts_with(prefix) && s.is_char_boundary(prefix.len()) {
-            return (start + prefix.len(), end);
-        }
-    }
-    (start, end)
 }
 
 /// "um 9 am Bahnhof": German "am" (at the), not ante meridiem.
@@ -333,6 +310,14 @@ fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
     // not somewhere across punctuation.
     let gap = before(text, start, 12).trim_end();
     if !gap.ends_with(|c: char| c.is_alphabetic()) {
+        return false;
+    }
+    // "about 1 in 4 meetings": a ratio.
+    let rest = text.get(end..).unwrap_or("");
+    if rest
+        .strip_prefix(" in ")
+        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    {
         return false;
     }
     match next_word(text, end) {

@@ -2,6 +2,7 @@
 //! raw candidates; overlaps are settled later in [`crate::resolve`].
 
 pub(crate) mod address;
+pub(crate) mod clock;
 pub(crate) mod contact;
 pub(crate) mod datetime;
 pub(crate) mod geo;

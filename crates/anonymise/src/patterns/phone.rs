@@ -134,6 +134,13 @@ fn phone_context(text: &str, start: usize) -> bool {
         "handy",
         "téléphone",
         "portable",
+        // "helpline", "emergency line", and the number word in the other languages.
+        "line",
+        "número",
+        "numéro",
+        "nummer",
+        "numero",
+        "tfno",
     ]
     .iter()
     .any(|w| prev.contains(w))

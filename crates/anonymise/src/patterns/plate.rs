@@ -18,7 +18,27 @@ const GERMAN: usize = 1;
 pub(crate) struct Plate {
     patterns: Vec<Regex>,
     spanish: Option<Regex>,
+    us_hyphen: Option<Regex>,
+    /// A word that says a plate follows ("plate", "reg", "matrícula", "Kennzeichen").
+    cue: Option<Regex>,
+    /// What a plate of any country looks like after such a word.
+    candidate: Option<Regex>,
 }
+
+/// Letter groups of standards, codes and formats that look like `ABC-1234`.
+const NOT_US_PLATE: &[&str] = &[
+    "ISO", "RFC", "DIN", "CVE", "USB", "PDF", "MP3", "MP4", "COVID", "SARS", "ANSI", "IEC", "IEEE",
+    "NFC", "GPS", "SKU", "REF", "INV", "ORD", "TKT", "ISBN", "ISSN", "DOI", "PMID", "CAS", "UTC",
+    "GMT", "CET", "NHS", "UFO", "HTTP", "TCP", "UDP", "SHA", "MD5", "AES",
+];
+
+/// Words between a cue and the plate that do not end the search ("plate number is").
+const CUE_FILLER: &[&str] = &[
+    "number", "no", "nr", "num", "is", "was", "era", "était", "war", "reads", "read", "of", "the",
+    "a", "y", "and", "et", "und", "e", "o", "or", "es", "est", "ist", "è", "numéro", "número",
+    "nummer", "numero", "de", "la", "le", "del", "della", "die", "das", "des", "plate", "plates",
+    "van", "car", "une", "un", "ein", "eine", "una", "uno",
+];
 
 impl Plate {
     pub(crate) fn new() -> Plate {
@@ -31,6 +51,8 @@ impl Plate {
             r"\b[A-HJ-NP-TV-Z]{2}-\d{3}-[A-HJ-NP-TV-Z]{2}\b",
             // US (California and similar): digit, three letters, three digits.
             r"\b[1-9][A-Z]{3}\d{3}\b",
+            // Italy since 1994: two letters, three digits, two letters (no I, O, Q, U).
+            r"\b[A-HJ-NPR-TV-Z]{2}[ \-]?\d{3}[ \-]?[A-HJ-NPR-TV-Z]{2}\b",
         ];
         Plate {
             // Keep positions stable (GERMAN indexes into this): a pattern that
@@ -41,6 +63,13 @@ impl Plate {
                 .collect(),
             // Spain since 2000: four digits and three consonants (no vowels, Ñ or Q).
             spanish: compile(r"\b\d{4}[\s\-]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b"),
+            // US three letters and four digits with a hyphen (New York, Texas…); the letters
+            // must not be a standard's or file's name ("ISO-9001", "RFC-5737").
+            us_hyphen: compile(r"\b[A-Z]{3}-\d{4}\b"),
+            cue: compile(
+                r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targat[oa]|kenteken)\b",
+            ),
+            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,4}(?:[ \-][A-Z0-9ÄÖÜ]{1,4}){0,3}\b"),
         }
     }
 
@@ -54,6 +83,15 @@ impl Plate {
                 push(out, Kind::LicencePlate, text, m.start(), m.end());
             }
         }
+        if let Some(re) = &self.us_hyphen {
+            for m in re.find_iter(text) {
+                let letters = m.as_str().get(..3).unwrap_or("");
+                if !NOT_US_PLATE.contains(&letters) && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::LicencePlate, text, m.start(), m.end());
+                }
+            }
+        }
+        self.after_cue(text, out);
         if let Some(re) = &self.spanish {
             for m in re.find_iter(text) {
                 // "2023 CGT": a year followed by an acronym, not a plate.
@@ -66,6 +104,55 @@ impl Plate {
                     continue;
                 }
                 push(out, Kind::LicencePlate, text, m.start(), m.end());
+            }
+        }
+    }
+}
+
+impl Plate {
+    /// After a plate word, the next letters-and-digits group (or groups joined by "and")
+    /// is a plate in whatever national format: mixed letters and digits, 4-9 of them.
+    fn after_cue(&self, text: &str, out: &mut Vec<Finding>) {
+        let (Some(cue), Some(candidate)) = (&self.cue, &self.candidate) else {
+            return;
+        };
+        for c in cue.find_iter(text) {
+            let window = crate::util::after(text, c.end(), 60);
+            let mut pos = 0;
+            // At most a few words of filler, two plates ("matrículas X y Y").
+            let mut found = 0;
+            for _ in 0..8 {
+                let rest = &window[pos..];
+                let skip = rest.len()
+                    - rest
+                        .trim_start_matches([' ', '\t', ':', '(', '#', '"', '“'])
+                        .len();
+                let rest = &rest[skip..];
+                pos += skip;
+                if let Some(m) = candidate.find(rest).filter(|m| m.start() == 0) {
+                    let s = m.as_str();
+                    let alnum = s.chars().filter(|c| c.is_alphanumeric()).count();
+                    let digits = s.chars().filter(char::is_ascii_digit).count();
+                    let abs = c.end() + pos;
+                    if (4..=9).contains(&alnum)
+                        && digits > 0
+                        && digits < alnum
+                        && !glued(text, abs, abs + m.end())
+                    {
+                        push(out, Kind::LicencePlate, text, abs, abs + m.end());
+                        found += 1;
+                        pos += m.end();
+                        if found == 2 {
+                            break;
+                        }
+                        continue;
+                    }
+                }
+                let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+                if word.is_empty() || !CUE_FILLER.contains(&word.to_lowercase().as_str()) {
+                    break;
+                }
+                pos += word.len();
             }
         }
     }

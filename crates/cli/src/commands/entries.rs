@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use circle_core::ledger::{NewTactic, TaskStatus};
+use circle_core::public_text::Field;
 use circle_node::LocalCircle;
 use serde::Deserialize;
 use serde_json::json;
@@ -41,11 +42,15 @@ pub(crate) fn action(
             summary,
             tags,
         } => {
+            let mut screen = local.public_text()?;
+            let title = screen.check(Field::ActionTitle, &title)?;
+            let summary = screen.check(Field::ActionSummary, &summary)?;
+            let tags = screen.check_all(Field::ActionTag, &tags)?;
             let id = local.write(now, |l, s| l.log_action(s, now, &title, &summary, &tags))?;
-            Ok(Report::new(
-                json!({ "entry_id": id }),
-                format!("action logged: {id}"),
-            ))
+            Ok(
+                Report::new(json!({ "entry_id": id }), format!("action logged: {id}"))
+                    .with_warnings(&screen),
+            )
         }
         ActionCmd::Import { file } => import(local, &file, now, !json),
     }
@@ -76,6 +81,7 @@ fn import(local: &mut LocalCircle, file: &Path, now: u64, stream: bool) -> Resul
     let mut done: Vec<String> = Vec::new();
     let mut oldest = std::time::Instant::now();
     let mut total = 0usize;
+    let mut screen = local.public_text()?;
     let flush = |local: &mut LocalCircle,
                  pending: &mut Vec<String>,
                  done: &mut Vec<String>|
@@ -106,11 +112,19 @@ fn import(local: &mut LocalCircle, file: &Path, now: u64, stream: bool) -> Resul
                 n + 1
             )
         })?;
+        let line_no = || format!("line {}", n + 1);
+        let title = screen
+            .check(Field::ActionTitle, &entry.title)
+            .with_context(line_no)?;
+        let summary = screen
+            .check(Field::ActionSummary, &entry.summary)
+            .with_context(line_no)?;
+        let tags = screen
+            .check_all(Field::ActionTag, &entry.tags)
+            .with_context(line_no)?;
         let id = local
-            .stage(now, |l, s| {
-                l.log_action(s, now, &entry.title, &entry.summary, &entry.tags)
-            })
-            .with_context(|| format!("line {}", n + 1))?;
+            .stage(now, |l, s| l.log_action(s, now, &title, &summary, &tags))
+            .with_context(line_no)?;
         if pending.is_empty() {
             oldest = std::time::Instant::now();
         }
@@ -124,7 +138,8 @@ fn import(local: &mut LocalCircle, file: &Path, now: u64, stream: bool) -> Resul
     Ok(Report::new(
         json!({ "imported": total, "entry_ids": done }),
         format!("{total} actions imported"),
-    ))
+    )
+    .with_warnings(&screen))
 }
 
 pub(crate) fn actions(local: &LocalCircle) -> Result<Report> {
@@ -171,17 +186,26 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
 }
 
 /// `tactic publish` with the body as text.
-pub(crate) fn publish_tactic(local: &mut LocalCircle, new: NewTactic, now: u64) -> Result<Report> {
+pub(crate) fn publish_tactic(
+    local: &mut LocalCircle,
+    mut new: NewTactic,
+    now: u64,
+) -> Result<Report> {
+    let mut screen = local.public_text()?;
+    new.title = screen.check(Field::TacticTitle, &new.title)?;
+    new.body = screen.check(Field::TacticBody, &new.body)?;
     let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
     Ok(Report::new(
         json!({ "tactic_id": id, "license": new.license }),
         format!("tactic published: {id} ({})", new.license),
-    ))
+    )
+    .with_warnings(&screen))
 }
 
 pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Report> {
     match cmd {
         TaskCmd::Add { title } => {
+            let title = local.public_text()?.check(Field::TaskTitle, &title)?;
             let id = local.write(now, |l, s| l.add_task(s, now, &title))?;
             Ok(Report::new(
                 json!({ "task_id": id }),
@@ -189,6 +213,7 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Claim { task_id, by } => {
+            let by = local.public_text()?.check(Field::TaskClaim, &by)?;
             local.write(now, |l, s| Ok(((), l.claim_task(s, now, &task_id, &by)?)))?;
             Ok(Report::new(
                 json!({ "task_id": task_id, "status": "claimed" }),
@@ -196,11 +221,14 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Close { task_id, note } => {
+            let mut screen = local.public_text()?;
+            let note = screen.check(Field::TaskNote, &note)?;
             local.write(now, |l, s| Ok(((), l.close_task(s, now, &task_id, &note)?)))?;
             Ok(Report::new(
                 json!({ "task_id": task_id, "status": "closed" }),
                 format!("task {task_id} closed"),
-            ))
+            )
+            .with_warnings(&screen))
         }
     }
 }
@@ -226,11 +254,15 @@ pub(crate) fn retro(local: &mut LocalCircle, cmd: RetroCmd, now: u64) -> Result<
         notes,
         action,
     } = cmd;
+    let mut screen = local.public_text()?;
+    let title = screen.check(Field::RetroTitle, &title)?;
+    let notes = screen.check(Field::RetroNotes, &notes)?;
     let id = local.write(now, |l, s| {
         l.add_retro(s, now, &title, &notes, action.as_deref())
     })?;
     Ok(Report::new(
         json!({ "entry_id": id }),
         format!("retrospective recorded: {id}"),
-    ))
+    )
+    .with_warnings(&screen))
 }

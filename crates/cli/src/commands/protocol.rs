@@ -3,6 +3,7 @@
 use anyhow::Result;
 use circle_core::compliance::{compliance, Item};
 use circle_core::ledger::{Amount, Currency, FundKind};
+use circle_core::public_text::Field;
 use circle_node::LocalCircle;
 use serde_json::json;
 
@@ -13,6 +14,9 @@ use crate::Report;
 pub(crate) fn fund(local: &mut LocalCircle, cmd: FundCmd, now: u64) -> Result<Report> {
     match cmd {
         FundCmd::Declare { description } => {
+            let description = local
+                .public_text()?
+                .check(Field::FundDescription, &description)?;
             local.write(now, |l, s| Ok(((), l.declare_fund(s, now, &description)?)))?;
             Ok(Report::new(
                 json!({ "declared": true }),
@@ -28,6 +32,7 @@ pub(crate) fn fund(local: &mut LocalCircle, cmd: FundCmd, now: u64) -> Result<Re
             // Parse before touching the ledger: bad input changes nothing.
             let amount: Amount = amount.parse()?;
             let currency: Currency = currency.parse()?;
+            let memo = local.public_text()?.check(Field::FundMemo, &memo)?;
             let kind = if disbursement {
                 FundKind::Disbursement
             } else {
@@ -73,6 +78,7 @@ pub(crate) fn fund(local: &mut LocalCircle, cmd: FundCmd, now: u64) -> Result<Re
 
 pub(crate) fn pledge(local: &mut LocalCircle, cmd: PledgeCmd, now: u64) -> Result<Report> {
     let PledgeCmd::Sign { text } = cmd;
+    let text = local.public_text()?.check(Field::PledgeText, &text)?;
     let term = local.circle().term();
     local.write(now, |l, s| Ok(((), l.sign_pledge(s, now, &text)?)))?;
     Ok(Report::new(

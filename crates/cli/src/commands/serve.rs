@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use circle_core::invite::Invite;
+use circle_core::public_text::Field;
 use circle_node::{LocalCircle, NetStatus, Node, NodeConfig, SyncProgress};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -311,6 +312,9 @@ async fn follow(
 }
 
 async fn alert_send(node: &Node, text: String) -> Result<Report> {
+    // Urgent: warned about, never blocked (see circle_core::public_text).
+    let mut screen = node.with_local(|local| local.public_text())?;
+    let text = screen.check(Field::AlertText, &text)?;
     let (alert, delivered) = node.send_alert(text).await?;
     let note = match alert.delivered_to.len() {
         0 => "kept here; no circle node is connected yet: it goes out to the first that \
@@ -323,7 +327,8 @@ async fn alert_send(node: &Node, text: String) -> Result<Report> {
         json!({ "alert_id": alert.alert_id, "circle_id": alert.circle_id,
                 "delivered": delivered, "delivered_to": alert.delivered_to }),
         format!("alert {} {note}", alert.alert_id),
-    ))
+    )
+    .with_warnings(&screen))
 }
 
 /// `circle alerts` (with or without a running node).

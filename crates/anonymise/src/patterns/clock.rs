@@ -1,0 +1,317 @@
+//! Clock times that are not `HH:MM`: military/24-hour blocks ("0745 hours", "1900h"),
+//! times in words ("quarter to eight", "half past six", "just after midnight") and the
+//! same families in Spanish, French, German and Italian ("a las ocho y media",
+//! "à 19 h 30", "um halb acht", "alle 19").
+//!
+//! The rule that keeps prose clean is the same in every language: a *number* needs a
+//! time word with it (a preposition before, "hours"/"Uhr"/"heures" or a fraction such as
+//! "y media" after), and a bare number after a preposition must not be followed by a
+//! noun that makes it a quantity ("alle 35 persone", "a las tres pancartas").
+
+use regex::Regex;
+
+use super::push;
+use crate::util::{char_at, char_before, compile, next_word, prev_word};
+use crate::{Finding, Kind};
+
+const HOURS_EN: &str = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve";
+/// "one" is left out after a preposition: "one by one", "by one vote".
+const HOURS_PREP_EN: &str = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve";
+const MINUTES_EN: &str = "five|ten|twenty|twenty-five|twenty five|a quarter|quarter|half";
+const HOURS_ES: &str = "una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce";
+const MINUTES_ES: &str =
+    "media|cuarto|cinco|diez|veinte|veinticinco|veinte y cinco|un cuarto|tres cuartos";
+const HOURS_FR: &str = "une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze";
+const HOURS_DE: &str = "eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf";
+const HOURS_IT: &str = "una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici";
+const MINUTES_IT: &str = "mezza|mezzo|un quarto|tre quarti|cinque|dieci|venti|venticinque";
+const DIGIT_HOUR: &str = r"(?:[01]?\d|2[0-3])";
+/// The hour of a four-digit 24-hour block ("0745", "1900").
+const BLOCK_HOUR: &str = r"(?:[01]\d|2[0-3])";
+
+/// Words that may follow a bare hour without making it a quantity: prepositions,
+/// conjunctions and parts of the day in the five languages.
+const FREE_AFTER: &[&str] = &[
+    // en
+    "on",
+    "in",
+    "at",
+    "when",
+    "then",
+    "sharp",
+    "tonight",
+    "tomorrow",
+    "today",
+    "and",
+    "or",
+    "but",
+    "for",
+    "so",
+    "with",
+    "latest",
+    "ish",
+    "please",
+    "pls",
+    "same",
+    "this",
+    "next",
+    "outside",
+    "by",
+    "to",
+    "from",
+    "until",
+    "till",
+    "am",
+    "pm", // es
+    "y",
+    "o",
+    "en",
+    "de",
+    "del",
+    "desde",
+    "hasta",
+    "para",
+    "al",
+    "a",
+    "con",
+    "por",
+    "cuando",
+    "mañana",
+    "tarde",
+    "noche",
+    "madrugada",
+    "frente",
+    "delante",
+    "ante", // fr
+    "et",
+    "ou",
+    "au",
+    "aux",
+    "du",
+    "des",
+    "le",
+    "la",
+    "pour",
+    "devant",
+    "chez",
+    "dans",
+    "sur",
+    "demain",
+    "ce",
+    "ensuite",
+    "puis",
+    "pile",
+    "précises", // de
+    "uhr",
+    "am",
+    "im",
+    "vor",
+    "beim",
+    "und",
+    "oder",
+    "bei",
+    "an",
+    "auf",
+    "morgens",
+    "abends",
+    "nachts",
+    "früh",
+    "morgen",
+    "heute",
+    "treffpunkt", // it
+    "e",
+    "di",
+    "da",
+    "davanti",
+    "sotto",
+    "presso",
+    "alla",
+    "allo",
+    "nel",
+    "nella",
+    "poi",
+    "domani",
+    "stasera",
+    "precise",
+    "circa",
+    "sera",
+    "mattina",
+    "ore",
+];
+
+#[derive(Debug)]
+pub(crate) struct Clock {
+    /// Matches that are times on their own.
+    always: Vec<Regex>,
+    /// A preposition and an hour (digits or a word); checked against what follows.
+    prep_hour: Vec<Regex>,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        let h = DIGIT_HOUR;
+        let b = BLOCK_HOUR;
+        let always = [
+            // 24-hour blocks with a unit: 0745 hours, 1900h, 2300hrs, 0600 hrs, 1400Z.
+            format!(r"(?i)\b{b}[0-5]\d\s?(?:hours|hrs\.?|hr|h|z)\b"),
+            // Ranges of 24-hour blocks: 1230-1315 (years are weeded out in `find`).
+            format!(r"\b{b}[0-5]\d\s?[-–]\s?{b}[0-5]\d\b"),
+            // English words: quarter to eight, ten past nine, twenty-five to 3.
+            format!(r"(?i)\b(?:(?:{MINUTES_EN}|\d{{1,2}}\s+(?:minutes|mins))\s+(?:past|to|after|before)|\d{{1,2}}\s+past)\s+(?:{HOURS_EN}|1[0-2]|0?[1-9]|midnight|noon|midday)\b"),
+            // seven o'clock, 11 o'clock.
+            format!(r"(?i)\b(?:{HOURS_EN}|1[0-2]|0?[1-9])\s?o['’]?\s?clock\b"),
+            // midnight / noon / midday, with the hedge before them ("just after midnight").
+            r"(?i)\b(?:(?:just|shortly|right|soon|well)\s+)?(?:(?:after|before|past|gone|by|at|around|about|until|till|from)\s+)?(?:midnight|noon|midday)\b".to_string(),
+            // 12-hour with dotted or spaced am/pm: 7 p.m., 10 a.m., 7pm, 7 pm.
+            r"(?i)\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s?(?:a\.\s?m\.|p\.\s?m\.|am\b|pm\b)".to_string(),
+            // Spanish: (a) las ocho y media, las seis menos diez, la una y cuarto,
+            // a las siete de la tarde, a las diez en punto.
+            format!(r"(?i)\b(?:(?:a|sobre|hacia|desde|hasta|de|para|antes\s+de|después\s+de)\s+)?las?\s+(?:{HOURS_ES}|{h})(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}})|(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))?\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))\b"),
+            r"(?i)\b(?:(?:a|al|hasta\s+el|hasta\s+la|pasad[oa]s?\s+la|pasado\s+el|antes\s+de\s+la|antes\s+del|después\s+de\s+la|después\s+del|sobre\s+la|sobre\s+el|hacia\s+la|hacia\s+el)\s+)?(?:medianoche|mediodía)\b".to_string(),
+            // French: 19 h 30, 6 h 30, 16 h 15, cinq heures et demie, neuf heures du soir.
+            format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à|de)\s+)?{h}\s?h\s?[0-5]\d\b"),
+            format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?(?:\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart|[0-5]\d))?\s+(?:du\s+(?:matin|soir)|de\s+l['’]après-midi)\b"),
+            format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart)\b"),
+            r"(?i)(?:\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+|\bjusqu['’])(?:minuit|midi)\b|\bminuit\b".to_string(),
+            // à 19 h, vers 8 heures, à dix heures ("à 3 heures de route" is a distance).
+            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            // German: halb acht, Viertel nach sieben, zwanzig nach eins, dreiviertel acht,
+            // sieben Uhr, gegen Mitternacht.
+            format!(r"(?i)\b(?:(?:um|gegen|ab|bis|seit|vor|nach)\s+)?(?:(?:viertel|fünf|zehn|zwanzig|\d{{1,2}})\s+(?:nach|vor)\s+(?:halb\s+)?(?:{HOURS_DE}|1[0-2]|0?[1-9])|halb\s+(?:{HOURS_DE})|(?:dreiviertel|viertel)\s+(?:{HOURS_DE}))\b"),
+            format!(r"(?i)\b(?:(?:um|gegen|ab|bis|seit)\s+)?(?:{HOURS_DE})\s+uhr\b"),
+            r"(?i)\b(?:(?:um|gegen|ab|bis|nach|vor)\s+)?mitternacht\b".to_string(),
+            // Italian: alle otto e mezza, alle 10 e un quarto, alle sette meno un quarto.
+            format!(r"(?i)\b(?:alle|dalle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h})\s+(?:e|meno)\s+(?:{MINUTES_IT}|\d{{1,2}})\b"),
+            format!(r"(?i)\b(?:all['’]|dall['’]|verso\s+l['’])una(?:\s+(?:e|meno)\s+(?:{MINUTES_IT}))?\b"),
+            r"(?i)\b(?:(?:a|verso|dopo|prima\s+di|fino\s+a|entro)\s+)?(?:mezzanotte|mezzogiorno)\b".to_string(),
+        ];
+        let prep_hour = [
+            // English: at six, by eight, at 0630, at 1742 (not "at 2000 metres").
+            format!(
+                r"(?i)\b(?:at|by|from|until|till|around|about|before|after)\s+(?:half\s+(?:{HOURS_EN})|{HOURS_PREP_EN}|{b}[0-5]\d)\b"
+            ),
+            // Spanish: a las ocho, sobre las nueve.
+            format!(r"(?i)\b(?:a|sobre|hacia|desde|hasta)\s+las?\s+(?:{HOURS_ES})\b"),
+            // German: um sieben, gegen acht.
+            format!(r"(?i)\b(?:um|gegen)\s+(?:{HOURS_DE})\b"),
+            // Italian: alle 19, alle ore 18, verso le nove, alle 18.30.
+            format!(
+                r"(?i)\b(?:alle|dalle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h}(?:[.:][0-5]\d)?)\b"
+            ),
+            // Opening words before a 24-hour block: "opens 0830", "from 0900".
+            r"(?i)\b(?:opens|starts|start|begins|leave|leaves|closes)\s+0\d[0-5]\d\b".to_string(),
+        ];
+        Clock {
+            always: always.iter().filter_map(|p| compile(p)).collect(),
+            prep_hour: prep_hour.iter().filter_map(|p| compile(p)).collect(),
+        }
+    }
+
+    pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        for re in &self.always {
+            for m in re.find_iter(text) {
+                if !glued(text, m.start(), m.end())
+                    && !year_range(m.as_str())
+                    && !duration(text, m.end())
+                    && !figurative(text, m.start(), m.as_str())
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        for re in &self.prep_hour {
+            for m in re.find_iter(text) {
+                if glued(text, m.start(), m.end()) || !free_after(text, m.end()) {
+                    continue;
+                }
+                if year_after_preposition(m.as_str()) {
+                    continue;
+                }
+                push(out, Kind::DateTime, text, m.start(), m.end());
+            }
+        }
+    }
+}
+
+fn glued(text: &str, start: usize, end: usize) -> bool {
+    char_before(text, start).is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '/'))
+        || char_at(text, end)
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '%' | '€' | '$' | '£'))
+        || text.get(end..).is_some_and(|r| {
+            (r.starts_with('.') || r.starts_with(',') || r.starts_with(':'))
+                && r[1..].starts_with(|c: char| c.is_ascii_digit())
+        })
+}
+
+/// "the midnight oil", "le midi": a lone day-part word after an article is not a time.
+fn figurative(text: &str, start: usize, found: &str) -> bool {
+    let single = !found.trim().contains(char::is_whitespace);
+    single
+        && matches!(
+            prev_word(text, start).as_str(),
+            "the"
+                | "a"
+                | "this"
+                | "that"
+                | "le"
+                | "el"
+                | "la"
+                | "il"
+                | "der"
+                | "die"
+                | "das"
+                | "every"
+        )
+}
+
+/// "1200 hours of volunteering": a count of hours, not a time.
+fn duration(text: &str, end: usize) -> bool {
+    matches!(
+        next_word(text, end).as_deref(),
+        Some("of" | "per" | "each" | "de" | "d")
+    )
+}
+
+/// "1914-1918" is a span of years, not 12:30-13:15.
+fn year_range(s: &str) -> bool {
+    let nums: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| p.len() == 4)
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    nums.len() == 2
+        && !s.chars().any(char::is_alphabetic)
+        && nums.iter().all(|n| (1500..=2099).contains(n))
+}
+
+/// "by 2030", "from 1990": a four-digit number after anything but "at" is a year.
+fn year_after_preposition(s: &str) -> bool {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let year = digits.len() == 4
+        && !digits.starts_with('0')
+        && digits
+            .parse::<u32>()
+            .is_ok_and(|n| (1500..=2099).contains(&n));
+    year && !s.to_lowercase().starts_with("at ")
+}
+
+/// The hour is not followed by a noun that makes it a quantity ("at six people").
+fn free_after(text: &str, end: usize) -> bool {
+    match next_word(text, end) {
+        None => {
+            let rest = text
+                .get(end..)
+                .unwrap_or("")
+                .trim_start_matches([' ', '\t']);
+            rest.is_empty()
+                || rest.starts_with(['.', '!', '?', '\n', ')', ';', ',', '—', '–', ':', '-'])
+        }
+        Some(w) => {
+            FREE_AFTER.contains(&w.as_str())
+                || (text
+                    .get(end..)
+                    .is_some_and(|r| r.trim_start().starts_with(char::is_uppercase))
+                    && !w.ends_with('s'))
+        }
+    }
+}

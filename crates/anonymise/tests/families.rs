@@ -1,0 +1,216 @@
+//! Issue 13: time expressions, plates and addresses across five languages' conventions,
+//! the evasion tricks (invisible characters, look-alike letters, spaced and line-broken
+//! digits), and the false positives that blocked publishing for nothing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use circle_anonymise::{redact, Anonymiser, Finding, Kind, Lexicon};
+
+fn scan_with(lexicon: &Lexicon, text: &str) -> Vec<Finding> {
+    let found = Anonymiser::new(lexicon).scan(text);
+    for f in &found {
+        // Offsets always point into the text as given, whatever was normalised.
+        assert_eq!(&text[f.start..f.end], f.text, "in {text:?}");
+    }
+    found
+}
+
+fn kinds_in(text: &str) -> Vec<(Kind, String)> {
+    scan_with(&Lexicon::default(), text)
+        .into_iter()
+        .map(|f| (f.kind, f.text))
+        .collect()
+}
+
+/// `text` yields exactly one finding, of `kind`, covering `surface`.
+fn one(kind: Kind, text: &str, surface: &str) {
+    let found = kinds_in(text);
+    assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+    assert_eq!(found[0].0, kind, "{text:?}: {found:?}");
+    assert!(
+        found[0].1.contains(surface),
+        "{text:?}: {:?} does not cover {surface:?}",
+        found[0].1
+    );
+}
+
+fn clean(text: &str) {
+    assert_eq!(kinds_in(text), vec![], "{text:?}");
+}
+
+#[test]
+fn military_and_twelve_hour_times() {
+    use Kind::DateTime as T;
+    one(T, "we moved at 0615 hours sharp", "0615 hours");
+    one(T, "done by 2000h, then home", "2000h");
+    one(T, "gate shut 2240hrs", "2240hrs");
+    one(T, "briefing 1130-1245 in the hall", "1130-1245");
+    one(T, "meet at 0545", "0545");
+    one(T, "doors at 8 p.m. and not before", "8 p.m.");
+    one(T, "doors 9pm sharp", "9pm");
+    one(T, "doors at 6 pm", "6 pm");
+    // Years, counts and durations are not times.
+    clean("the strikes of 1972-1974 changed the union");
+    clean("we logged 1200 hours of volunteering");
+    clean("by 2030 the lease runs out");
+    clean("about 200 people came");
+}
+
+#[test]
+fn times_in_words() {
+    use Kind::DateTime as T;
+    one(T, "we left at twenty to nine", "twenty to nine");
+    one(T, "back by quarter past eleven", "quarter past eleven");
+    one(T, "the van came shortly before midnight", "before midnight");
+    one(T, "meet at half three by the gate", "half three");
+    one(T, "it starts at nine o'clock", "nine o'clock");
+    one(T, "see you at seven.", "seven");
+    clean("we went in one by one");
+    clean("burning the midnight oil on the leaflets");
+    clean("at six people per car we need four cars");
+}
+
+#[test]
+fn times_in_other_languages() {
+    use Kind::DateTime as T;
+    one(
+        T,
+        "Quedamos a las nueve y cuarto en la plaza",
+        "nueve y cuarto",
+    );
+    one(T, "salimos a las cinco de la mañana", "cinco de la mañana");
+    one(T, "volvimos pasada la medianoche", "medianoche");
+    one(T, "Rendez-vous à 7 h 45 devant la mairie", "7 h 45");
+    one(
+        T,
+        "on finit vers onze heures du soir",
+        "onze heures du soir",
+    );
+    one(T, "Treffen um Viertel vor acht am Tor", "Viertel vor acht");
+    one(T, "wir kommen um halb neun", "halb neun");
+    one(T, "ci vediamo alle 21 davanti al bar", "alle 21");
+    one(T, "arriviamo alle nove e mezza", "nove e mezza");
+    clean("abbiamo dato volantini alle 35 persone");
+    clean("à 3 heures de route de la ville");
+}
+
+#[test]
+fn licence_plates_in_national_formats() {
+    use Kind::LicencePlate as P;
+    one(P, "the car was 4KLM927 again", "4KLM927");
+    one(P, "a grey one, TRW-5521, followed us", "TRW-5521");
+    one(P, "Wagen mit HB-XY 731 stand da", "HB-XY 731");
+    one(P, "voiture JK-381-PT devant", "JK-381-PT");
+    one(P, "the van NX67 FPD was there", "NX67 FPD");
+    one(P, "coche 9921 MTB aparcado", "9921 MTB");
+    one(P, "auto BZ 412 KM in doppia fila", "BZ 412 KM");
+    // Any national shape after a plate word.
+    one(P, "its reg is 88-KJ-4", "88-KJ-4");
+    one(P, "la matrícula era M 1234 ZX", "M 1234 ZX");
+    clean("certified to ISO-9001 since last year");
+    clean("see RFC-5737 for the test ranges");
+}
+
+#[test]
+fn addresses_with_units() {
+    use Kind::Address as A;
+    one(
+        A,
+        "they live at the 2nd floor of 9 Ash Grove now",
+        "2nd floor of 9 Ash Grove",
+    );
+    one(
+        A,
+        "post it to flat 2, 61 Cedar Road please",
+        "flat 2, 61 Cedar Road",
+    );
+    one(
+        A,
+        "on est au Rue Mouffetard 41 ce soir",
+        "Rue Mouffetard 41",
+    );
+    one(A, "rendez-vous au 3 rue des Écoles", "3 rue des Écoles");
+    one(
+        A,
+        "Ci vediamo in Via Nizza 14, scala C, interno 3",
+        "Via Nizza 14, scala C, interno 3",
+    );
+    one(
+        A,
+        "La casa está en Calle Ribera 7, 3º izquierda",
+        "Calle Ribera 7, 3º izquierda",
+    );
+    one(
+        A,
+        "Treffpunkt Lindenstraße 8, Hinterhaus, 3. OG",
+        "Lindenstraße 8, Hinterhaus, 3. OG",
+    );
+    one(A, "es ist die Frankfurter Allee 12", "Frankfurter Allee 12");
+    clean("Bring 5 pounds if you can");
+}
+
+#[test]
+fn invisible_and_look_alike_characters_do_not_hide_an_alias() {
+    let lex = Lexicon {
+        member_aliases: vec!["Marmot".into(), "Red Fox".into()],
+        redact_words: vec!["Blue Van".into()],
+    };
+    // Cyrillic "а" (U+0430), a zero-width space, fullwidth letters, a soft hyphen.
+    for text in [
+        "ask M\u{0430}rmot first",
+        "ask Mar\u{200b}mot first",
+        "ask ＭＡＲＭＯＴ first",
+        "ask Mar\u{ad}mot first",
+        "ask R\u{0435}d F\u{043e}x first",
+    ] {
+        let found = scan_with(&lex, text);
+        assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+        assert_eq!(found[0].kind, Kind::MemberAlias, "{text:?}");
+        assert!(found[0].text.starts_with(['M', 'R', 'Ｍ']), "{found:?}");
+        assert_eq!(
+            redact(text, &found),
+            "ask [REDACTED:member_alias] first",
+            "{text:?}"
+        );
+    }
+    let found = scan_with(&lex, "the Blue\u{200d} Van is out");
+    assert_eq!(found[0].kind, Kind::RedactWord);
+    // An alias registered with a look-alike letter still meets its plain spelling.
+    let odd = Lexicon {
+        member_aliases: vec!["K\u{0435}strel".into()],
+        redact_words: vec![],
+    };
+    assert_eq!(
+        scan_with(&odd, "Kestrel said no")[0].kind,
+        Kind::MemberAlias
+    );
+    // Text in another script is left alone.
+    assert_eq!(scan_with(&lex, "Встреча в парке"), vec![]);
+}
+
+#[test]
+fn spaced_and_line_broken_digits_do_not_hide_a_number() {
+    use Kind::Phone as Ph;
+    let text = "Call 5 5 5 – 0 1 2 3 tonight";
+    let found = kinds_in(text);
+    assert_eq!(found, vec![(Ph, "5 5 5 – 0 1 2 3".to_string())]);
+    one(
+        Ph,
+        "or 0 7 7 0 0 9 0 0 3 2 1 instead",
+        "0 7 7 0 0 9 0 0 3 2 1",
+    );
+    one(Ph, "the number is (312) 555-\n0123 now", "(312) 555-\n0123");
+    one(Ph, "ring 020 7946\n0018 tomorrow", "020 7946\n0018");
+    // A numbered list after a time is not glued onto it.
+    let list = "Doors at 18:00\n2. Bring food\n3. Bring chairs";
+    assert_eq!(kinds_in(list), vec![(Kind::DateTime, "18:00".to_string())]);
+    // Offsets are into the original text, spaces and line breaks included.
+    let found = scan_with(&Lexicon::default(), "x (312) 555-\n0123");
+    assert_eq!((found[0].start, found[0].end), (2, 17));
+}
+
+#[test]
+fn a_heading_word_is_not_a_name() {
+    clean("# Long zine\n\nWhat we learned from the strike.");
+    clean("## Long night at the depot");
+}
