@@ -9,6 +9,7 @@
 //! bytes. sled and Automerge work runs on blocking threads.
 
 pub(crate) mod gossip;
+mod lan;
 pub(crate) mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -117,6 +118,8 @@ struct Live {
     announced: Option<Hash32>,
     /// Circles announced in the DHT during this run.
     provided: HashSet<Hash32>,
+    /// Peers mDNS found on the local network (bounded: see `lan.rs`).
+    lan: HashSet<PeerId>,
 }
 
 /// Work for the jobs task.
@@ -476,7 +479,8 @@ impl Node {
                 info!(%addr, "listening");
                 lock(&self.inner.live).addrs.push(addr);
             }
-            Event::Discovered { addrs, .. } => {
+            Event::Discovered { peer, addrs } => {
+                self.note_lan_peer(peer);
                 // mDNS: the address names the peer, so Noise checks who answers.
                 if let Some(addr) = addrs.into_iter().next() {
                     let node = self.clone();
