@@ -2,11 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod cli;
 mod crash;
 mod disk;
 mod federation;
 mod interop;
+mod mdns;
 mod public_fields;
 mod reconnect;
 mod sisters;

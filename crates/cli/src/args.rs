@@ -52,6 +52,9 @@ pub enum Command {
     Invite,
     /// Peers, followed circles, sync state and compliance.
     Status,
+    /// Is this node healthy? Running, reachable, federating, synced, clock, disk, memory,
+    /// and what to do otherwise (`--json`: `ok` and a `checks` array).
+    Doctor,
     /// The mutual aid fund.
     #[command(subcommand)]
     Fund(FundCmd),
@@ -330,6 +333,10 @@ pub struct ServeArgs {
     /// Do not look for peers on the local network.
     #[arg(long)]
     pub no_mdns: bool,
+    /// Follow every circle served by a node found on the local network, with no invite
+    /// (for a room's own nodes: anyone on the LAN can answer, so it is off by default).
+    #[arg(long, conflicts_with = "no_mdns")]
+    pub follow_lan: bool,
     /// Relay connections for nodes behind NAT (costs bandwidth).
     #[arg(long)]
     pub relay: bool,

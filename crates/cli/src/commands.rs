@@ -1,8 +1,10 @@
 //! Command dispatch: open what the command needs, run it, build its report.
 
 pub(crate) mod circle;
+mod doctor;
 pub(crate) mod entries;
 mod protocol;
+mod restore;
 pub(crate) mod serve;
 pub(crate) mod sisters;
 mod token;
@@ -48,6 +50,12 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
     if let Command::Follow { invite } = command {
         return serve::follow_offline(open(&dir)?, &invite);
     }
+    // On a data directory with no circle yet, an import restores the own circle.
+    if let Command::Import { file } = &command {
+        if restore::is_empty_data_dir(&dir) {
+            return restore::restore(&dir, file, now);
+        }
+    }
     let mut local = open(&dir)?;
     dispatch(&mut local, command, now, cli.json, None)
 }
@@ -70,6 +78,7 @@ pub(crate) fn dispatch(
         C::Id => circle::id(local, net),
         C::Invite => circle::invite(local, net),
         C::Status => circle::status(local, now, net),
+        C::Doctor => doctor::doctor(local, now, net),
         C::Export {
             format,
             circle: which,

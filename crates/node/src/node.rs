@@ -12,6 +12,7 @@
 mod budget;
 mod deliver;
 pub(crate) mod gossip;
+mod lan;
 mod redial;
 mod shared_addrs;
 pub(crate) mod sync;
@@ -166,6 +167,8 @@ struct Live {
     announced: Option<Hash32>,
     /// Circles announced in the DHT during this run.
     provided: HashSet<Hash32>,
+    /// Peers mDNS found on the local network (bounded: see `lan.rs`).
+    lan: HashSet<PeerId>,
 }
 
 /// Work for the jobs task.
@@ -551,7 +554,8 @@ impl Node {
                 info!(%addr, "listening");
                 lock(&self.inner.live).addrs.push(addr);
             }
-            Event::Discovered { addrs, .. } => {
+            Event::Discovered { peer, addrs } => {
+                self.note_lan_peer(peer);
                 // mDNS: the address names the peer, so Noise checks who answers.
                 if let Some(addr) = addrs.into_iter().next() {
                     let node = self.clone();

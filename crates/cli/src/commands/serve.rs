@@ -61,7 +61,8 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
         page_bytes: args.sync_page_kib * 1024,
         ..NodeConfig::default()
     };
-    runtime()?.block_on(run_node(dir, local, cfg, http, json))
+    let follow_lan = args.follow_lan.then_some(cfg.resync);
+    runtime()?.block_on(run_node(dir, local, cfg, http, follow_lan, json))
 }
 
 async fn run_node(
@@ -69,6 +70,7 @@ async fn run_node(
     local: LocalCircle,
     cfg: NodeConfig,
     http: Option<(crate::http::HttpAccess, crate::http::HttpConfig)>,
+    follow_lan: Option<Duration>,
     json: bool,
 ) -> Result<Report> {
     let name = local.circle().ledger.name();
@@ -78,6 +80,9 @@ async fn run_node(
         None => None,
     };
     let node = Node::start(local, cfg).await?;
+    if let Some(every) = follow_lan {
+        node.follow_lan(every);
+    }
     let addrs = node.wait_listening(Duration::from_secs(5)).await;
     // We hold the store, so no other node runs here: a socket left by a crash is stale.
     let sock = socket_path(dir);
