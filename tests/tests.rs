@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_daily;
 mod crash;
 mod disk;
 mod federation;
 mod interop;
+mod readme;
 mod sisters;
 mod util;
 mod web;

@@ -171,7 +171,13 @@ pub(crate) fn tactic(local: &mut LocalCircle, cmd: TacticCmd, now: u64) -> Resul
 }
 
 /// `tactic publish` with the body as text.
-pub(crate) fn publish_tactic(local: &mut LocalCircle, new: NewTactic, now: u64) -> Result<Report> {
+pub(crate) fn publish_tactic(
+    local: &mut LocalCircle,
+    mut new: NewTactic,
+    now: u64,
+) -> Result<Report> {
+    // Reported as stored: the canonical spelling (`cc0-1.0` is kept as CC0-1.0).
+    new.license = circle_core::ledger::accepted_license(&new.license)?.to_owned();
     let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
     Ok(Report::new(
         json!({ "tactic_id": id, "license": new.license }),
@@ -189,6 +195,7 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Claim { task_id, by } => {
+            let task_id = local.circle().ledger.resolve_id("tasks", &task_id)?;
             local.write(now, |l, s| Ok(((), l.claim_task(s, now, &task_id, &by)?)))?;
             Ok(Report::new(
                 json!({ "task_id": task_id, "status": "claimed" }),
@@ -196,6 +203,7 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Close { task_id, note } => {
+            let task_id = local.circle().ledger.resolve_id("tasks", &task_id)?;
             local.write(now, |l, s| Ok(((), l.close_task(s, now, &task_id, &note)?)))?;
             Ok(Report::new(
                 json!({ "task_id": task_id, "status": "closed" }),
@@ -226,6 +234,7 @@ pub(crate) fn retro(local: &mut LocalCircle, cmd: RetroCmd, now: u64) -> Result<
         notes,
         action,
     } = cmd;
+    let action = resolve_action(local, action)?;
     let id = local.write(now, |l, s| {
         l.add_retro(s, now, &title, &notes, action.as_deref())
     })?;
@@ -233,4 +242,36 @@ pub(crate) fn retro(local: &mut LocalCircle, cmd: RetroCmd, now: u64) -> Result<
         json!({ "entry_id": id }),
         format!("retrospective recorded: {id}"),
     ))
+}
+
+/// `--action ID`: the full id of one of this circle's actions (a prefix is accepted).
+pub(crate) fn resolve_action(
+    local: &LocalCircle,
+    action: Option<String>,
+) -> Result<Option<String>> {
+    action
+        .map(|a| local.circle().ledger.resolve_id("actions", &a))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// `circle retros`: the circle's retrospectives, oldest first.
+pub(crate) fn retros(local: &LocalCircle) -> Result<Report> {
+    let retros = local.circle().ledger.retros();
+    let json: Vec<_> = retros
+        .iter()
+        .map(|r| {
+            json!({ "retro_id": r.entry_id, "title": r.title, "notes": r.notes,
+                    "action_id": r.action_id, "day": r.day })
+        })
+        .collect();
+    let text = if retros.is_empty() {
+        "no retrospectives yet (record one with `circle retro add`)".to_owned()
+    } else {
+        retros
+            .iter()
+            .map(|r| format!("{}  {}\n", r.entry_id, r.title))
+            .collect()
+    };
+    Ok(Report::new(json, text))
 }
