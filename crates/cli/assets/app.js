@@ -252,7 +252,8 @@ onSubmit('pledge-form', async (_, d) => {
 
 onSubmit('fund-entry-form', async (form, d) => {
   const r = await api('POST', '/api/fund/entries', {
-    amount: String(d.get('amount')).replace(',', '.').trim(),
+    // As typed: the amount rule lives in core, the same for the CLI and this page.
+    amount: String(d.get('amount')).trim(),
     currency: String(d.get('currency')).toUpperCase().trim(),
     memo: d.get('memo'),
     disbursement: d.get('disbursement') === 'on',

@@ -16,9 +16,7 @@ use crate::Report;
 pub(crate) fn init(dir: &Path, name: &str, term_days: u64, now: u64) -> Result<Report> {
     // Keys without a readable circle mean a damaged store, never room for a new circle.
     if super::damage::holds_steward_keys(dir) {
-        if let Err(e) = super::open(dir) {
-            return Err(e);
-        }
+        super::open(dir)?;
     }
     let local = LocalCircle::init(dir, name, term_days, now)
         .with_context(|| format!("cannot create a circle in {}", dir.display()))?;
