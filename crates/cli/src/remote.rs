@@ -67,8 +67,9 @@ pub(crate) fn forward_or_return(
     }
 }
 
-/// How long a command waits for a starting node (or another command) to free the store.
-const NODE_START_WAIT: Duration = Duration::from_secs(30);
+/// How long a command waits for a starting node (or another command) to free the store:
+/// a node opening a large ledger on a loaded Raspberry Pi can take tens of seconds.
+const NODE_START_WAIT: Duration = Duration::from_secs(60);
 
 /// Whether another process holds the store's lock (the `flock` sled takes on its file).
 fn store_locked(dir: &Path) -> bool {
