@@ -4,12 +4,14 @@
 
 mod backup;
 mod cli;
+mod cli_daily;
 mod crash;
 mod disk;
 mod federation;
 mod interop;
 mod mdns;
 mod public_fields;
+mod readme;
 mod reconnect;
 mod sisters;
 mod util;

@@ -252,7 +252,8 @@ onSubmit('pledge-form', async (_, d) => {
 
 onSubmit('fund-entry-form', async (form, d) => {
   const r = await api('POST', '/api/fund/entries', {
-    amount: String(d.get('amount')).replace(',', '.').trim(),
+    // As typed: the amount rule lives in core, the same for the CLI and this page.
+    amount: String(d.get('amount')).trim(),
     currency: String(d.get('currency')).toUpperCase().trim(),
     memo: d.get('memo'),
     disbursement: d.get('disbursement') === 'on',
@@ -573,7 +574,7 @@ async function loadAlerts() {
 
 onSubmit('alert-form', async (_, d) => {
   const r = await api('POST', '/api/alerts', { text: d.get('text') });
-  toast(r.delivered ? 'Alert sent to the federation.' : 'Alert kept here: no peer is connected yet.');
+  toast(r.delivered ? 'Alert sent to ' + (r.delivered_to || []).length + ' circle node(s).' : 'Alert kept here: it goes out to the first circle node that connects.');
   await loadAlerts();
 });
 

@@ -43,6 +43,11 @@ pub enum Command {
         /// The invite code the sister circle shared (`circle invite`).
         invite: String,
     },
+    /// Stop federating with a sister circle and drop its replica.
+    Unfollow {
+        #[arg(value_name = "CIRCLE_ID")]
+        circle_id: String,
+    },
     /// Rapid-defense alerts.
     #[command(subcommand)]
     Alert(AlertCmd),
@@ -96,6 +101,9 @@ pub enum Command {
     /// Words never to publish, kept on this node only (the anonymiser redacts them).
     #[command(subcommand, name = "redact-word")]
     RedactWord(LexiconCmd),
+    /// Rebuild this directory's circle from a bundle of its own ledger, after its store
+    /// was lost or damaged (the steward keys in the data directory must be kept).
+    Restore { file: PathBuf },
     /// Verify a sister circle's ledger bundle (from `export --format bundle`) and keep it.
     Import { file: PathBuf },
     /// The task map.
@@ -110,6 +118,8 @@ pub enum Command {
     /// Retrospectives.
     #[command(subcommand)]
     Retro(RetroCmd),
+    /// List retrospectives, oldest first.
+    Retros,
     /// Steward terms.
     #[command(subcommand)]
     Steward(StewardCmd),
@@ -193,8 +203,9 @@ pub enum FundCmd {
     },
     /// Record a contribution (or, with --disbursement, a payout).
     Add {
-        /// Exact decimal amount, e.g. 12.50.
-        #[arg(long)]
+        /// Exact decimal amount, e.g. 12.50 (a payout is a positive amount with
+        /// --disbursement). A sign reaches the amount's own check, which says so.
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
         /// Three-letter currency code, e.g. EUR.
         #[arg(long)]

@@ -1,6 +1,7 @@
 //! Command dispatch: open what the command needs, run it, build its report.
 
 pub(crate) mod circle;
+mod damage;
 mod doctor;
 pub(crate) mod entries;
 mod protocol;
@@ -22,26 +23,24 @@ use crate::Report;
 pub(crate) fn run(cli: Cli) -> Result<Report> {
     let dir = data_dir(cli.data_dir)?;
     let now = now();
-    let command = match cli.command {
+    check_data_dir(&dir)?;
+    // While `circle serve` runs (or is starting) for this directory, it takes the
+    // command: wait (bounded) for its socket rather than fail on its lock.
+    let command = match crate::remote::forward_or_return(&dir, cli.command, cli.json) {
+        Ok(report) => return report,
+        Err(command) => command,
+    };
+    let command = match command {
         Command::Init { name, term_days } => {
-            if crate::remote::forward(&dir, Command::Id, true).is_some() {
-                anyhow::bail!("a node is already running for {}", dir.display());
-            }
             crate::private::ensure_dir(&dir)?;
             return circle::init(&dir, &name, term_days, now);
         }
-        Command::Serve(args) => {
-            if crate::remote::forward(&dir, Command::Id, true).is_some() {
-                anyhow::bail!("a node is already running for {}", dir.display());
-            }
-            return serve::serve(&dir, *args, cli.json, now);
+        Command::Serve(args) => return serve::serve(&dir, *args, cli.json, now),
+        Command::Restore { file } => {
+            crate::private::ensure_dir(&dir)?;
+            return circle::restore(&dir, &file, now);
         }
         command => command,
-    };
-    // While `circle serve` runs for this directory, it takes the command.
-    let command = match crate::remote::forward_or_return(&dir, command, cli.json) {
-        Ok(report) => return report,
-        Err(command) => command,
     };
     // No node runs: the token kept in the data directory, no store needed.
     if let Command::Token = command {
@@ -70,7 +69,7 @@ pub(crate) fn dispatch(
 ) -> Result<Report> {
     use Command as C;
     match command {
-        C::Init { .. } | C::Serve(_) | C::Follow { .. } => unreachable_here(),
+        C::Init { .. } | C::Serve(_) | C::Restore { .. } | C::Follow { .. } => unreachable_here(),
         C::Alert(AlertCmd::Send { .. }) => anyhow::bail!(
             "alerts go out over the network: start the node with `circle serve` first"
         ),
@@ -107,6 +106,8 @@ pub(crate) fn dispatch(
         C::Tasks { open } => entries::tasks(local, open),
         C::Retro(cmd) => entries::retro(local, cmd, now),
         C::Token => token::running(local.root()),
+        C::Retros => entries::retros(local),
+        C::Unfollow { circle_id } => sisters::unfollow(local, &circle_id),
     }
 }
 
@@ -134,9 +135,14 @@ fn unreachable_here() -> Result<Report> {
     anyhow::bail!("this command is handled before the store is opened")
 }
 
-/// `--data-dir`, `CIRCLE_DATA_DIR`, or the platform's data directory.
+/// `--data-dir`, `CIRCLE_DATA_DIR`, or the platform's data directory. A relative path is
+/// made absolute here, so every message names the directory actually meant.
 fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(d) = flag {
+        if d.is_relative() {
+            let cwd = std::env::current_dir().context("no current directory")?;
+            return Ok(cwd.join(d));
+        }
         return Ok(d);
     }
     directories::ProjectDirs::from("org", "circle-ledger", "circle")
@@ -144,15 +150,28 @@ fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
         .context("no home directory to keep data in; pass --data-dir")
 }
 
+/// A data directory that is not a directory is refused before anything reads it, so no
+/// message suggests creating a (second) circle there.
+fn check_data_dir(dir: &std::path::Path) -> Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => anyhow::bail!(
+            "the data directory {} is not a directory; pass --data-dir with the directory that holds your circle",
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn open(dir: &std::path::Path) -> Result<LocalCircle> {
     // sled can panic on some corrupt files; turn that into an error like any other.
     let opened = std::panic::catch_unwind(|| LocalCircle::open(dir));
     match opened {
-        Ok(r) => r.with_context(|| format!("cannot open the circle in {}", dir.display())),
-        Err(_) => anyhow::bail!(
-            "cannot open the circle in {}: the store is corrupted",
-            dir.display()
-        ),
+        Ok(Ok(local)) => Ok(local),
+        Ok(Err(e)) => Err(damage::explain(dir, e.into())),
+        Err(_) => Err(damage::explain(
+            dir,
+            anyhow::anyhow!("the store could not be read"),
+        )),
     }
 }
 

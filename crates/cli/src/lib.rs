@@ -36,7 +36,7 @@ pub fn main() -> ExitCode {
         }
         Err(e) => {
             // One line a person can act on; the chain of causes joined with ": ".
-            let msg = format!("{e:#}").replace('\n', " ");
+            let msg = report::printable(&format!("{e:#}").replace('\n', " "));
             eprintln!("error: {msg}");
             ExitCode::FAILURE
         }
@@ -51,11 +51,27 @@ fn usage_error(e: clap::Error) -> ExitCode {
             e.exit()
         }
         _ => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("error: bad arguments");
-            eprintln!("{first} (see `circle --help`)");
+            eprintln!(
+                "{} (see `circle --help`)",
+                usage_line(&e.render().to_string())
+            );
             ExitCode::from(2)
         }
+    }
+}
+
+/// clap's message as one line: its first paragraph, which for a missing argument is the
+/// header *and* the indented list of what is missing (usage and tips follow a blank line).
+fn usage_line(rendered: &str) -> String {
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    if first.is_empty() {
+        "error: bad arguments".to_owned()
+    } else {
+        first.join(" ")
     }
 }
 

@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -41,21 +41,48 @@ pub(crate) fn socket_path(dir: &Path) -> PathBuf {
     dir.join("node.sock")
 }
 
-/// Sends the command to the node serving `dir`, if one runs. `None`: no node answers
-/// (none runs, or a stale socket after a crash), so the caller opens the store itself.
-pub(crate) fn forward(dir: &Path, command: Command, json: bool) -> Option<Result<Report>> {
-    forward_or_return(dir, command, json).ok()
-}
-
-/// Like [`forward`], but hands the command back when no node answers.
+/// Sends the command to the node serving `dir`, if one runs; hands the command back
+/// when no node answers (none runs, or a stale socket after a crash).
+///
+/// A `circle serve` that is starting holds the store before its socket exists. While
+/// the store is locked and no socket answers, this waits (bounded, with backoff) for
+/// the socket, so a command typed just after `serve` reaches the node instead of
+/// failing on the lock. A short-lived command holding the lock is waited for the same way.
 pub(crate) fn forward_or_return(
     dir: &Path,
     command: Command,
     json: bool,
 ) -> std::result::Result<Result<Report>, Command> {
-    match UnixStream::connect(socket_path(dir)) {
-        Ok(stream) => Ok(exchange(dir, stream, command, json)),
-        Err(_) => Err(command),
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        if let Ok(stream) = UnixStream::connect(socket_path(dir)) {
+            return Ok(exchange(dir, stream, command, json));
+        }
+        if !store_locked(dir) || started.elapsed() >= NODE_START_WAIT {
+            return Err(command);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// How long a command waits for a starting node (or another command) to free the store:
+/// a node opening a large ledger on a loaded Raspberry Pi can take tens of seconds.
+const NODE_START_WAIT: Duration = Duration::from_secs(60);
+
+/// Whether another process holds the store's lock (the `flock` sled takes on its file).
+fn store_locked(dir: &Path) -> bool {
+    use fs2::FileExt;
+    let Ok(file) = std::fs::File::open(dir.join("store").join("db")) else {
+        return false;
+    };
+    match file.try_lock_exclusive() {
+        Ok(()) => {
+            let _ = FileExt::unlock(&file);
+            false
+        }
+        Err(e) => e.kind() == std::io::ErrorKind::WouldBlock || e.raw_os_error() == Some(11),
     }
 }
 
@@ -111,7 +138,7 @@ fn absolutize(command: &mut Command, cwd: &Path) {
     };
     match command {
         Command::Export { out, .. } => fix(out),
-        Command::Import { file } => fix(file),
+        Command::Import { file } | Command::Restore { file } => fix(file),
         Command::Action(ActionCmd::Import { file }) => fix(file),
         Command::Tactic(TacticCmd::Publish(p)) => fix(&mut p.body_file),
         Command::Zine(ZineCmd::Check { file }) | Command::Zine(ZineCmd::Publish { file, .. }) => {

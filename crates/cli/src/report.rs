@@ -49,9 +49,57 @@ impl Report {
         } else if self.text.is_empty() {
             Ok(())
         } else {
-            writeln!(out, "{}", self.text.trim_end())
+            writeln!(out, "{}", printable(self.text.trim_end()))
         };
         // A closed pipe (`circle tactics | head`) is not an error worth reporting.
         let _ = res;
+    }
+}
+
+/// Text safe for a terminal: control characters (escape sequences, carriage returns,
+/// bells) and bidirectional overrides removed, newlines and tabs kept. Titles, names
+/// and alerts come from sister circles; none of them may drive the reader's terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            c == '\n'
+                || c == '\t'
+                || !(c.is_control()
+                    || ('\u{202a}'..='\u{202e}').contains(&c)
+                    || ('\u{2066}'..='\u{2069}').contains(&c))
+        })
+        .collect()
+}
+
+/// "1 day", "3 days".
+pub(crate) fn days(n: u64) -> String {
+    if n == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{n} days")
+    }
+}
+
+/// Whole days left until `end`, counted up, so a term of 14 days reads "14 days" all
+/// through its first day (and `init`, `status` and `rotate` agree).
+pub(crate) fn days_left(end: u64, now: u64) -> u64 {
+    end.saturating_sub(now).div_ceil(86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_removed_and_lines_kept() {
+        assert_eq!(
+            printable("a\u{1b}[31mred\u{1b}[0m\r\u{7}\nb\tc\u{202e}d"),
+            "a[31mred[0m\nb\tcd"
+        );
+        assert_eq!(days(1), "1 day");
+        assert_eq!(days(0), "0 days");
+        assert_eq!(days_left(14 * 86_400 + 100, 100), 14);
+        assert_eq!(days_left(14 * 86_400 + 100, 101), 14);
+        assert_eq!(days_left(100, 200), 0);
     }
 }

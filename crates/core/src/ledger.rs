@@ -15,7 +15,7 @@ use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 
 pub use fund::{pledge_message, Amount, Currency, FundEntry, FundKind, FundSummary, Pledge};
-pub use records::{Action, Lineage, NewTactic, NewZine, Retro, Tactic, Zine};
+pub use records::{accepted_license, Action, Lineage, NewTactic, NewZine, Retro, Tactic, Zine};
 pub use tasks::{Task, TaskStatus};
 
 use crate::envelope::{Envelope, SignedChange};
@@ -29,6 +29,9 @@ pub(crate) const MAX_TITLE: usize = 200;
 pub(crate) const MAX_TEXT: usize = 256 * 1024;
 pub(crate) const MAX_TAGS: usize = 16;
 pub(crate) const MAX_TAG: usize = 48;
+
+/// Shortest id prefix a command accepts for an id (CLI.md: "at least 8 hex digits").
+pub const MIN_ID_PREFIX: usize = 8;
 
 /// The collections at the ledger root, created once by the genesis change.
 const COLLECTIONS: [&str; 5] = ["actions", "tactics", "zines", "tasks", "retros"];
@@ -228,9 +231,50 @@ impl Ledger {
         result
     }
 
-    /// Keys of a collection map, sorted (ids are random, so this is a stable order).
+    /// Keys of a collection map in the order their entries were created. Ids are random,
+    /// so their own order means nothing; the counter of the operation that created an
+    /// entry is a Lamport clock, which orders every entry after those its writer had
+    /// seen (concurrent entries fall back to the id, the same on every node).
     pub(crate) fn ids(&self, collection: &ObjId) -> Vec<String> {
-        self.doc.keys(collection).collect()
+        let mut keyed: Vec<(u64, String)> = self
+            .doc
+            .map_range(collection, ..)
+            .map(|item| {
+                let counter = match item.id() {
+                    automerge::ObjId::Id(counter, _, _) => counter,
+                    automerge::ObjId::Root => 0,
+                };
+                (counter, item.key.into_owned())
+            })
+            .collect();
+        keyed.sort();
+        keyed.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The full id of an entry of `collection` given its id or an unambiguous prefix of
+    /// at least [`MIN_ID_PREFIX`] hex digits (lists may print ids shortened).
+    pub fn resolve_id(&self, collection: &'static str, id: &str) -> Result<String, LedgerError> {
+        let kind = collection.strip_suffix('s').unwrap_or(collection);
+        let not_found = || LedgerError::NotFound {
+            kind,
+            id: id.to_owned(),
+        };
+        let obj = self.collection(collection)?;
+        if self.object(&obj, id).is_some() {
+            return Ok(id.to_owned());
+        }
+        let prefix = id.to_ascii_lowercase();
+        if prefix.len() < MIN_ID_PREFIX || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let mut found = self.doc.keys(&obj).filter(|k| k.starts_with(&prefix));
+        match (found.next(), found.next()) {
+            (Some(one), None) => Ok(one),
+            (Some(_), Some(_)) => Err(LedgerError::Invalid(format!(
+                "{kind} id `{id}` is ambiguous: give more of its digits"
+            ))),
+            (None, _) => Err(not_found()),
+        }
     }
 }
 

@@ -19,6 +19,7 @@ mod local;
 mod memory;
 mod node;
 mod replicas;
+mod restore;
 mod sisters;
 
 pub use error::NodeError;

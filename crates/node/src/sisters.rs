@@ -109,6 +109,20 @@ impl LocalCircle {
         Ok(self.store().followed()?)
     }
 
+    /// Stops following a sister circle and drops its replica. `Ok(false)`: not followed.
+    pub fn unfollow(&mut self, id: &Hash32) -> Result<bool, NodeError> {
+        if *id == self.circle_id() {
+            return Err(NodeError::Invalid(
+                "that is this node's own circle; only sister circles can be unfollowed".into(),
+            ));
+        }
+        let held = self.sisters()?.contains(id) || !self.store().certs(id)?.is_empty();
+        if held {
+            self.store().drop_circle(id)?;
+        }
+        Ok(held)
+    }
+
     /// A sister circle's replica.
     pub fn sister(&self, id: &Hash32) -> Result<Option<Replica>, NodeError> {
         if *id == self.circle_id() || !self.sisters()?.contains(id) {

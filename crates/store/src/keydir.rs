@@ -40,8 +40,18 @@ impl KeyDir {
         self.dir.join(format!("steward-{term}-{index}.key"))
     }
 
-    /// Stores a term's steward keys durably.
+    /// Stores a term's steward keys durably. Never replaces a key already kept: a
+    /// steward key is a circle's write access, and overwriting one loses it for good.
     pub fn put_stewards(&self, term: u64, keys: &[StewardKey]) -> Result<(), StoreError> {
+        for i in 0..keys.len() {
+            let path = self.steward_path(term, i);
+            if path.exists() {
+                return Err(key_err(
+                    &path,
+                    "exists already; a steward key is never overwritten (a damaged store? see `circle restore`)",
+                ));
+            }
+        }
         for (i, k) in keys.iter().enumerate() {
             write_secret(&self.steward_path(term, i), &k.secret_bytes())?;
         }

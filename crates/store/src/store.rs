@@ -252,6 +252,37 @@ impl Store {
         Ok(())
     }
 
+    /// Stops following a sister circle and deletes everything held of it: certificates,
+    /// changes, ledger, alerts and what peers were last sent of it (a later follow then
+    /// syncs it afresh). Refuses the node's own circle. Durable on return.
+    pub fn drop_circle(&self, circle: &Hash32) -> Result<(), StoreError> {
+        if self.own_circle()? == Some(*circle) {
+            return Err(corrupt("refusing to drop this node's own circle"));
+        }
+        self.followed.remove(circle.0)?;
+        for tree in [
+            &self.certs,
+            &self.envelopes,
+            &self.doc_log,
+            &self.doc_snap,
+            &self.alerts,
+            &self.summary,
+        ] {
+            for k in tree.scan_prefix(circle.0).keys() {
+                tree.remove(k?)?;
+            }
+        }
+        // Sync state is keyed peer · 0 · circle: the circle is the last 32 bytes.
+        for k in self.sync_state.iter().keys() {
+            let k = k?;
+            if k.len() > 32 && k[k.len() - 32..] == circle.0 {
+                self.sync_state.remove(k)?;
+            }
+        }
+        self.durability.wrote();
+        self.sync()
+    }
+
     /// The sister circles this node follows.
     pub fn followed(&self) -> Result<Vec<Hash32>, StoreError> {
         self.followed

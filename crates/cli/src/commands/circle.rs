@@ -10,18 +10,24 @@ use circle_node::{LocalCircle, NetStatus};
 use serde_json::json;
 
 use crate::args::{ExportFormat, StewardCmd};
+use crate::report::{days, days_left};
 use crate::Report;
 
 pub(crate) fn init(dir: &Path, name: &str, term_days: u64, now: u64) -> Result<Report> {
+    // Keys without a readable circle mean a damaged store, never room for a new circle.
+    if super::damage::holds_steward_keys(dir) {
+        super::open(dir)?;
+    }
     let local = LocalCircle::init(dir, name, term_days, now)
         .with_context(|| format!("cannot create a circle in {}", dir.display()))?;
     let circle_id = local.circle_id().to_hex();
     let peer_id = local.peer_id()?;
     let term = local.circle().term();
+    let left = days(days_left(local.circle().chain.latest().body.expires, now));
     Ok(Report::new(
         json!({ "circle_id": circle_id, "peer_id": peer_id, "term": term, "name": name }),
         format!(
-            "created circle \"{name}\"\ncircle id: {circle_id}\npeer id:   {peer_id}\nsteward term {term} ends in {term_days} days\n\
+            "created circle \"{name}\"\ncircle id: {circle_id}\npeer id:   {peer_id}\nsteward term {term} ends in {left}\n\
              next: declare a fund (`circle fund declare`) and sign the pledge (`circle pledge sign`)"
         ),
     ))
@@ -86,13 +92,39 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
     let c = local.circle();
     let comp = compliance(&c.ledger, &c.chain, now);
     let latest = &c.chain.latest().body;
+    let syncing = net.map(|n| n.syncing.clone()).unwrap_or_default();
     let mut following = Vec::new();
+    let mut lines = String::new();
     for id in local.sisters()? {
         if let Some(r) = local.sister(&id)? {
             let sc = r.compliance(now);
+            let changes = local.store().change_count(&id);
+            let hex = id.to_hex();
+            let in_flight = syncing.iter().find(|p| p.circle_id == hex && !p.done);
+            let sync = match (in_flight, net.is_some()) {
+                (Some(p), _) => format!("syncing ({} changes received)", p.changes_received),
+                (None, true) => "in sync with connected peers".to_owned(),
+                (None, false) => "syncs while `circle serve` runs".to_owned(),
+            };
+            let name = r.ledger.name();
+            lines += &format!(
+                "\n  {} ({}): {}, {changes} changes, {sync}",
+                if name.is_empty() {
+                    "not synced yet"
+                } else {
+                    &name
+                },
+                &hex[..12],
+                if sc.compliant {
+                    "compliant"
+                } else {
+                    "NOT compliant"
+                },
+            );
             following.push(json!({
-                "circle_id": id.to_hex(), "name": r.ledger.name(), "compliant": sc.compliant,
-                "changes": local.store().change_count(&id), "term": r.chain.latest().body.term,
+                "circle_id": hex, "name": name, "compliant": sc.compliant,
+                "changes": changes, "term": r.chain.latest().body.term,
+                "syncing": in_flight.is_some(),
             }));
         }
     }
@@ -102,23 +134,39 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         "serving": serving,
         "addrs": addrs,
         "peers": peers,
-        "syncing": net.map(|n| n.syncing.clone()).unwrap_or_default(),
+        "syncing": syncing,
         "following": following,
         "term": latest.term,
         "term_expires": latest.expires,
         "changes": local.store().change_count(&c.circle_id()),
         "compliance": comp,
     });
+    let expiry = if latest.expires <= now {
+        "has expired: rotate stewards with `circle steward rotate`".to_owned()
+    } else {
+        format!("expires in {}", days(days_left(latest.expires, now)))
+    };
     let text = format!(
-        "circle {} ({})\nterm {} expires in {} days\n{} signed changes\nprotocol: {}\n{}; following {} circle(s)",
+        "circle {} ({})\nterm {} {expiry}\n{} signed changes\nprotocol: {}\n{}\n{}{lines}",
         c.ledger.name(),
         c.circle_id(),
         latest.term,
-        latest.expires.saturating_sub(now) / 86_400,
         local.store().change_count(&c.circle_id()),
-        if comp.compliant { "compliant" } else { "NOT compliant (see `circle protocol status`)" },
-        if serving { format!("serving, {} peer(s) connected", peers.len()) } else { "not serving".to_owned() },
-        following.len(),
+        if comp.compliant {
+            "compliant"
+        } else {
+            "NOT compliant (see `circle protocol status`)"
+        },
+        if serving {
+            format!("serving, {} peer(s) connected", peers.len())
+        } else {
+            "not serving".to_owned()
+        },
+        match following.len() {
+            0 => "following no sister circle (`circle follow INVITE`)".to_owned(),
+            1 => "following 1 circle:".to_owned(),
+            n => format!("following {n} circles:"),
+        },
     );
     Ok(Report::new(json, text))
 }
@@ -154,7 +202,7 @@ pub(crate) fn export_bytes(
     Ok(match format {
         ExportFormat::Bundle => {
             let id = match circle {
-                Some(c) => super::sisters::parse_id(c)?,
+                Some(c) => super::sisters::parse_id(local, c)?,
                 None => local.circle_id(),
             };
             local.bundle(&id)?.encode()
@@ -192,10 +240,11 @@ pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Res
         } => {
             let cert = local.rotate(term_days, stewards, now)?;
             let term = cert.body.term;
+            let left = days(days_left(cert.body.expires, now));
             Ok(Report::new(
                 json!({ "term": term, "stewards": stewards, "expires": cert.body.expires }),
                 format!(
-                    "term {term} certified with {stewards} fresh steward key(s); the old keys are destroyed.\n\
+                    "term {term} certified with {stewards} fresh steward key(s), ending in {left}; the old keys are destroyed.\n\
                      The pledge must be signed again for this term: `circle pledge sign --text ...`"
                 ),
             ))
@@ -221,4 +270,25 @@ pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Res
             ))
         }
     }
+}
+
+/// `circle restore FILE`: the own circle rebuilt from a verified bundle of its ledger.
+pub(crate) fn restore(dir: &Path, file: &Path, now: u64) -> Result<Report> {
+    let bytes = super::sisters::read_capped(file, circle_core::bundle::MAX_BUNDLE_BYTES)?;
+    let bundle = circle_core::bundle::Bundle::decode(&bytes)
+        .with_context(|| format!("cannot restore from {}", file.display()))?;
+    let (local, r) = LocalCircle::restore(dir, bundle, now)
+        .with_context(|| format!("cannot restore the circle in {}", dir.display()))?;
+    let name = local.circle().ledger.name();
+    Ok(Report::new(
+        json!({ "circle_id": r.circle_id, "name": name, "changes": r.applied + r.duplicates,
+                "rejected": r.rejected, "term": local.circle().term() }),
+        format!(
+            "restored circle \"{name}\" ({}): {} signed changes, {} rejected; writes as term {}",
+            r.circle_id,
+            r.applied + r.duplicates,
+            r.rejected,
+            local.circle().term()
+        ),
+    ))
 }

@@ -194,6 +194,8 @@ pub(crate) fn publish_tactic(
     let mut screen = local.public_text()?;
     new.title = screen.check(Field::TacticTitle, &new.title)?;
     new.body = screen.check(Field::TacticBody, &new.body)?;
+    // Reported as stored: the canonical spelling (`cc0-1.0` is kept as CC0-1.0).
+    new.license = circle_core::ledger::accepted_license(&new.license)?.to_owned();
     let id = local.write(now, |l, s| l.publish_tactic(s, now, &new))?;
     Ok(Report::new(
         json!({ "tactic_id": id, "license": new.license }),
@@ -213,6 +215,7 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Claim { task_id, by } => {
+            let task_id = local.circle().ledger.resolve_id("tasks", &task_id)?;
             let by = local.public_text()?.check(Field::TaskClaim, &by)?;
             local.write(now, |l, s| Ok(((), l.claim_task(s, now, &task_id, &by)?)))?;
             Ok(Report::new(
@@ -221,6 +224,7 @@ pub(crate) fn task(local: &mut LocalCircle, cmd: TaskCmd, now: u64) -> Result<Re
             ))
         }
         TaskCmd::Close { task_id, note } => {
+            let task_id = local.circle().ledger.resolve_id("tasks", &task_id)?;
             let mut screen = local.public_text()?;
             let note = screen.check(Field::TaskNote, &note)?;
             local.write(now, |l, s| Ok(((), l.close_task(s, now, &task_id, &note)?)))?;
@@ -254,6 +258,7 @@ pub(crate) fn retro(local: &mut LocalCircle, cmd: RetroCmd, now: u64) -> Result<
         notes,
         action,
     } = cmd;
+    let action = resolve_action(local, action)?;
     let mut screen = local.public_text()?;
     let title = screen.check(Field::RetroTitle, &title)?;
     let notes = screen.check(Field::RetroNotes, &notes)?;
@@ -265,4 +270,36 @@ pub(crate) fn retro(local: &mut LocalCircle, cmd: RetroCmd, now: u64) -> Result<
         format!("retrospective recorded: {id}"),
     )
     .with_warnings(&screen))
+}
+
+/// `--action ID`: the full id of one of this circle's actions (a prefix is accepted).
+pub(crate) fn resolve_action(
+    local: &LocalCircle,
+    action: Option<String>,
+) -> Result<Option<String>> {
+    action
+        .map(|a| local.circle().ledger.resolve_id("actions", &a))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// `circle retros`: the circle's retrospectives, oldest first.
+pub(crate) fn retros(local: &LocalCircle) -> Result<Report> {
+    let retros = local.circle().ledger.retros();
+    let json: Vec<_> = retros
+        .iter()
+        .map(|r| {
+            json!({ "retro_id": r.entry_id, "title": r.title, "notes": r.notes,
+                    "action_id": r.action_id, "day": r.day })
+        })
+        .collect();
+    let text = if retros.is_empty() {
+        "no retrospectives yet (record one with `circle retro add`)".to_owned()
+    } else {
+        retros
+            .iter()
+            .map(|r| format!("{}  {}\n", r.entry_id, r.title))
+            .collect()
+    };
+    Ok(Report::new(json, text))
 }

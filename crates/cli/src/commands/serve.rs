@@ -32,8 +32,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result<Report> {
     // Refuse an exposed web page without a token before anything starts.
     let http = crate::http::HttpConfig::from_args(args.http, args.no_http, args.token.clone())?;
-    let local = match (&args.name, dir.join("store").join("db").exists()) {
-        (Some(name), false) => {
+    let created = args.name.is_some() && !dir.join("store").join("db").exists();
+    let local = match &args.name {
+        Some(name) if created => {
             crate::private::ensure_dir(dir)?;
             LocalCircle::init(dir, name, args.term_days, now)
                 .with_context(|| format!("cannot create a circle in {}", dir.display()))?
@@ -62,7 +63,7 @@ pub(crate) fn serve(dir: &Path, args: ServeArgs, json: bool, now: u64) -> Result
         ..NodeConfig::default()
     };
     let follow_lan = args.follow_lan.then_some(cfg.resync);
-    runtime()?.block_on(run_node(dir, local, cfg, http, follow_lan, json))
+    runtime()?.block_on(run_node(dir, local, cfg, http, follow_lan, (json, created)))
 }
 
 async fn run_node(
@@ -71,7 +72,7 @@ async fn run_node(
     cfg: NodeConfig,
     http: Option<(crate::http::HttpAccess, crate::http::HttpConfig)>,
     follow_lan: Option<Duration>,
-    json: bool,
+    (json, created): (bool, bool),
 ) -> Result<Report> {
     let name = local.circle().ledger.name();
     // Bound before the node starts, so a taken port stops nothing half-started.
@@ -97,7 +98,7 @@ async fn run_node(
     };
     let mut stop = std::pin::pin!(shutdown_signal());
     let page = web.as_ref().map(|w| (w.url(), w.sign_in_url()));
-    announce_start(&node, &name, &addrs, page, json);
+    announce_start(&node, &name, &addrs, page, (json, created));
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(LOCAL_CLIENTS));
     let mut failed = std::pin::pin!(node.store_failed());
     let mut failure = None;
@@ -139,23 +140,23 @@ async fn run_node(
 }
 
 /// The first lines a person (or a test) reads: where the node can be reached.
-/// The page's sign-in link (it holds the token) is printed only on a terminal: a
-/// service's output goes to a log others may read, and `circle token` prints it there.
+/// The page's sign-in link (it holds the token) is printed once at start, so the person who
+/// started the node can open the page; `circle token` prints it again. A service's unit keeps
+/// its journal readable only by administrators (docs/PI.md).
 fn announce_start(
     node: &Node,
     name: &str,
     addrs: &[String],
     page: Option<(&str, &str)>,
-    json: bool,
+    (json, created): (bool, bool),
 ) {
-    use std::io::{IsTerminal, Write};
+    use std::io::Write;
     let http = page.map(|p| p.0);
     let web = match page {
         None => "off".to_owned(),
-        Some((_, sign_in)) if std::io::stdout().is_terminal() => {
+        Some((_, sign_in)) => {
             format!("{sign_in}\n  (open it once: it signs this browser in; `circle token` prints it again)")
         }
-        Some((url, _)) => format!("{url} (`circle token` prints the link that signs a browser in)"),
     };
     let invite = invite_of(node);
     let hint = if invite.addrs.is_empty() {
@@ -170,17 +171,30 @@ fn announce_start(
             out,
             "{}",
             json!({ "circle_id": node.circle_id().to_hex(), "peer_id": node.peer_id(),
-                    "addrs": addrs, "invite": invite, "serving": true, "http": http })
+                    "addrs": addrs, "invite": invite, "serving": true, "http": http,
+                    "created": created })
         )
     } else {
+        let created = if created {
+            format!(
+                "created circle \"{name}\"\n\
+                 next, in another terminal: declare a fund (`circle fund declare --description ...`) \
+                 and sign the pledge (`circle pledge sign --text ...`), then share the invite below\n"
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}{hint}\n\
-             web page: {web}\n\
-             (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
-            node.circle_id(),
-            node.peer_id(),
-            addrs.join("\n  "),
+            "{}",
+            crate::report::printable(&format!(
+                "{created}serving circle \"{name}\" ({})\npeer id: {}\nlistening on:\n  {}\ninvite: {invite}{hint}\n\
+                 web page: {web}\n\
+                 (Ctrl-C stops the node; other `circle` commands talk to it meanwhile)",
+                node.circle_id(),
+                node.peer_id(),
+                addrs.join("\n  "),
+            ))
         )
     };
     let _ = out.flush();
@@ -245,7 +259,7 @@ async fn handle_client(node: Node, stream: tokio::net::UnixStream) {
 pub(crate) async fn run_remote(node: &Node, req: RemoteRequest) -> Result<Report> {
     let now = super::now();
     match req.command {
-        Command::Init { .. } | Command::Serve(_) => {
+        Command::Init { .. } | Command::Serve(_) | Command::Restore { .. } => {
             bail!("a node is already running for this data directory")
         }
         Command::Follow { invite } => follow(node, &invite, None).await,
@@ -253,7 +267,8 @@ pub(crate) async fn run_remote(node: &Node, req: RemoteRequest) -> Result<Report
         command => {
             let node = node.clone();
             let json = req.json;
-            let writes_replicas = matches!(command, Command::Import { .. });
+            let writes_replicas =
+                matches!(command, Command::Import { .. } | Command::Unfollow { .. });
             tokio::task::spawn_blocking(move || {
                 let net = node.status();
                 let report =
@@ -296,6 +311,7 @@ async fn follow(
     on_progress: Option<circle_node::OnProgress<'_>>,
 ) -> Result<Report> {
     let invite: Invite = invite.parse()?;
+    check_invite(&invite)?;
     let r = node.follow(invite, on_progress).await?;
     let text = if !r.synced {
         format!(
@@ -314,6 +330,22 @@ async fn follow(
         )
     };
     Ok(Report::new(&r, text))
+}
+
+/// An invite must name a node that can be asked for the circle: a valid peer id and
+/// addresses that parse. Anything less would be kept as a follow nothing can ever serve.
+fn check_invite(invite: &Invite) -> Result<()> {
+    let peer = invite
+        .peer_id
+        .as_deref()
+        .context("the invite names no node (`peer=`); ask for a fresh one from `circle invite`")?;
+    peer.parse::<circle_net::PeerId>()
+        .map_err(|_| anyhow::anyhow!("the invite's node `{peer}` is not a peer id; ask for a fresh invite from `circle invite`"))?;
+    for a in &invite.addrs {
+        a.parse::<circle_net::Multiaddr>()
+            .map_err(|_| anyhow::anyhow!("the invite's address `{a}` is not a multiaddr; ask for a fresh invite from `circle invite`"))?;
+    }
+    Ok(())
 }
 
 async fn alert_send(node: &Node, text: String) -> Result<Report> {
@@ -339,6 +371,8 @@ async fn alert_send(node: &Node, text: String) -> Result<Report> {
 /// `circle alerts` (with or without a running node).
 pub(crate) fn alerts(local: &LocalCircle) -> Result<Report> {
     let all = circle_node::stored_alerts(local.store(), &local.circle_id())?;
+    // Alerts name their circle by id; a person knows circles by name.
+    let mut names = std::collections::HashMap::new();
     let text = if all.is_empty() {
         "no alerts".to_owned()
     } else {
@@ -357,11 +391,13 @@ pub(crate) fn alerts(local: &LocalCircle) -> Result<Report> {
                             .join(", ")
                     ),
                 };
+                let name = names
+                    .entry(a.circle_id.clone())
+                    .or_insert_with(|| super::sisters::circle_name(local, &a.circle_id));
                 format!(
-                    "[{}] {} {}: {}{reach}",
+                    "[{}] {} {name}: {}{reach}",
                     ago(super::now().saturating_sub(a.sent)),
-                    if a.own { "sent" } else { "from" },
-                    &a.circle_id[..12],
+                    if a.own { "sent by" } else { "from" },
                     a.text
                 )
             })
@@ -382,7 +418,7 @@ fn ago(secs: u64) -> String {
         0 => "just now".to_owned(),
         m if m < 60 => format!("{m} min ago"),
         m if m < 48 * 60 => format!("{} h ago", m / 60),
-        m => format!("{} days ago", m / (24 * 60)),
+        m => format!("{} ago", crate::report::days(m / (24 * 60))),
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use circle_core::bundle::Bundle;
 use circle_core::keys::Hash32;
-use circle_core::ledger::{Ledger, Lineage, NewTactic, Tactic};
+use circle_core::ledger::{Ledger, Lineage, NewTactic, Tactic, MIN_ID_PREFIX};
 use circle_node::LocalCircle;
 use serde_json::json;
 
@@ -19,8 +19,47 @@ pub(crate) struct Held<'a> {
     pub(crate) ledger: Cow<'a, Ledger>,
 }
 
-pub(crate) fn parse_id(s: &str) -> Result<Hash32> {
-    Hash32::from_hex(s).with_context(|| format!("`{s}` is not a circle id (64 hex digits)"))
+/// A circle id as a person gives it: all 64 hex digits, or an unambiguous prefix of at
+/// least 8 (lists print 12) of this circle's or a followed circle's id.
+pub(crate) fn parse_id(local: &LocalCircle, s: &str) -> Result<Hash32> {
+    if let Ok(id) = Hash32::from_hex(s) {
+        return Ok(id);
+    }
+    let prefix = s.to_ascii_lowercase();
+    if prefix.len() < MIN_ID_PREFIX
+        || prefix.len() > 64
+        || !prefix.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        bail!("`{s}` is not a circle id (64 hex digits, or the first {MIN_ID_PREFIX} or more of them)");
+    }
+    let mut known = local.sisters()?;
+    known.push(local.circle_id());
+    let mut matching = known
+        .into_iter()
+        .filter(|id| id.to_hex().starts_with(&prefix));
+    match (matching.next(), matching.next()) {
+        (Some(id), None) => Ok(id),
+        (Some(_), Some(_)) => bail!("circle id `{s}` is ambiguous: give more of its digits"),
+        (None, _) => Err(Refusal::NotFound(format!(
+            "no circle known to this node has an id starting with {s}; import its bundle or follow it first"
+        ))
+        .into()),
+    }
+}
+
+/// A circle's name as this node knows it, for text output ("a circle not followed
+/// here" when it is neither this circle nor a followed one).
+pub(crate) fn circle_name(local: &LocalCircle, id_hex: &str) -> String {
+    let Ok(id) = Hash32::from_hex(id_hex) else {
+        return "an unknown circle".into();
+    };
+    if id == local.circle_id() {
+        return local.circle().ledger.name();
+    }
+    match local.sister(&id) {
+        Ok(Some(r)) if !r.ledger.name().is_empty() => r.ledger.name(),
+        _ => format!("a circle not followed here ({})", &id_hex[..12]),
+    }
 }
 
 /// The circles in view: `from` alone, or own + every compliant sister. Content of a
@@ -34,7 +73,7 @@ pub(crate) fn held<'a>(
         id: local.circle_id(),
         ledger: Cow::Borrowed(&local.circle().ledger),
     };
-    let wanted = from.map(parse_id).transpose()?;
+    let wanted = from.map(|f| parse_id(local, f)).transpose()?;
     if wanted == Some(local.circle_id()) {
         return Ok(vec![own]);
     }
@@ -133,7 +172,7 @@ pub(crate) fn zines(local: &LocalCircle, from: Option<&str>, now: u64) -> Result
 /// Splits `CIRCLE_ID/ID`, or takes a bare `ID` as this circle's.
 pub(crate) fn split_ref(local: &LocalCircle, s: &str) -> Result<(Hash32, String)> {
     match s.split_once('/') {
-        Some((c, id)) => Ok((parse_id(c)?, id.to_owned())),
+        Some((c, id)) => Ok((parse_id(local, c)?, id.to_owned())),
         None => Ok((local.circle_id(), s.to_owned())),
     }
 }
@@ -146,10 +185,13 @@ pub(crate) fn find_tactic(
     let (circle, id) = split_ref(local, reference)?;
     let hex = circle.to_hex();
     let held = held(local, Some(&hex), now)?;
-    let t = held
-        .first()
-        .and_then(|h| h.ledger.tactic(&id))
-        .ok_or_else(|| Refusal::NotFound(format!("no tactic {id} in circle {circle}")))?;
+    let not_found = || Refusal::NotFound(format!("no tactic {id} in circle {circle}"));
+    let h = held.first().ok_or_else(not_found)?;
+    let full = h.ledger.resolve_id("tactics", &id).map_err(|e| match e {
+        circle_core::error::LedgerError::NotFound { .. } => anyhow::Error::from(not_found()),
+        other => other.into(),
+    })?;
+    let t = h.ledger.tactic(&full).ok_or_else(not_found)?;
     Ok((circle, t))
 }
 
@@ -183,18 +225,7 @@ pub(crate) fn fork(local: &mut LocalCircle, source: &str, now: u64) -> Result<Re
 
 pub(crate) fn lineage(local: &LocalCircle, reference: &str, now: u64) -> Result<Report> {
     let (circle, t) = find_tactic(local, reference, now)?;
-    let name_of = |id: &str| -> String {
-        let Ok(h) = Hash32::from_hex(id) else {
-            return "unknown circle".into();
-        };
-        if h == local.circle_id() {
-            return local.circle().ledger.name();
-        }
-        match local.sister(&h) {
-            Ok(Some(r)) => r.ledger.name(),
-            _ => "a circle not followed here".into(),
-        }
-    };
+    let name_of = |id: &str| circle_name(local, id);
     let mut chain = vec![json!({
         "circle_id": circle.to_hex(), "tactic_id": t.tactic_id, "circle_name": name_of(&circle.to_hex()),
     })];
@@ -229,10 +260,19 @@ pub(crate) fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<R
     let bytes = read_capped(file, circle_core::bundle::MAX_BUNDLE_BYTES)?;
     let bundle =
         Bundle::decode(&bytes).with_context(|| format!("cannot import {}", file.display()))?;
-    let r = local.import(bundle, now)?;
+    let mut r = local.import(bundle, now)?;
+    // The verdict `protocol status` gives, from the ledger as stored: what was kept,
+    // not what the bundle claimed (a tampered bundle must not read "compliant").
+    r.compliant = super::protocol::compliance_of(local, &Hash32::from_hex(&r.circle_id)?, now)?
+        .map(|(c, _)| c.compliant)
+        .unwrap_or(false);
     let text = format!(
         "{} ({}): {} changes verified and kept, {} already here, {} rejected, {} waiting; {}",
-        r.name,
+        if r.name.is_empty() {
+            "unnamed circle"
+        } else {
+            &r.name
+        },
         r.circle_id,
         r.applied,
         r.duplicates,
@@ -260,4 +300,17 @@ pub(crate) fn read_capped(file: &Path, cap: usize) -> Result<Vec<u8>> {
         );
     }
     Ok(buf)
+}
+
+/// `circle unfollow CIRCLE_ID`: no more syncing with that circle, and its replica dropped.
+pub(crate) fn unfollow(local: &mut LocalCircle, circle: &str) -> Result<Report> {
+    let id = parse_id(local, circle)?;
+    let name = circle_name(local, &id.to_hex());
+    if !local.unfollow(&id)? {
+        return Err(Refusal::NotFound(format!("this node does not follow circle {id}")).into());
+    }
+    Ok(Report::new(
+        json!({ "circle_id": id.to_hex(), "unfollowed": true }),
+        format!("no longer following {name} ({id}); its replica is dropped"),
+    ))
 }

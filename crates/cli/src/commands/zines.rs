@@ -121,6 +121,7 @@ pub(crate) fn publish(
         }
         (title.to_owned(), text.to_owned(), 0)
     };
+    let action = super::entries::resolve_action(local, action)?;
     let new = Draft::parse(&text).into_zine(title, action);
     let id = local.write(now, |l, s| l.add_zine(s, now, &new))?;
     Ok(Report::new(
@@ -147,12 +148,19 @@ fn export(
     let hex = circle.to_hex();
     let held = super::sisters::held(local, Some(&hex), now)?;
     let h = held.first().context("circle not held")?;
+    let not_found = || super::Refusal::NotFound(format!("no zine {id} in circle {circle}"));
+    let full = match h.ledger.resolve_id("zines", &id) {
+        Ok(full) => full,
+        Err(circle_core::error::LedgerError::NotFound { .. }) => return Err(not_found().into()),
+        Err(e) => return Err(e.into()),
+    };
+    let id = full;
     let z = h
         .ledger
         .zines()
         .into_iter()
         .find(|z| z.zine_id == id)
-        .ok_or_else(|| super::Refusal::NotFound(format!("no zine {id} in circle {circle}")))?;
+        .ok_or_else(not_found)?;
     let name = h.ledger.name();
     let rendered = match format {
         ZineFormat::Markdown => zine::to_markdown(&name, &z),

@@ -44,6 +44,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/zines/check", post(check_zine))
         .route("/api/zines/{circle_id}/{zine_id}/export", get(export_zine))
         .route("/api/tasks", get(tasks).post(add_task))
+        .route("/api/retros", get(retros))
         .route("/api/tasks/{task_id}/claim", post(claim_task))
         .route("/api/tasks/{task_id}/close", post(close_task))
         .route("/api/alerts", get(alerts).post(send_alert))
@@ -491,6 +492,11 @@ async fn export(State(s): State<AppState>, Query(q): Query<ExportAs>) -> Answer 
 struct TaskFilter {
     #[serde(default)]
     open: bool,
+}
+
+/// `circle retros`: the retrospectives, oldest first.
+async fn retros(State(s): State<AppState>) -> Answer {
+    s.command(Command::Retros).await.map(ok)
 }
 
 async fn tasks(State(s): State<AppState>, Query(q): Query<TaskFilter>) -> Answer {

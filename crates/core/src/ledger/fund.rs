@@ -33,9 +33,17 @@ impl FromStr for Amount {
     type Err = LedgerError;
 
     fn from_str(s: &str) -> Result<Amount, LedgerError> {
+        // One rule for every front-end (CLI, page, API): digits, at most one point.
         let bad = || {
+            let hint = if s.starts_with('-') {
+                ": give the amount without a sign, and add --disbursement for money paid out"
+            } else if s.contains(',') {
+                ": use a point for decimals and no thousands separators"
+            } else {
+                ""
+            };
             LedgerError::Invalid(format!(
-                "amount `{s}` is not a positive decimal like 12 or 12.50"
+                "amount `{s}` is not a positive decimal like 12 or 12.50{hint}"
             ))
         };
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -67,22 +75,32 @@ impl fmt::Display for Amount {
     }
 }
 
-/// A currency code in ISO 4217 form: three letters (`EUR`, `GBP`), or a local or
-/// time-bank currency spelt the same way.
+/// A currency: an ISO 4217 code (`EUR`, `GBP`), case-insensitive on input, kept upper case.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Currency(String);
 
 impl FromStr for Currency {
     type Err = LedgerError;
 
+    /// The rule for new entries: only codes ISO 4217 lists (a typo such as `XYZ` or
+    /// `EUO` would otherwise open a second, meaningless balance).
     fn from_str(s: &str) -> Result<Currency, LedgerError> {
-        if s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
-            Ok(Currency(s.to_ascii_uppercase()))
-        } else {
-            Err(LedgerError::Invalid(format!(
-                "currency `{s}` is not a three-letter code like EUR or GBP"
-            )))
+        let upper = s.to_ascii_uppercase();
+        match iso_currency::Currency::from_code(&upper) {
+            Some(c) if s.len() == 3 => Ok(Currency(c.code().to_owned())),
+            _ => Err(LedgerError::Invalid(format!(
+                "currency `{s}` is not an ISO 4217 code like EUR, GBP or USD"
+            ))),
         }
+    }
+}
+
+impl Currency {
+    /// How an entry already in a ledger is read: any three letters, so entries written
+    /// by older versions (or another implementation) still count in the balance.
+    fn read_stored(s: &str) -> Option<Currency> {
+        (s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
+            .then(|| Currency(s.to_ascii_uppercase()))
     }
 }
 
@@ -186,6 +204,9 @@ impl Ledger {
                 "declare the fund first with `circle fund declare`".into(),
             ));
         }
+        if kind == FundKind::Disbursement {
+            self.check_covered(amount, currency)?;
+        }
         let entries = self.protocol_object("fund_ledger")?;
         let id = new_id();
         let signed = self.write(signer, now, |tx| {
@@ -198,6 +219,23 @@ impl Ledger {
             Ok(())
         })?;
         Ok((id, signed))
+    }
+
+    /// A payout may not take a balance below zero: the fund holds no money it was not
+    /// given, and a typo in a disbursement would otherwise show as a debt.
+    fn check_covered(&self, amount: Amount, currency: &Currency) -> Result<(), LedgerError> {
+        let balance = self
+            .fund()
+            .balances
+            .get(&currency.0)
+            .and_then(|b| Decimal::from_str_exact(b).ok())
+            .unwrap_or_default();
+        if amount.value() > balance {
+            return Err(LedgerError::Invalid(format!(
+                "a disbursement of {amount} {currency} would overdraw the fund: its {currency} balance is {balance}"
+            )));
+        }
+        Ok(())
     }
 
     pub fn fund(&self) -> FundSummary {
@@ -226,7 +264,8 @@ impl Ledger {
                 }
             }
         }
-        entries.sort_by(|a, b| (a.day, &a.entry_id).cmp(&(b.day, &b.entry_id)));
+        // `ids` gives creation order; a stable sort by day keeps it within a day.
+        entries.sort_by_key(|e| e.day);
         FundSummary {
             declared: description.is_some(),
             description,
@@ -248,7 +287,7 @@ impl Ledger {
         };
         let amount_str = read_str(&self.doc, &e, "amount")?;
         let amount: Amount = amount_str.parse().ok()?;
-        let currency: Currency = read_str(&self.doc, &e, "currency")?.parse().ok()?;
+        let currency = Currency::read_stored(&read_str(&self.doc, &e, "currency")?)?;
         Some((
             FundEntry {
                 entry_id: id.to_owned(),
@@ -338,13 +377,20 @@ mod tests {
             assert!(bad.parse::<Amount>().is_err(), "{bad}");
         }
         assert_eq!("12.50".parse::<Amount>().unwrap().to_string(), "12.50");
+        let neg = "-5".parse::<Amount>().unwrap_err().to_string();
+        assert!(neg.contains("--disbursement"), "{neg}");
+        let comma = "12,50".parse::<Amount>().unwrap_err().to_string();
+        assert!(comma.contains("point"), "{comma}");
     }
 
     #[test]
     fn currencies() {
         assert_eq!("eur".parse::<Currency>().unwrap().to_string(), "EUR");
-        for bad in ["EURO", "E1R", "", "€", "US"] {
+        assert_eq!("gbp".parse::<Currency>().unwrap().to_string(), "GBP");
+        for bad in ["EURO", "E1R", "", "€", "US", "XYZ", "EUO", "€UR"] {
             assert!(bad.parse::<Currency>().is_err(), "{bad}");
         }
+        // Entries already stored are read by the older, looser rule.
+        assert!(Currency::read_stored("XYZ").is_some());
     }
 }

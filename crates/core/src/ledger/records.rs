@@ -9,7 +9,7 @@ use super::{
     check_tags, check_text, check_title, day_of, new_id, read_list, read_str, read_u64, write_list,
     write_text, Ledger, Signer,
 };
-use crate::compliance::is_open_license;
+use crate::compliance::OPEN_LICENSES;
 use crate::envelope::SignedChange;
 use crate::error::LedgerError;
 
@@ -102,6 +102,22 @@ pub struct Retro {
     pub day: u64,
 }
 
+/// The licence a tactic may be published under, in its canonical spelling: one of the
+/// three the protocol accepts, named in any case (`cc0-1.0` is CC0-1.0). Other licences,
+/// open ones such as MIT included, are refused: the protocol lists these three.
+pub fn accepted_license(name: &str) -> Result<&'static str, LedgerError> {
+    OPEN_LICENSES
+        .iter()
+        .find(|l| l.eq_ignore_ascii_case(name.trim()))
+        .copied()
+        .ok_or_else(|| {
+            LedgerError::Invalid(format!(
+                "licence `{name}` is not one of the three the protocol accepts: {}",
+                OPEN_LICENSES.join(", ")
+            ))
+        })
+}
+
 impl Ledger {
     pub fn log_action(
         &mut self,
@@ -145,7 +161,7 @@ impl Ledger {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.day, &a.entry_id).cmp(&(b.day, &b.entry_id)));
+        out.sort_by_key(|a| a.day);
         out
     }
 
@@ -166,20 +182,14 @@ impl Ledger {
         check_title("title", &tactic.title)?;
         check_text("body", &tactic.body)?;
         check_tags(&tactic.tags)?;
-        if !is_open_license(&tactic.license) {
-            return Err(LedgerError::Invalid(format!(
-                "licence `{}` is not open; use one of {}",
-                tactic.license,
-                crate::compliance::OPEN_LICENSES.join(", ")
-            )));
-        }
+        let license = accepted_license(&tactic.license)?;
         let tactics = self.collection("tactics")?;
         let id = new_id();
         let signed = self.write(signer, now, |tx| {
             let t = tx.put_object(&tactics, id.as_str(), ObjType::Map)?;
             tx.put(&t, "title", tactic.title.as_str())?;
             write_text(tx, &t, "body", &tactic.body)?;
-            tx.put(&t, "license", tactic.license.as_str())?;
+            tx.put(&t, "license", license)?;
             write_list(tx, &t, "tags", &tactic.tags)?;
             if let Some(l) = tactic.lineage.first() {
                 let d = tx.put_object(&t, "derived_from", ObjType::Map)?;
@@ -208,7 +218,7 @@ impl Ledger {
             .into_iter()
             .filter_map(|id| self.read_tactic(&tactics, id))
             .collect();
-        out.sort_by(|a, b| (a.day, &a.tactic_id).cmp(&(b.day, &b.tactic_id)));
+        out.sort_by_key(|t| t.day);
         out
     }
 
@@ -262,6 +272,14 @@ impl Ledger {
         ] {
             check_text(what, text)?;
         }
+        if [&zine.body, &zine.worked, &zine.failed, &zine.questions]
+            .iter()
+            .all(|t| t.trim().is_empty())
+        {
+            return Err(LedgerError::Invalid(
+                "the zine is empty: write what happened (or what worked, what failed, open questions) first".into(),
+            ));
+        }
         if let Some(a) = &zine.action_id {
             if !self.has_action(a) {
                 return Err(LedgerError::NotFound {
@@ -310,7 +328,7 @@ impl Ledger {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.day, &a.zine_id).cmp(&(b.day, &b.zine_id)));
+        out.sort_by_key(|z| z.day);
         out
     }
 
@@ -351,7 +369,8 @@ impl Ledger {
         let Ok(retros) = self.collection("retros") else {
             return Vec::new();
         };
-        self.ids(&retros)
+        let mut out: Vec<Retro> = self
+            .ids(&retros)
             .into_iter()
             .filter_map(|id| {
                 let r = self.object(&retros, &id)?;
@@ -363,6 +382,8 @@ impl Ledger {
                     entry_id: id,
                 })
             })
-            .collect()
+            .collect();
+        out.sort_by_key(|r| r.day);
+        out
     }
 }

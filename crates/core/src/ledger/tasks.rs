@@ -128,7 +128,7 @@ impl Ledger {
             .into_iter()
             .filter_map(|id| self.task(&id))
             .collect();
-        out.sort_by(|a, b| (a.day, &a.task_id).cmp(&(b.day, &b.task_id)));
+        out.sort_by_key(|t| t.day);
         out
     }
 }

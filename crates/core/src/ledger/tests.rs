@@ -206,3 +206,105 @@ fn input_limits() {
         .is_err());
     assert!(c.ledger.actions().is_empty());
 }
+
+#[test]
+fn a_disbursement_may_not_overdraw_the_fund() {
+    let mut c = circle();
+    write(&mut c, |l, s| l.declare_fund(s, T0, "fund"));
+    let gbp: Currency = "GBP".parse().unwrap();
+    let eur: Currency = "EUR".parse().unwrap();
+    let pay = |c: &mut Circle, amount: &str, cur: &Currency| {
+        c.with_writer(T0, |l, s| {
+            l.add_fund_entry(
+                s,
+                T0,
+                FundKind::Disbursement,
+                amount.parse().unwrap(),
+                cur,
+                "m",
+            )
+        })
+    };
+    let err = pay(&mut c, "400", &gbp).unwrap_err().to_string();
+    assert!(err.contains("overdraw"), "{err}");
+    write(&mut c, |l, s| {
+        l.add_fund_entry(
+            s,
+            T0,
+            FundKind::Contribution,
+            "50".parse().unwrap(),
+            &gbp,
+            "m",
+        )
+    });
+    // Another currency's balance does not cover this one.
+    assert!(pay(&mut c, "1", &eur).is_err());
+    assert!(pay(&mut c, "50.01", &gbp).is_err());
+    pay(&mut c, "50", &gbp).unwrap();
+    assert_eq!(c.ledger.fund().balances["GBP"], "0");
+}
+
+#[test]
+fn licences_are_one_of_three_in_any_case() {
+    let mut c = circle();
+    let tactic = |license: &str| NewTactic {
+        title: "Phone tree".into(),
+        body: "Call two people.".into(),
+        license: license.into(),
+        tags: Vec::new(),
+        lineage: Vec::new(),
+    };
+    let (id, _) = write(&mut c, |l, s| l.publish_tactic(s, T0, &tactic("cc0-1.0")));
+    assert_eq!(c.ledger.tactic(&id).unwrap().license, "CC0-1.0");
+    for refused in ["MIT", "CC-BY-NC-4.0", "", "cc0"] {
+        let err = c
+            .with_writer(T0, |l, s| l.publish_tactic(s, T0, &tactic(refused)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("one of the three"), "{refused}: {err}");
+        assert!(!err.contains("not open"), "{err}");
+    }
+}
+
+#[test]
+fn lists_are_in_creation_order_and_ids_resolve_from_a_prefix() {
+    let mut c = circle();
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        let (id, _) = write(&mut c, |l, s| l.add_task(s, T0, &format!("task {i}")));
+        ids.push(id);
+    }
+    let listed: Vec<String> = c.ledger.tasks().into_iter().map(|t| t.task_id).collect();
+    assert_eq!(listed, ids, "tasks are not listed oldest first");
+    let full = &ids[3];
+    assert_eq!(c.ledger.resolve_id("tasks", full).unwrap(), *full);
+    assert_eq!(c.ledger.resolve_id("tasks", &full[..8]).unwrap(), *full);
+    assert_eq!(
+        c.ledger
+            .resolve_id("tasks", &full[..10].to_uppercase())
+            .unwrap(),
+        *full
+    );
+    // Too short to be trusted, or naming nothing.
+    assert!(matches!(
+        c.ledger.resolve_id("tasks", &full[..7]),
+        Err(LedgerError::NotFound { kind: "task", .. })
+    ));
+    assert!(c.ledger.resolve_id("tasks", "0000000000000000").is_err());
+    assert!(c.ledger.resolve_id("actions", &full[..8]).is_err());
+}
+
+#[test]
+fn an_empty_zine_is_refused() {
+    let mut c = circle();
+    let empty = NewZine {
+        title: "After the march".into(),
+        body: " \n\n".into(),
+        ..NewZine::default()
+    };
+    let err = c
+        .with_writer(T0, |l, s| l.add_zine(s, T0, &empty))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("empty"), "{err}");
+}

@@ -1,0 +1,72 @@
+//! Rebuilding a data directory's own circle from a bundle of its ledger, after its
+//! store was lost or damaged while its steward keys were kept.
+//!
+//! Nothing is written until the whole bundle has verified against its certificates,
+//! and only a bundle of the circle whose current stewards' keys this directory holds is
+//! accepted: a restore never makes this directory another circle's.
+
+use std::path::Path;
+
+use circle_core::bundle::Bundle;
+use circle_core::ledger::Ledger;
+use circle_core::term::TermChain;
+use circle_core::validate::ingest;
+use circle_store::{KeyDir, Store};
+
+use crate::{ImportReport, LocalCircle, NodeError};
+
+impl LocalCircle {
+    /// Restores the own circle of `root` from `bundle` into an empty store.
+    pub fn restore(
+        root: &Path,
+        bundle: Bundle,
+        now: u64,
+    ) -> Result<(LocalCircle, ImportReport), NodeError> {
+        let chain = TermChain::from_certs(bundle.certs.clone())?;
+        if chain.circle_id() != bundle.circle_id {
+            return Err(NodeError::Invalid(
+                "the bundle's certificates belong to another circle".into(),
+            ));
+        }
+        let keys = KeyDir::open(&root.join("keys"))?;
+        let latest = &chain.latest().body;
+        let held = keys.stewards(latest.term)?;
+        if held.is_empty() || !held.iter().all(|k| latest.stewards.contains(&k.public())) {
+            return Err(NodeError::Invalid(format!(
+                "this directory holds no steward key of the bundle's current term {}: the bundle is \
+                 another circle's, or older than this circle's last rotation (use a newer bundle)",
+                latest.term
+            )));
+        }
+        // Verify every change before anything is stored.
+        let mut check = Ledger::empty_replica(chain.circle_id());
+        let verified = ingest(&mut check, &chain, bundle.changes.clone(), now);
+        let first = check
+            .doc()
+            .get_changes(&[])
+            .first()
+            .map(|c| c.hash().0)
+            .ok_or_else(|| NodeError::Invalid("the bundle holds no verified change".into()))?;
+        let genesis = verified
+            .applied
+            .iter()
+            .find(|c| c.envelope.change_hash.0 == first)
+            .ok_or_else(|| {
+                NodeError::Invalid("the bundle lacks the ledger's first change".into())
+            })?;
+        {
+            let store = Store::open(&root.join("store"))?;
+            if let Some(id) = store.own_circle()? {
+                return Err(NodeError::AlreadyInitialised {
+                    dir: root.to_owned(),
+                    circle_id: id.to_hex(),
+                });
+            }
+            store.create_circle(chain.genesis(), genesis)?;
+            store.sync()?;
+        }
+        let mut local = LocalCircle::open(root)?;
+        let report = local.import(bundle, now)?;
+        Ok((local, report))
+    }
+}
