@@ -210,10 +210,15 @@ impl Serving {
         BufReader::new(stdout).read_line(&mut line).unwrap();
         let info: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("serve printed no JSON line ({e}): {line:?}"));
-        assert!(info["addrs"][0]
-            .as_str()
-            .unwrap()
-            .starts_with("/ip4/127.0.0.1/tcp/"));
+        // Listeners report in no fixed order: some address is loopback TCP.
+        assert!(
+            info["addrs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a.as_str().unwrap().starts_with("/ip4/127.0.0.1/tcp/")),
+            "{info}"
+        );
         let http = info["http"].as_str().unwrap_or_default();
         assert!(http.starts_with("http://127.0.0.1:"), "{info}");
         Serving {
@@ -222,11 +227,17 @@ impl Serving {
         }
     }
 
+    /// The first loopback TCP listen address (listeners report in no fixed order).
     pub(crate) fn addr(&self) -> &str {
-        self.info["addrs"][0].as_str().unwrap()
+        let addrs = self.info["addrs"].as_array().unwrap();
+        addrs
+            .iter()
+            .filter_map(|a| a.as_str())
+            .find(|a| a.starts_with("/ip4/127.0.0.1/tcp/"))
+            .unwrap_or_else(|| panic!("no loopback TCP address in {addrs:?}"))
     }
 
-    /// The TCP port of the first listen address.
+    /// The TCP port of that address.
     pub(crate) fn port(&self) -> u16 {
         let addr = self.addr();
         let port = addr.split("/tcp/").nth(1).and_then(|r| r.split('/').next());

@@ -55,8 +55,34 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
             return restore::restore(&dir, file, now);
         }
     }
-    let mut local = open(&dir)?;
+    let mut local = match open(&dir) {
+        Ok(local) => local,
+        // A `circle serve` took the store between our look at its lock and our open:
+        // it answers on its socket in a moment, so wait for that (bounded) instead.
+        Err(e) if store_locked(&e) => {
+            return match crate::remote::forward_or_return(&dir, command, cli.json) {
+                Ok(report) => report,
+                Err(_) => Err(e),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     dispatch(&mut local, command, now, cli.json, None)
+}
+
+/// Whether opening failed only because another process holds the store.
+fn store_locked(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<circle_node::NodeError>(),
+            Some(circle_node::NodeError::Store(
+                circle_store::StoreError::Locked
+            ))
+        ) || matches!(
+            c.downcast_ref::<circle_store::StoreError>(),
+            Some(circle_store::StoreError::Locked)
+        )
+    })
 }
 
 /// Runs a command on the local circle; `net` describes the running node, if any.
