@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::envelope::MAX_CHANGE_BYTES;
 use crate::keys::StewardKey;
 use crate::testing::{scenario, Scenario};
 
