@@ -549,4 +549,120 @@ mod tests {
         let c = next(&other, &[&k0], &[&k0]);
         assert!(matches!(chain.insert(c), Err(CertError::WrongCircle)));
     }
+
+    /// Issue 8, item 5: a fork resolves the same way on every node, whatever arrives
+    /// first, and is found again when the chain is rebuilt from what was stored.
+    #[test]
+    fn a_fork_freezes_the_chain_the_same_way_whatever_the_order() {
+        let k0 = StewardKey::generate();
+        let (a, b) = (StewardKey::generate(), StewardKey::generate());
+        let base = TermChain::from_genesis(genesis(&[&k0])).unwrap();
+        let first = next(&base, &[&a], &[&k0]);
+        let second = next(&base, &[&b], &[&k0]);
+        let mut after_first = base.clone();
+        after_first.insert(first.clone()).unwrap();
+        let on_first = next(&after_first, &[&StewardKey::generate()], &[&a]);
+        let mut after_second = base.clone();
+        after_second.insert(second.clone()).unwrap();
+        let on_second = next(&after_second, &[&StewardKey::generate()], &[&b]);
+        let orders = [
+            vec![
+                first.clone(),
+                on_first.clone(),
+                second.clone(),
+                on_second.clone(),
+            ],
+            vec![
+                second.clone(),
+                on_second.clone(),
+                first.clone(),
+                on_first.clone(),
+            ],
+            vec![on_second.clone(), second.clone(), first.clone()],
+        ];
+        let mut seen = Vec::new();
+        for order in orders {
+            let mut chain = base.clone();
+            for c in order {
+                let _ = chain.insert(c);
+            }
+            assert_eq!(chain.fork_term(), Some(1));
+            assert_eq!(chain.latest().body.term, 1, "nothing past the fork");
+            assert_eq!(
+                chain.insert(on_first.clone()).unwrap(),
+                CertOutcome::Equivocation(1)
+            );
+            let standing = chain.term(1).unwrap().id();
+            assert_eq!(standing, first.id().min(second.id()));
+            // As on restart: rebuilt from every stored certificate, the fork is found again.
+            let stored: Vec<TermCert> = chain.all_certs().cloned().collect();
+            let reopened = TermChain::from_certs(stored).unwrap();
+            assert_eq!(reopened.fork_term(), Some(1));
+            assert_eq!(reopened.term(1).unwrap().id(), standing);
+            assert_eq!(reopened.handover_heads(0).unwrap().len(), 2);
+            seen.push((standing, chain.equivocations().to_vec()));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    fn junk_future_cert(chain: &TermChain, term: u64, salt: u8) -> TermCert {
+        let k = StewardKey::generate();
+        let body = CertBody {
+            version: CERT_VERSION,
+            circle_id: Some(chain.circle_id()),
+            term,
+            stewards: vec![k.public()],
+            threshold: 1,
+            start: 2_000_000,
+            expires: 2_000_000 + 86_400,
+            handover_heads: vec![],
+            prev: Some(Hash32([salt; 32])),
+            genesis_nonce: None,
+            lottery: None,
+        };
+        TermCert::sign(body, &[&k]).unwrap()
+    }
+
+    #[test]
+    fn pending_certificates_are_bounded_per_source() {
+        let keys: Vec<StewardKey> = (0..4).map(|_| StewardKey::generate()).collect();
+        let mut chain = TermChain::from_genesis(genesis(&[&keys[0]])).unwrap();
+        let mut full = chain.clone();
+        let mut honest = vec![];
+        for i in 1..4 {
+            let c = next(&full, &[&keys[i]], &[&keys[i - 1]]);
+            full.insert(c.clone()).unwrap();
+            honest.push(c);
+        }
+        // One hostile source floods future certificates that can never verify.
+        let mut refused = 0;
+        for i in 0..200u32 {
+            let junk = junk_future_cert(&chain, 2 + u64::from(i % 50), i as u8);
+            match chain.insert_from(junk, 666) {
+                Ok(CertOutcome::Pending) => {}
+                Err(CertError::PendingFull) => refused += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(200 - refused, MAX_PENDING_PER_SOURCE);
+        // An honest source still gets its share, and its certificates drain in.
+        assert_eq!(
+            chain.insert_from(honest[2].clone(), 7),
+            Ok(CertOutcome::Pending)
+        );
+        assert_eq!(
+            chain.insert_from(honest[1].clone(), 7),
+            Ok(CertOutcome::Pending)
+        );
+        assert_eq!(
+            chain.insert_from(honest[0].clone(), 7),
+            Ok(CertOutcome::Added)
+        );
+        // However many sources there are, the whole buffer stays bounded.
+        for src in 1..200u64 {
+            let _ = chain.insert_from(junk_future_cert(&chain, 9, src as u8), 1000 + src);
+        }
+        assert!(chain.pending.len() <= MAX_PENDING_CERTS);
+        assert_eq!(chain.latest(), full.latest());
+    }
 }

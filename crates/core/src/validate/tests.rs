@@ -353,3 +353,5 @@ fn every_attack_kind_gets_its_own_error() {
         }
     }
 }
+
+mod ingest_attacks;
