@@ -126,9 +126,10 @@ pub struct ApplyReport {
     /// Equivocations found in this batch; their actors are frozen from then on (the
     /// caller keeps the evidence and calls [`TermChain::freeze_actor`]).
     pub equivocations: Vec<ChangeEquivocation>,
-    /// Changes applied before (or earlier in this batch) and now taken out of the
-    /// document again: it was rebuilt, and the caller must replace its stored copy.
-    pub removed: Vec<Change>,
+    /// Changes applied before (or earlier in this batch, then with their envelope) and
+    /// now taken out of the document again: it was rebuilt, and the caller must
+    /// replace its stored copy.
+    pub removed: Vec<(Change, Option<Envelope>)>,
     /// Set if a rebuild failed (the document is then left as it was).
     pub rebuild_error: Option<String>,
     /// An apply failed part-way: the sequence index is rebuilt before the next ingest.
@@ -295,11 +296,22 @@ fn take_out_frozen(ledger: &mut Ledger, freezes: &[(ActorId, u64)], report: &mut
     match rebuild_without(ledger, condemned) {
         Ok(removed) => {
             let gone: HashSet<Hash32> = removed.iter().map(|c| Hash32(c.hash().0)).collect();
-            report
-                .applied
-                .retain(|s| !gone.contains(&s.envelope.change_hash));
+            let mut envelopes: HashMap<Hash32, Envelope> = HashMap::new();
+            report.applied.retain(|s| {
+                let out = gone.contains(&s.envelope.change_hash);
+                if out {
+                    envelopes.insert(s.envelope.change_hash, s.envelope.clone());
+                }
+                !out
+            });
             report.frozen.extend(gone.iter().copied());
-            report.removed = removed;
+            report.removed = removed
+                .into_iter()
+                .map(|c| {
+                    let env = envelopes.remove(&Hash32(c.hash().0));
+                    (c, env)
+                })
+                .collect();
         }
         Err(e) => report.rebuild_error = Some(e.to_string()),
     }

@@ -12,6 +12,7 @@
 //! | `sync_state`| peer id · 0 · circle              | heads shared after last sync   |
 //! | `alerts`    | circle · alert id                 | received alert                 |
 //! | `summary`   | circle                            | term · heads digest            |
+//! | `evidence`  | circle · change hash              | actor, seq, signed change (an equivocation) |
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
 //! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
@@ -60,6 +61,7 @@ pub struct Store {
     pub(crate) sync_state: sled::Tree,
     pub(crate) alerts: sled::Tree,
     pub(crate) summary: sled::Tree,
+    evidence: sled::Tree,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -119,6 +121,7 @@ impl Store {
             sync_state: db.open_tree("sync_state")?,
             alerts: db.open_tree("alerts")?,
             summary: db.open_tree("summary")?,
+            evidence: db.open_tree("evidence")?,
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,
@@ -150,6 +153,7 @@ impl Store {
                             | b"sync_state"
                             | b"alerts"
                             | b"summary"
+                            | b"evidence"
                     )
                 }) || !self.db.is_empty()
                     || !self.certs.is_empty()
@@ -387,6 +391,12 @@ impl Store {
     /// Replaces snapshot and log with one fresh snapshot of `doc`, atomically.
     /// Staged; durable after [`Store::sync`].
     pub fn compact(&self, circle: &Hash32, doc: &Automerge) -> Result<(), StoreError> {
+        self.snapshot(circle, doc, false)
+    }
+
+    /// Writes a snapshot of `doc` and drops the log entries it covers — or, after a
+    /// rebuild (`drop_log`), every log entry — in one transaction.
+    fn snapshot(&self, circle: &Hash32, doc: &Automerge, drop_log: bool) -> Result<(), StoreError> {
         let bytes = doc.save();
         let digest = Hash32::digest(b"snapshot", &[&bytes]);
         let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
@@ -405,12 +415,14 @@ impl Store {
         let covered: Vec<sled::IVec> = old_log
             .into_iter()
             .filter(|k| {
-                self.doc_log
-                    .get(k)
-                    .ok()
-                    .flatten()
-                    .and_then(|v| parse_logged(&v).ok())
-                    .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
+                drop_log
+                    || self
+                        .doc_log
+                        .get(k)
+                        .ok()
+                        .flatten()
+                        .and_then(|v| parse_logged(&v).ok())
+                        .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
             })
             .collect();
         let chunks: Vec<(Vec<u8>, &[u8])> = bytes
@@ -467,6 +479,9 @@ fn is_lock_error(e: &std::io::Error) -> bool {
         || e.to_string().contains("lock")
         || e.raw_os_error() == Some(11)
 }
+
+mod evidence;
+pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
 #[cfg(test)]
 mod tests;

@@ -66,8 +66,9 @@ pub fn rebuild_without(
 
 /// Applied changes that lie outside a handover: signed for a term that has ended
 /// (per `term_of`, from the stored envelopes) yet not in the history of *every*
-/// certificate of the next term, whose heads are all applied. Empty when the document
-/// obeys the chain.
+/// certificate of the next term, whose heads are all applied; and, after a certificate
+/// fork, every change of the fork's term or later. Empty when the document obeys the
+/// chain.
 pub fn outside_handover(
     ledger: &Ledger,
     chain: &TermChain,
@@ -107,14 +108,15 @@ pub fn outside_handover(
         }
         allowed.insert(term, common.unwrap_or_default());
     }
+    let fork = chain.fork_term();
     let mut out = HashSet::new();
     for h in deps.keys() {
-        if allowed.values().all(|set| set.contains(h)) {
+        if fork.is_none() && allowed.values().all(|set| set.contains(h)) {
             // In every handover history: whatever its term, it is allowed.
             continue;
         }
         if let Some(t) = term_of(h) {
-            if allowed.get(&t).is_some_and(|set| !set.contains(h)) {
+            if fork.is_some_and(|f| t >= f) || allowed.get(&t).is_some_and(|set| !set.contains(h)) {
                 out.insert(*h);
             }
         }
