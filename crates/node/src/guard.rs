@@ -21,6 +21,16 @@ pub(crate) fn chain_mark(chain: &TermChain) -> ChainMark {
     (chain.latest().body.term, chain.equivocations().len())
 }
 
+/// The source a peer's certificates are counted under while they wait for their
+/// predecessor (bounded per source, see `TermChain::insert_from`).
+pub(crate) fn cert_source(peer: &str) -> circle_core::term::CertSource {
+    let h = Hash32::digest(b"circle-ledger/cert-source/v1", &[peer.as_bytes()]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.0[..8]);
+    // 0 is this node's own source.
+    u64::from_le_bytes(b).max(1)
+}
+
 /// Freezes again, on open, every actor whose equivocation was stored.
 pub(crate) fn restore_freezes(
     store: &Store,

@@ -371,8 +371,9 @@ impl Node {
             Some(r) => r,
             None => Replica::new(TermChain::from_certs(opened.certs.clone())?),
         };
+        let source = crate::guard::cert_source(&peer.to_string());
         for cert in opened.certs {
-            replica.chain.insert(cert)?;
+            replica.chain.insert_from(cert, source)?;
         }
         let mut batch = held.take_quarantine();
         batch.extend(opened.changes);
