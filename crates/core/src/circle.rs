@@ -5,7 +5,7 @@ use automerge::ActorId;
 use crate::envelope::SignedChange;
 use crate::error::{CertError, LedgerError};
 use crate::keys::{random_bytes, Hash32, StewardKey};
-use crate::ledger::{Ledger, Signer, DAY};
+use crate::ledger::{day_of, Ledger, Signer, DAY};
 use crate::term::{CertBody, TermCert, TermChain, CERT_VERSION, MAX_STEWARDS};
 
 /// Default steward term: power must not settle.
@@ -38,6 +38,16 @@ pub fn actor_for(key: &StewardKey) -> ActorId {
     ActorId::from(&h.0[..16])
 }
 
+/// A term's period, rounded to UTC midnights: a certificate travels to every peer and
+/// must not tell them to the second when the stewards were at work. The start is
+/// rounded down and the expiry up, so a term lasts at least the days asked for.
+fn term_period(now: u64, days: u64) -> (u64, u64) {
+    let start = day_of(now);
+    let end = now.saturating_add(days.saturating_mul(DAY));
+    let expires = day_of(end.saturating_add(DAY - 1));
+    (start, expires)
+}
+
 fn check_term_days(days: u64) -> Result<(), CircleError> {
     if days == 0 || days > MAX_TERM_DAYS {
         return Err(CircleError::Invalid(format!(
@@ -57,14 +67,15 @@ impl Circle {
     ) -> Result<(Circle, SignedChange), CircleError> {
         check_term_days(term_days)?;
         let key = StewardKey::generate();
+        let (start, expires) = term_period(now, term_days);
         let body = CertBody {
             version: CERT_VERSION,
             circle_id: None,
             term: 0,
             stewards: vec![key.public()],
             threshold: 1,
-            start: now,
-            expires: now + term_days * DAY,
+            start,
+            expires,
             handover_heads: vec![],
             prev: None,
             genesis_nonce: Some(Hash32(random_bytes())),
@@ -144,14 +155,17 @@ impl Circle {
             )));
         }
         let fresh: Vec<StewardKey> = (0..stewards).map(|_| StewardKey::generate()).collect();
+        let (start, expires) = term_period(now, term_days);
+        // Never before the outgoing term's start (an older, unrounded one included).
+        let start = start.max(latest.body.start);
         let body = CertBody {
             version: CERT_VERSION,
             circle_id: Some(self.circle_id()),
             term: latest.body.term + 1,
             stewards: fresh.iter().map(|k| k.public()).collect(),
             threshold: (stewards / 2 + 1) as u32,
-            start: now.max(latest.body.start),
-            expires: now.max(latest.body.start) + term_days * DAY,
+            start,
+            expires: expires.max(start + DAY),
             handover_heads: self.ledger.heads().iter().map(|h| Hash32(h.0)).collect(),
             prev: Some(latest.id()),
             genesis_nonce: None,
@@ -181,4 +195,35 @@ pub fn writer<'a>(
         return Err(LedgerError::TermExpired(term));
     }
     Ok(Signer { key, term })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::T0;
+
+    /// Issue 9, item 18: certificates carry days, not seconds, and expiry checks
+    /// use the rounded values.
+    #[test]
+    fn certificates_carry_midnights_and_expire_on_them() {
+        let now = T0 + 12_345; // not a midnight
+        assert_ne!(now % DAY, 0);
+        let (mut c, _) = Circle::create("Night shift", 14, now).unwrap();
+        let body = &c.chain.latest().body;
+        assert_eq!((body.start % DAY, body.expires % DAY), (0, 0));
+        assert!(body.start <= now && body.expires >= now + 14 * DAY);
+        assert!(body.expires - body.start <= 15 * DAY);
+        let expires = body.expires;
+        assert!(c.writer(expires - 1).is_ok());
+        assert!(matches!(
+            c.writer(expires),
+            Err(LedgerError::TermExpired(0))
+        ));
+        let later = now + 3 * DAY + 777;
+        let cert = c.rotate(1, 1, later).unwrap();
+        assert_eq!((cert.body.start % DAY, cert.body.expires % DAY), (0, 0));
+        assert!(cert.body.expires >= later + DAY);
+        assert!(c.writer(later).is_ok());
+        assert!(c.writer(cert.body.expires).is_err());
+    }
 }

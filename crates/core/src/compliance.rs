@@ -94,6 +94,12 @@ fn pledge_item(ledger: &Ledger, chain: &TermChain, now: u64) -> Item {
             "stewards issued conflicting term certificates; federation is suspended",
         );
     }
+    if !chain.frozen_actors().is_empty() {
+        return item(
+            false,
+            "a steward signed two versions of one change; that writer is frozen",
+        );
+    }
     if chain.latest_expired(now) {
         return item(
             false,

@@ -48,6 +48,8 @@ pub struct Signer<'a> {
 pub struct Ledger {
     doc: Automerge,
     circle_id: Hash32,
+    /// Highest sequence number per actor, built on first ingest (see `validate`).
+    seqs: Option<crate::validate::SeqIndex>,
 }
 
 /// Rounds unix seconds down to the start of the day: the only time granularity that
@@ -75,6 +77,7 @@ impl Ledger {
         let mut ledger = Ledger {
             doc: Automerge::new().with_actor(actor),
             circle_id,
+            seqs: None,
         };
         let name = name.to_owned();
         let signed = ledger.write(signer, now, |tx| {
@@ -111,7 +114,11 @@ impl Ledger {
                 supported: SCHEMA_VERSION,
             });
         }
-        let ledger = Ledger { doc, circle_id };
+        let ledger = Ledger {
+            doc,
+            circle_id,
+            seqs: None,
+        };
         let id = ledger.circle_field("id");
         if id.as_deref() != Some(circle_id.to_hex().as_str()) {
             return Err(LedgerError::NotALedger("circle id does not match".into()));
@@ -127,6 +134,7 @@ impl Ledger {
         Ledger {
             doc: Automerge::new(),
             circle_id,
+            seqs: None,
         }
     }
 
@@ -138,9 +146,24 @@ impl Ledger {
         &self.doc
     }
 
-    /// Mutable access for verified ingest (see [`crate::validate`]).
-    pub(crate) fn doc_mut(&mut self) -> &mut Automerge {
-        &mut self.doc
+    /// The document and its sequence index, for verified ingest.
+    pub(crate) fn doc_and_seqs(&mut self) -> (&mut Automerge, &mut crate::validate::SeqIndex) {
+        let doc = &mut self.doc;
+        let seqs = self
+            .seqs
+            .get_or_insert_with(|| crate::validate::SeqIndex::build(doc));
+        (doc, seqs)
+    }
+
+    /// Drops the sequence index (rebuilt from the document when next needed).
+    pub(crate) fn forget_seqs(&mut self) {
+        self.seqs = None;
+    }
+
+    /// Swaps in a rebuilt document (see [`crate::validate::rebuild_without`]).
+    pub(crate) fn replace_doc(&mut self, doc: Automerge) {
+        self.doc = doc;
+        self.seqs = None;
     }
 
     pub fn into_doc(self) -> Automerge {
@@ -206,6 +229,9 @@ impl Ledger {
             .doc
             .get_change_by_hash(&hash)
             .ok_or_else(|| LedgerError::Invalid("committed change vanished".into()))?;
+        if let Some(seqs) = &mut self.seqs {
+            seqs.note(change.actor_id(), change.seq());
+        }
         let envelope = Envelope::sign(self.circle_id, Hash32(hash.0), signer.term, signer.key);
         Ok(SignedChange {
             envelope,

@@ -3,7 +3,10 @@
 //! Term 0 (genesis) is signed by its own stewards; term `n` by at least `threshold`
 //! stewards of term `n-1`. The circle id is the hash of the genesis certificate body.
 //! Two different valid certificates for one term are an *equivocation*: both are
-//! kept as evidence and the circle is flagged.
+//! kept as evidence and the circle is flagged. The chain then freezes at the fork
+//! whatever the arrival order: the certificate with the lower id stands for the term
+//! (so every node names the same one), no later term is added, and the ended term's
+//! changes must lie in the handover history of *every* certificate of the fork.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,10 +23,18 @@ pub const MAX_STEWARDS: usize = 32;
 pub const MAX_TERMS: u64 = 10_000;
 /// Certificates held back because their predecessor has not arrived yet.
 pub const MAX_PENDING_CERTS: usize = 64;
+/// Of those, at most this many from one source (a peer, a bundle): one hostile peer
+/// cannot fill the buffer and crowd out the certificates honest peers send.
+pub const MAX_PENDING_PER_SOURCE: usize = 8;
+/// Who offered a pending certificate (a caller-chosen id, e.g. a hash of a peer id).
+pub type CertSource = u64;
+/// The source of certificates read from this node's own store or made here.
+pub const LOCAL_SOURCE: CertSource = 0;
 /// Largest accepted encoded certificate.
 pub const MAX_CERT_BYTES: usize = 16 * 1024;
 const MAX_HEADS: usize = 256;
-const MAX_TERM_SECS: u64 = 366 * 86_400;
+/// 366 days, plus the day an expiry rounded up to midnight may add.
+const MAX_TERM_SECS: u64 = 367 * 86_400;
 
 /// What the stewards of a term sign.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,7 +197,8 @@ pub enum CertOutcome {
     Duplicate,
     /// Waiting for the previous term's certificate.
     Pending,
-    /// A second valid certificate for an existing term: the circle is flagged.
+    /// A second valid certificate for an existing term: the circle is flagged. Also the
+    /// answer for any certificate past a fork: the chain is frozen there.
     Equivocation(u64),
 }
 
@@ -198,8 +210,11 @@ pub enum CertOutcome {
 pub struct TermChain {
     circle_id: Hash32,
     terms: Vec<TermCert>,
-    pending: BTreeMap<(u64, Hash32), TermCert>,
+    pending: BTreeMap<(u64, Hash32), (TermCert, CertSource)>,
     equivocations: Vec<Equivocation>,
+    /// Actors frozen by a change equivocation: nothing of theirs from this sequence
+    /// number on is applied (see `validate`).
+    frozen_actors: BTreeMap<Vec<u8>, u64>,
 }
 
 impl TermChain {
@@ -215,6 +230,7 @@ impl TermChain {
             terms: vec![genesis],
             pending: BTreeMap::new(),
             equivocations: Vec::new(),
+            frozen_actors: BTreeMap::new(),
         })
     }
 
@@ -258,8 +274,43 @@ impl TermChain {
         &self.equivocations
     }
 
+    /// Flagged for equivocating certificates (federation suspended from that term).
     pub fn is_flagged(&self) -> bool {
         !self.equivocations.is_empty()
+    }
+
+    /// The first term of a certificate fork, if any: nothing from it on is valid.
+    pub fn fork_term(&self) -> Option<u64> {
+        self.equivocations.iter().map(|e| e.term).min()
+    }
+
+    /// Every certificate held as part of the chain or as evidence, to be stored.
+    pub fn all_certs(&self) -> impl Iterator<Item = &TermCert> {
+        self.terms
+            .iter()
+            .chain(self.equivocations.iter().map(|e| &e.second))
+    }
+
+    /// The handover heads of every certificate of term `term + 1` (several after a
+    /// fork), or `None` while that term is not known.
+    pub fn handover_heads(&self, term: u64) -> Option<Vec<&[Hash32]>> {
+        let next = self.term(term.checked_add(1)?)?;
+        let mut sets = vec![next.body.handover_heads.as_slice()];
+        for e in self.equivocations.iter().filter(|e| e.term == term + 1) {
+            sets.push(e.second.body.handover_heads.as_slice());
+        }
+        Some(sets)
+    }
+
+    /// Freezes an actor from `seq` on (a change equivocation; evidence kept by the caller).
+    pub fn freeze_actor(&mut self, actor: &[u8], seq: u64) {
+        let s = self.frozen_actors.entry(actor.to_vec()).or_insert(seq);
+        *s = (*s).min(seq);
+    }
+
+    /// Actors frozen by change equivocations, with the first frozen sequence number.
+    pub fn frozen_actors(&self) -> &BTreeMap<Vec<u8>, u64> {
+        &self.frozen_actors
     }
 
     /// Has the latest term run out at `now` (unix seconds)?
@@ -267,8 +318,18 @@ impl TermChain {
         now >= self.latest().body.expires
     }
 
-    /// Offers a certificate. Errors mean the certificate is invalid and must be dropped.
+    /// Offers a certificate from this node itself (see [`TermChain::insert_from`]).
     pub fn insert(&mut self, cert: TermCert) -> Result<CertOutcome, CertError> {
+        self.insert_from(cert, LOCAL_SOURCE)
+    }
+
+    /// Offers a certificate from `source`. Errors mean the certificate is invalid and
+    /// must be dropped.
+    pub fn insert_from(
+        &mut self,
+        cert: TermCert,
+        source: CertSource,
+    ) -> Result<CertOutcome, CertError> {
         cert.check_shape()?;
         let term = cert.body.term;
         if term == 0 {
@@ -281,13 +342,14 @@ impl TermChain {
         if cert.body.circle_id != Some(self.circle_id) {
             return Err(CertError::WrongCircle);
         }
+        if let Some(fork) = self.fork_term() {
+            if term > fork {
+                return Ok(CertOutcome::Equivocation(fork));
+            }
+        }
         let known = self.terms.len() as u64;
         if term > known {
-            if self.pending.len() >= MAX_PENDING_CERTS {
-                return Err(CertError::PendingFull);
-            }
-            self.pending.insert((term, cert.id()), cert);
-            return Ok(CertOutcome::Pending);
+            return self.hold(cert, source);
         }
         let prev = &self.terms[(term - 1) as usize];
         if cert.body.prev != Some(prev.id()) {
@@ -310,13 +372,31 @@ impl TermChain {
                 .equivocations
                 .iter()
                 .any(|e| e.term == term && e.second.id() == cert.id());
-            if !already {
-                self.equivocations.push(Equivocation {
-                    term,
-                    first: existing.clone(),
-                    second: cert,
-                });
+            if already {
+                return Ok(CertOutcome::Equivocation(term));
             }
+            // The lower id stands for the term on every node, whatever came first;
+            // nothing after the fork stays in the chain.
+            let mut rivals: Vec<TermCert> = self
+                .equivocations
+                .iter()
+                .filter(|e| e.term == term)
+                .map(|e| e.second.clone())
+                .collect();
+            rivals.push(existing.clone());
+            rivals.push(cert);
+            rivals.sort_by_key(|c| c.id());
+            let standing = rivals.remove(0);
+            self.equivocations.retain(|e| e.term != term);
+            self.equivocations
+                .extend(rivals.into_iter().map(|second| Equivocation {
+                    term,
+                    first: standing.clone(),
+                    second,
+                }));
+            self.terms.truncate(term as usize);
+            self.terms.push(standing);
+            self.pending.clear();
             return Ok(CertOutcome::Equivocation(term));
         }
         self.terms.push(cert);
@@ -324,14 +404,53 @@ impl TermChain {
         Ok(CertOutcome::Added)
     }
 
+    /// Keeps a certificate whose predecessor has not arrived, within the bounds: per
+    /// source first, then overall, making room by dropping one held for the source
+    /// that holds the most (never for a source below its share).
+    fn hold(&mut self, cert: TermCert, source: CertSource) -> Result<CertOutcome, CertError> {
+        let key = (cert.body.term, cert.id());
+        if self.pending.contains_key(&key) {
+            return Ok(CertOutcome::Pending);
+        }
+        let mut per_source: BTreeMap<CertSource, usize> = BTreeMap::new();
+        for (_, s) in self.pending.values() {
+            *per_source.entry(*s).or_default() += 1;
+        }
+        let mine = per_source.get(&source).copied().unwrap_or(0);
+        if mine >= MAX_PENDING_PER_SOURCE {
+            return Err(CertError::PendingFull);
+        }
+        if self.pending.len() >= MAX_PENDING_CERTS {
+            let (busiest, most) = per_source
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map(|(s, n)| (*s, *n))
+                .unwrap_or((source, 0));
+            if most <= mine + 1 {
+                return Err(CertError::PendingFull);
+            }
+            let victim = self
+                .pending
+                .iter()
+                .rev()
+                .find(|(_, (_, s))| *s == busiest)
+                .map(|(k, _)| *k);
+            if let Some(v) = victim {
+                self.pending.remove(&v);
+            }
+        }
+        self.pending.insert(key, (cert, source));
+        Ok(CertOutcome::Pending)
+    }
+
     fn drain_pending(&mut self) {
         loop {
             let next = self.terms.len() as u64;
             let key = self.pending.keys().find(|(t, _)| *t <= next).copied();
             let Some(key) = key else { return };
-            if let Some(cert) = self.pending.remove(&key) {
+            if let Some((cert, source)) = self.pending.remove(&key) {
                 // Invalid pending certificates are simply dropped.
-                let _ = self.insert(cert);
+                let _ = self.insert_from(cert, source);
             }
         }
     }
@@ -429,5 +548,121 @@ mod tests {
         let other = TermChain::from_genesis(genesis(&[&StewardKey::generate()])).unwrap();
         let c = next(&other, &[&k0], &[&k0]);
         assert!(matches!(chain.insert(c), Err(CertError::WrongCircle)));
+    }
+
+    /// Issue 8, item 5: a fork resolves the same way on every node, whatever arrives
+    /// first, and is found again when the chain is rebuilt from what was stored.
+    #[test]
+    fn a_fork_freezes_the_chain_the_same_way_whatever_the_order() {
+        let k0 = StewardKey::generate();
+        let (a, b) = (StewardKey::generate(), StewardKey::generate());
+        let base = TermChain::from_genesis(genesis(&[&k0])).unwrap();
+        let first = next(&base, &[&a], &[&k0]);
+        let second = next(&base, &[&b], &[&k0]);
+        let mut after_first = base.clone();
+        after_first.insert(first.clone()).unwrap();
+        let on_first = next(&after_first, &[&StewardKey::generate()], &[&a]);
+        let mut after_second = base.clone();
+        after_second.insert(second.clone()).unwrap();
+        let on_second = next(&after_second, &[&StewardKey::generate()], &[&b]);
+        let orders = [
+            vec![
+                first.clone(),
+                on_first.clone(),
+                second.clone(),
+                on_second.clone(),
+            ],
+            vec![
+                second.clone(),
+                on_second.clone(),
+                first.clone(),
+                on_first.clone(),
+            ],
+            vec![on_second.clone(), second.clone(), first.clone()],
+        ];
+        let mut seen = Vec::new();
+        for order in orders {
+            let mut chain = base.clone();
+            for c in order {
+                let _ = chain.insert(c);
+            }
+            assert_eq!(chain.fork_term(), Some(1));
+            assert_eq!(chain.latest().body.term, 1, "nothing past the fork");
+            assert_eq!(
+                chain.insert(on_first.clone()).unwrap(),
+                CertOutcome::Equivocation(1)
+            );
+            let standing = chain.term(1).unwrap().id();
+            assert_eq!(standing, first.id().min(second.id()));
+            // As on restart: rebuilt from every stored certificate, the fork is found again.
+            let stored: Vec<TermCert> = chain.all_certs().cloned().collect();
+            let reopened = TermChain::from_certs(stored).unwrap();
+            assert_eq!(reopened.fork_term(), Some(1));
+            assert_eq!(reopened.term(1).unwrap().id(), standing);
+            assert_eq!(reopened.handover_heads(0).unwrap().len(), 2);
+            seen.push((standing, chain.equivocations().to_vec()));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]));
+    }
+
+    fn junk_future_cert(chain: &TermChain, term: u64, salt: u8) -> TermCert {
+        let k = StewardKey::generate();
+        let body = CertBody {
+            version: CERT_VERSION,
+            circle_id: Some(chain.circle_id()),
+            term,
+            stewards: vec![k.public()],
+            threshold: 1,
+            start: 2_000_000,
+            expires: 2_000_000 + 86_400,
+            handover_heads: vec![],
+            prev: Some(Hash32([salt; 32])),
+            genesis_nonce: None,
+            lottery: None,
+        };
+        TermCert::sign(body, &[&k]).unwrap()
+    }
+
+    #[test]
+    fn pending_certificates_are_bounded_per_source() {
+        let keys: Vec<StewardKey> = (0..4).map(|_| StewardKey::generate()).collect();
+        let mut chain = TermChain::from_genesis(genesis(&[&keys[0]])).unwrap();
+        let mut full = chain.clone();
+        let mut honest = vec![];
+        for i in 1..4 {
+            let c = next(&full, &[&keys[i]], &[&keys[i - 1]]);
+            full.insert(c.clone()).unwrap();
+            honest.push(c);
+        }
+        // One hostile source floods future certificates that can never verify.
+        let mut refused = 0;
+        for i in 0..200u32 {
+            let junk = junk_future_cert(&chain, 2 + u64::from(i % 50), i as u8);
+            match chain.insert_from(junk, 666) {
+                Ok(CertOutcome::Pending) => {}
+                Err(CertError::PendingFull) => refused += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(200 - refused, MAX_PENDING_PER_SOURCE);
+        // An honest source still gets its share, and its certificates drain in.
+        assert_eq!(
+            chain.insert_from(honest[2].clone(), 7),
+            Ok(CertOutcome::Pending)
+        );
+        assert_eq!(
+            chain.insert_from(honest[1].clone(), 7),
+            Ok(CertOutcome::Pending)
+        );
+        assert_eq!(
+            chain.insert_from(honest[0].clone(), 7),
+            Ok(CertOutcome::Added)
+        );
+        // However many sources there are, the whole buffer stays bounded.
+        for src in 1..200u64 {
+            let _ = chain.insert_from(junk_future_cert(&chain, 9, src as u8), 1000 + src);
+        }
+        assert!(chain.pending.len() <= MAX_PENDING_CERTS);
+        assert_eq!(chain.latest(), full.latest());
     }
 }

@@ -5,19 +5,31 @@
 //! either t is the latest term and has not expired, or the change lies in the causal
 //! history of term t+1's handover heads. Timestamps inside changes are never used.
 //!
-//! [`ingest`] applies a batch. Decoding and batch signature verification are cut into
-//! small units that both threads take from a shared queue; the main thread applies the
-//! verified prefix in a few large `apply_changes` calls and verifies alongside the
-//! second thread whenever it has nothing to apply. Verification is thus overlapped
-//! with Automerge's own apply rather than added to it.
+//! [`ingest`] applies a batch. Hashing, batch signature verification, the rule and
+//! only then decoding ([`chunk`] bounds its work first) are cut into small units that
+//! both threads take from a shared queue; the main thread passes verified changes
+//! through the [`gate`] (dependencies applied, the actor's next sequence number) and
+//! applies them in a few large `apply_changes` calls, verifying alongside the second
+//! thread whenever it has nothing to apply. Verification is thus overlapped with
+//! Automerge's own apply rather than added to it. Automerge's own queue stays empty.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use automerge::{Change, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 
-use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION, MAX_CHANGE_BYTES};
+mod chunk;
+mod gate;
+mod rebuild;
+
+pub use chunk::{chunk_hash, precheck, scan_ops};
+pub use gate::ChangeEquivocation;
+use gate::Gate;
+pub(crate) use gate::SeqIndex;
+pub use rebuild::{outside_handover, rebuild_without};
+
+use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION};
 use crate::error::{Pending, ValidationError};
 use crate::keys::{verify_many, Hash32, PublicKey, Signature};
 use crate::ledger::Ledger;
@@ -108,30 +120,40 @@ pub struct ApplyReport {
     pub rejected: Vec<(Hash32, ValidationError)>,
     /// Valid so far but not judgeable yet: for the caller's bounded quarantine.
     pub pending: Vec<(SignedChange, Pending)>,
+    /// Refused because a known equivocation froze their actor (or one they depend on):
+    /// not the sender's fault, who may not know of the fork yet.
+    pub frozen: Vec<Hash32>,
+    /// Equivocations found in this batch; their actors are frozen from then on (the
+    /// caller keeps the evidence and calls [`TermChain::freeze_actor`]).
+    pub equivocations: Vec<ChangeEquivocation>,
+    /// Changes applied before (or earlier in this batch, then with their envelope) and
+    /// now taken out of the document again: it was rebuilt, and the caller must
+    /// replace its stored copy.
+    pub removed: Vec<(Change, Option<Envelope>)>,
+    /// Set if a rebuild failed (the document is then left as it was).
+    pub rebuild_error: Option<String>,
+    /// An apply failed part-way: the sequence index is rebuilt before the next ingest.
+    stale_index: bool,
 }
 
-/// Cheap structural checks before any decoding: size and chunk type. A compressed
-/// chunk is refused outright: inflating it is where decompression bombs live.
-pub fn precheck(bytes: &[u8]) -> Result<(), ValidationError> {
-    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-    const CHANGE_CHUNK: u8 = 1;
-    const COMPRESSED_CHUNK: u8 = 2;
-    if bytes.len() > MAX_CHANGE_BYTES {
-        return Err(ValidationError::TooLarge(MAX_CHANGE_BYTES));
-    }
-    if bytes.len() < 9 || bytes[..4] != MAGIC {
-        return Err(ValidationError::Malformed);
-    }
-    match bytes[8] {
-        CHANGE_CHUNK => Ok(()),
-        COMPRESSED_CHUNK => Err(ValidationError::Compressed),
-        _ => Err(ValidationError::Malformed),
-    }
-}
-
-/// Decodes a change after [`precheck`], binding it to the envelope's claims.
+/// Decodes a change, binding it to the envelope's hash first and bounding the work of
+/// decoding (see [`chunk`]). [`ingest`] also verifies the signature before decoding.
 pub fn decode_change(signed: &SignedChange) -> Result<Change, ValidationError> {
-    precheck(&signed.bytes)?;
+    bind(signed)?;
+    decode_bound(signed)
+}
+
+/// Checks size, chunk type and that the bytes hash to what the envelope claims.
+fn bind(signed: &SignedChange) -> Result<(), ValidationError> {
+    if chunk_hash(&signed.bytes)? != signed.envelope.change_hash {
+        return Err(ValidationError::HashMismatch);
+    }
+    Ok(())
+}
+
+/// Decodes bytes already bound to their envelope, after the op-count pre-scan.
+fn decode_bound(signed: &SignedChange) -> Result<Change, ValidationError> {
+    scan_ops(&signed.bytes)?;
     let change =
         Change::try_from(signed.bytes.as_slice()).map_err(|_| ValidationError::Malformed)?;
     if change.hash().0 != signed.envelope.change_hash.0 {
@@ -140,26 +162,36 @@ pub fn decode_change(signed: &SignedChange) -> Result<Change, ValidationError> {
     if change.len() > MAX_OPS_PER_CHANGE {
         return Err(ValidationError::TooLarge(MAX_OPS_PER_CHANGE));
     }
+    // Sequence numbers start at 1; an author footer is something our writers never
+    // set, and Automerge refuses a whole batch over a second one for an actor.
+    if change.seq() == 0 || change.author().is_some() {
+        return Err(ValidationError::Malformed);
+    }
     Ok(change)
 }
 
-/// Whether a change is applied in `doc`. `get_change_meta_by_hash` builds the whole
-/// metadata (microseconds each); a missing-deps query is a hash lookup. A change
-/// queued inside Automerge for lack of dependencies reports those as missing.
+/// Whether a change is applied in `doc`: a hash lookup, because nothing ever waits in
+/// Automerge's own queue (ingest never hands it a change with missing dependencies).
 pub fn has_change(doc: &automerge::Automerge, hash: &ChangeHash) -> bool {
     doc.get_missing_deps(std::slice::from_ref(hash)).is_empty()
 }
 
-/// A change after the second thread is done with it.
-struct Prepared {
-    signed: SignedChange,
-    deps: Vec<Hash32>,
-    change: Change,
-    /// Outcome of every check that needs neither the document nor the handover history.
-    early: Result<(), Verdict>,
+/// A change verified, decoded, and acceptable so far (its term is the latest, or the
+/// handover history decides).
+pub(crate) struct Prepared {
+    pub(crate) signed: SignedChange,
+    pub(crate) deps: Vec<Hash32>,
+    pub(crate) change: Change,
 }
 
 /// Verifies and applies a batch of signed changes to a ledger.
+///
+/// What reaches Automerge, in this order: bytes within the size cap, hashing to the
+/// envelope's change hash; a signature that verifies; a signer who is a steward of the
+/// term, the rule of [`judge`]; an op-count pre-scan within [`MAX_OPS_PER_CHANGE`]; a
+/// decode; then, in the [`gate`], every dependency applied (or released earlier in this
+/// batch) and the actor's next sequence number. Everything else is rejected, frozen, or
+/// returned as pending for the caller's bounded quarantine.
 pub fn ingest(
     ledger: &mut Ledger,
     chain: &TermChain,
@@ -180,6 +212,13 @@ pub fn ingest(
     let total = fresh.len();
     let units = Units::new(fresh);
     let mut state = IngestState::new(chain, now);
+    let frozen: HashMap<ActorId, u64> = chain
+        .frozen_actors()
+        .iter()
+        .map(|(a, s)| (ActorId::from(a.as_slice()), *s))
+        .collect();
+    let (doc, seqs) = ledger.doc_and_seqs();
+    let mut gate = Gate::new(frozen, seqs);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Unit)>(units.len().max(1));
         let worker_units = &units;
@@ -209,13 +248,15 @@ pub fn ingest(
             if !ready_units.is_empty() && (ready_changes >= min_apply || last) {
                 let mut ready = Vec::with_capacity(ready_changes);
                 for i in ready_units {
-                    if let Some((prepared, bad)) = done.remove(&i) {
+                    if let Some((prepared, bad, waiting)) = done.remove(&i) {
                         report.rejected.extend(bad);
-                        ready.extend(state.classify(ledger, prepared, &mut report));
+                        report.pending.extend(waiting);
+                        ready.extend(state.classify(doc, prepared, &mut report));
                     }
                     next = i + 1;
                 }
-                apply(ledger, ready, &mut report);
+                let released = gate.admit(doc, ready, &mut report);
+                apply(doc, released, &mut report);
             } else if let Some((i, batch)) = units.grab() {
                 // Nothing worth applying yet: verify alongside the worker.
                 done.insert(i, prepare(chain, batch, now));
@@ -233,17 +274,47 @@ pub fn ingest(
                 .push((p.signed, Pending::AwaitingHandover(term)));
         }
     }
-    // Accepted changes whose dependencies are missing wait inside Automerge's queue;
-    // report them as pending so the caller keeps them rather than acking them.
-    let doc = ledger.doc();
-    let (applied, missing): (Vec<_>, Vec<_>) = std::mem::take(&mut report.applied)
-        .into_iter()
-        .partition(|s| has_change(doc, &ChangeHash(s.envelope.change_hash.0)));
-    report.applied = applied;
+    let freezes = gate.finish(&mut report);
+    if report.stale_index {
+        ledger.forget_seqs();
+    }
+    if !freezes.is_empty() {
+        take_out_frozen(ledger, &freezes, &mut report);
+    }
     report
-        .pending
-        .extend(missing.into_iter().map(|s| (s, Pending::MissingDeps)));
-    report
+}
+
+/// Rebuilds the ledger without the frozen actors' changes from their fork on (and
+/// whatever depends on them), so that the document is the same whichever of the two
+/// conflicting changes arrived first.
+fn take_out_frozen(ledger: &mut Ledger, freezes: &[(ActorId, u64)], report: &mut ApplyReport) {
+    let condemned = |c: &Change| {
+        freezes
+            .iter()
+            .any(|(a, s)| c.actor_id() == a && c.seq() >= *s)
+    };
+    match rebuild_without(ledger, condemned) {
+        Ok(removed) => {
+            let gone: HashSet<Hash32> = removed.iter().map(|c| Hash32(c.hash().0)).collect();
+            let mut envelopes: HashMap<Hash32, Envelope> = HashMap::new();
+            report.applied.retain(|s| {
+                let out = gone.contains(&s.envelope.change_hash);
+                if out {
+                    envelopes.insert(s.envelope.change_hash, s.envelope.clone());
+                }
+                !out
+            });
+            report.frozen.extend(gone.iter().copied());
+            report.removed = removed
+                .into_iter()
+                .map(|c| {
+                    let env = envelopes.remove(&Hash32(c.hash().0));
+                    (c, env)
+                })
+                .collect();
+        }
+        Err(e) => report.rebuild_error = Some(e.to_string()),
+    }
 }
 
 /// Changes handed out for verification in units of this many, to whichever thread is
@@ -251,7 +322,11 @@ pub fn ingest(
 /// each `apply_changes` call rewrites columns and so costs more the larger the document.
 const UNIT: usize = 1024;
 
-type Unit = (Vec<Prepared>, Vec<(Hash32, ValidationError)>);
+type Unit = (
+    Vec<Prepared>,
+    Vec<(Hash32, ValidationError)>,
+    Vec<(SignedChange, Pending)>,
+);
 
 /// Work queue of verification units shared by the two threads.
 struct Units {
@@ -288,35 +363,42 @@ impl Units {
     }
 }
 
-/// Runs on either thread: decode, bind to envelope, batch-verify signatures, and
-/// every chain check that needs no document state.
+/// Runs on either thread: bind bytes to envelope, batch-verify signatures, every chain
+/// check that needs no document state, and only for what passes all of them, the
+/// bounded decode. Nobody else's lock is held meanwhile.
 fn prepare(chain: &TermChain, chunk: Vec<SignedChange>, now: u64) -> Unit {
     let mut bad = Vec::new();
-    let mut decoded = Vec::with_capacity(chunk.len());
+    let mut waiting = Vec::new();
+    let mut bound = Vec::with_capacity(chunk.len());
     for signed in chunk {
-        match decode_change(&signed) {
-            Ok(change) => decoded.push((signed, change)),
+        match bind(&signed) {
+            Ok(()) => bound.push(signed),
             Err(e) => bad.push((signed.envelope.change_hash, e)),
         }
     }
-    let messages: Vec<[u8; 96]> = decoded.iter().map(|(s, _)| s.envelope.message()).collect();
-    let items: Vec<(PublicKey, &[u8], Signature)> = decoded
+    let messages: Vec<[u8; 96]> = bound.iter().map(|s| s.envelope.message()).collect();
+    let items: Vec<(PublicKey, &[u8], Signature)> = bound
         .iter()
         .zip(&messages)
-        .map(|((s, _), m)| (s.envelope.signer, m.as_slice(), s.envelope.signature))
+        .map(|(s, m)| (s.envelope.signer, m.as_slice(), s.envelope.signature))
         .collect();
     let sig_results = verify_many(&items);
-    let prepared = decoded
-        .into_iter()
-        .zip(sig_results)
-        .map(|((signed, change), sig)| Prepared {
-            early: judge_without_history(chain, &signed.envelope, sig.is_ok(), now),
-            deps: change.deps().iter().map(|h| Hash32(h.0)).collect(),
-            signed,
-            change,
-        })
-        .collect();
-    (prepared, bad)
+    let mut prepared = Vec::with_capacity(bound.len());
+    for (signed, sig) in bound.into_iter().zip(sig_results) {
+        match judge_without_history(chain, &signed.envelope, sig.is_ok(), now) {
+            Err(Verdict::Reject(e)) => bad.push((signed.envelope.change_hash, e)),
+            Err(Verdict::Pending(why)) => waiting.push((signed, why)),
+            Ok(()) | Err(Verdict::Accept) => match decode_bound(&signed) {
+                Ok(change) => prepared.push(Prepared {
+                    deps: change.deps().iter().map(|h| Hash32(h.0)).collect(),
+                    signed,
+                    change,
+                }),
+                Err(e) => bad.push((signed.envelope.change_hash, e)),
+            },
+        }
+    }
+    (prepared, bad, waiting)
 }
 
 /// Main-thread state across chunks: the dependency graph of the batch so far and the
@@ -342,7 +424,7 @@ impl<'a> IngestState<'a> {
 
     fn classify(
         &mut self,
-        ledger: &Ledger,
+        doc: &Automerge,
         prepared: Vec<Prepared>,
         report: &mut ApplyReport,
     ) -> Vec<Prepared> {
@@ -350,20 +432,12 @@ impl<'a> IngestState<'a> {
         let mut ready = Vec::new();
         let mut old = Vec::new();
         for p in prepared {
-            match &p.early {
-                Err(Verdict::Reject(e)) => report
-                    .rejected
-                    .push((p.signed.envelope.change_hash, e.clone())),
-                Err(Verdict::Pending(why)) => report.pending.push((p.signed, *why)),
-                Err(Verdict::Accept) | Ok(()) => {
-                    self.batch_deps
-                        .insert(p.signed.envelope.change_hash, p.deps.clone());
-                    if p.signed.envelope.term == latest {
-                        ready.push(p);
-                    } else {
-                        old.push(p);
-                    }
-                }
+            self.batch_deps
+                .insert(p.signed.envelope.change_hash, p.deps.clone());
+            if p.signed.envelope.term == latest {
+                ready.push(p);
+            } else {
+                old.push(p);
             }
         }
         for p in old {
@@ -373,7 +447,7 @@ impl<'a> IngestState<'a> {
         // Resolve every deferred term whose handover heads are now all known.
         let terms: Vec<u64> = self.deferred.keys().copied().collect();
         for term in terms {
-            if !self.compute_ancestors(ledger, term) {
+            if !self.compute_ancestors(doc, term) {
                 continue;
             }
             for p in self.deferred.remove(&term).unwrap_or_default() {
@@ -391,31 +465,37 @@ impl<'a> IngestState<'a> {
     /// Computes the batch-side ancestors of term+1's handover heads, if all heads are
     /// known (in the document or the batch). Changes already in the document never
     /// need this: the document is causally closed, so a batch change can only be an
-    /// ancestor of heads that are themselves in the batch.
-    fn compute_ancestors(&mut self, ledger: &Ledger, term: u64) -> bool {
+    /// ancestor of heads that are themselves in the batch. After a certificate fork, a
+    /// change must be in the history of every certificate of the fork.
+    fn compute_ancestors(&mut self, doc: &Automerge, term: u64) -> bool {
         if self.ancestors.contains_key(&term) {
             return true;
         }
-        let Some(next) = self.chain.term(term + 1) else {
+        let Some(sets) = self.chain.handover_heads(term) else {
             return false;
         };
-        let heads = &next.body.handover_heads;
-        let doc = ledger.doc();
         let known =
             |h: &Hash32| self.batch_deps.contains_key(h) || has_change(doc, &ChangeHash(h.0));
-        if !heads.iter().all(known) {
+        if !sets.iter().all(|heads| heads.iter().all(known)) {
             return false;
         }
-        let mut set = HashSet::new();
-        let mut stack: Vec<Hash32> = heads.clone();
-        while let Some(h) = stack.pop() {
-            if let Some(deps) = self.batch_deps.get(&h) {
-                if set.insert(h) {
-                    stack.extend(deps.iter().copied());
+        let mut common: Option<HashSet<Hash32>> = None;
+        for heads in sets {
+            let mut set = HashSet::new();
+            let mut stack: Vec<Hash32> = heads.to_vec();
+            while let Some(h) = stack.pop() {
+                if let Some(deps) = self.batch_deps.get(&h) {
+                    if set.insert(h) {
+                        stack.extend(deps.iter().copied());
+                    }
                 }
             }
+            common = Some(match common {
+                None => set,
+                Some(c) => c.intersection(&set).copied().collect(),
+            });
         }
-        self.ancestors.insert(term, set);
+        self.ancestors.insert(term, common.unwrap_or_default());
         true
     }
 }
@@ -426,21 +506,29 @@ impl HandoverHistory for IngestState<'_> {
     }
 }
 
-fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
+/// Hands the gate's released changes to Automerge, then checks that its queue is
+/// still empty (the gate's promise). A change that decodes but does not apply is
+/// malformed at the op level: the group is then applied one change at a time, so
+/// that one steward's bad change cannot take the others down with it.
+fn apply(doc: &mut Automerge, ready: Vec<Prepared>, report: &mut ApplyReport) {
     if ready.is_empty() {
         return;
     }
     let (changes, signed): (Vec<Change>, Vec<SignedChange>) =
         ready.into_iter().map(|p| (p.change, p.signed)).unzip();
-    let result = match apply_guarded(ledger, changes.clone()) {
-        Some(result) => result,
-        None => {
-            // Automerge panicked on something in this batch (a steward-signed change
-            // whose ops name an object that does not exist does it): the document was
-            // restored; apply one by one so that only the culprits are refused.
-            for (change, s) in changes.into_iter().zip(signed) {
-                match apply_guarded(ledger, vec![change]) {
-                    Some(Ok(())) => report.applied.push(s),
+    match apply_guarded(doc, changes.clone()) {
+        Some(Ok(())) => report.applied.extend(signed),
+        // An error, or a panic inside Automerge (a steward-signed change whose ops name
+        // an object that does not exist does it; the document was put back): apply one
+        // by one so that only the culprits are refused.
+        _ => {
+            report.stale_index = true;
+            for (c, s) in changes.into_iter().zip(signed) {
+                let h = ChangeHash(s.envelope.change_hash.0);
+                match apply_guarded(doc, vec![c]) {
+                    Some(Ok(())) if has_change(doc, &h) => report.applied.push(s),
+                    Some(Ok(())) => report.pending.push((s, Pending::MissingDeps)),
+                    Some(Err(_)) if has_change(doc, &h) => report.applied.push(s),
                     Some(Err(e)) => report.rejected.push((
                         s.envelope.change_hash,
                         ValidationError::Schema(e.to_string()),
@@ -451,24 +539,29 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
                     )),
                 }
             }
-            return;
         }
-    };
-    match result {
-        Ok(()) => report.applied.extend(signed),
-        Err(e) => {
-            // A change that decodes but does not apply is malformed at the op level;
-            // whatever did get in before the failure counts as applied.
-            let why = ValidationError::Schema(e.to_string());
-            for s in signed {
-                let h = ChangeHash(s.envelope.change_hash.0);
-                if has_change(ledger.doc(), &h) {
-                    report.applied.push(s);
-                } else {
-                    report.rejected.push((s.envelope.change_hash, why.clone()));
-                }
-            }
+    }
+    if !doc.get_missing_deps(&[]).is_empty() {
+        // Unreachable by the gate's construction; if it ever happens, drop Automerge's
+        // queue by rebuilding from what is applied, rather than let it apply later.
+        let applied = doc.get_changes(&[]);
+        let mut fresh = Automerge::new().with_actor(doc.get_actor().clone());
+        if fresh.apply_changes(applied).is_ok() {
+            *doc = fresh;
         }
+        report.stale_index = true;
+        let gone: Vec<SignedChange> = report
+            .applied
+            .iter()
+            .filter(|s| !has_change(doc, &ChangeHash(s.envelope.change_hash.0)))
+            .cloned()
+            .collect();
+        report
+            .applied
+            .retain(|s| has_change(doc, &ChangeHash(s.envelope.change_hash.0)));
+        report
+            .pending
+            .extend(gone.into_iter().map(|s| (s, Pending::MissingDeps)));
     }
 }
 
@@ -476,15 +569,14 @@ fn apply(ledger: &mut Ledger, ready: Vec<Prepared>, report: &mut ApplyReport) {
 /// which case the document is put back as it was (a copy costs about what the
 /// apply itself costs, since each apply rewrites the document's columns).
 fn apply_guarded(
-    ledger: &mut Ledger,
+    doc: &mut Automerge,
     changes: Vec<Change>,
 ) -> Option<Result<(), automerge::AutomergeError>> {
-    let before = ledger.doc().clone();
-    let doc = ledger.doc_mut();
+    let before = doc.clone();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.apply_changes(changes))) {
         Ok(result) => Some(result),
         Err(_) => {
-            *ledger.doc_mut() = before;
+            *doc = before;
             None
         }
     }

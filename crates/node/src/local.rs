@@ -75,7 +75,8 @@ impl LocalCircle {
         let id = store
             .own_circle()?
             .ok_or_else(|| NodeError::NotInitialised(root.to_owned()))?;
-        let chain = TermChain::from_certs(store.certs(&id)?)?;
+        let mut chain = TermChain::from_certs(store.certs(&id)?)?;
+        crate::guard::restore_freezes(&store, &id, &mut chain)?;
         if chain.circle_id() != id {
             return Err(NodeError::Invalid(
                 "stored certificates belong to another circle".into(),
@@ -86,6 +87,9 @@ impl LocalCircle {
         })?;
         let mut ledger = Ledger::from_doc(loaded.doc, id)?;
         let keys = KeyDir::open(&root.join("keys"))?;
+        // A crash between storing a new certificate and destroying the outgoing keys
+        // (see `rotate`) leaves them here: destroy them now, they can no longer write.
+        keys.destroy_stewards_before(chain.latest().body.term)?;
         let term_keys = keys.stewards(chain.latest().body.term)?;
         if let Some(k) = term_keys.first() {
             ledger.set_actor(circle_core::circle::actor_for(k));
@@ -223,5 +227,32 @@ impl LocalCircle {
         self.stored(synced)?;
         self.keys.destroy_stewards_before(term)?;
         Ok(cert)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A crash after the new certificate is durable but before the outgoing keys are
+    /// destroyed: the next open destroys them.
+    #[test]
+    fn old_keys_left_by_a_crash_are_destroyed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = circle_core::testing::T0;
+        let mut local = LocalCircle::init(dir.path(), "Home", 14, now).unwrap();
+        // `rotate` up to the crash point.
+        let cert = local.circle.rotate(14, 1, now + 86_400).unwrap();
+        local.keys.put_stewards(1, &local.circle.keys).unwrap();
+        local.store.put_cert(&cert).unwrap();
+        local.store.sync().unwrap();
+        assert_eq!(local.keys.stewards(0).unwrap().len(), 1, "left behind");
+        drop(local);
+        let local = LocalCircle::open(dir.path()).unwrap();
+        assert!(local.keys.stewards(0).unwrap().is_empty());
+        assert_eq!(local.keys.stewards(1).unwrap().len(), 1);
+        assert_eq!(local.circle().term(), 1);
     }
 }

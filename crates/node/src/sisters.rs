@@ -10,6 +10,9 @@ use circle_core::term::TermChain;
 use circle_core::validate::{ingest, ApplyReport};
 use circle_store::{CircleSummary, Store, COMPACT_AFTER};
 
+use crate::guard::{
+    after_ingest, chain_mark, enforce_chain, restore_freezes, store_certs, ChainMark,
+};
 use crate::{LocalCircle, NodeError};
 
 /// A circle's verified ledger and certificate chain as held here.
@@ -19,6 +22,8 @@ pub struct Replica {
     pub ledger: Ledger,
     /// Changes logged since the last snapshot: compaction runs when it grows long.
     pub(crate) log_len: usize,
+    /// The chain as the ledger was last checked against (see `guard`).
+    pub(crate) checked: ChainMark,
 }
 
 impl Replica {
@@ -34,6 +39,7 @@ impl Replica {
     pub(crate) fn new(chain: TermChain) -> Replica {
         Replica {
             ledger: Ledger::empty_replica(chain.circle_id()),
+            checked: chain_mark(&chain),
             chain,
             log_len: 0,
         }
@@ -58,11 +64,16 @@ impl Replica {
         now: u64,
     ) -> Result<ApplyReport, NodeError> {
         let id = self.circle_id();
-        for cert in self.chain.certs() {
-            store.put_cert(cert)?;
+        store_certs(store, &self.chain)?;
+        if chain_mark(&self.chain) != self.checked {
+            if enforce_chain(store, &id, &mut self.ledger, &self.chain, false)? > 0 {
+                self.log_len = 0;
+            }
+            self.checked = chain_mark(&self.chain);
         }
         let report = ingest(&mut self.ledger, &self.chain, changes, now);
         store.stage_changes(&id, &report.applied)?;
+        after_ingest(store, &id, &self.ledger, &mut self.chain, &report, false)?;
         self.log_len += report.applied.len();
         if self.log_len >= COMPACT_AFTER {
             store.compact(&id, self.ledger.doc())?;
@@ -91,12 +102,14 @@ pub(crate) fn load_replica(store: &Store, id: &Hash32) -> Result<Option<Replica>
     if certs.is_empty() {
         return Ok(None);
     }
-    let chain = TermChain::from_certs(certs)?;
+    let mut chain = TermChain::from_certs(certs)?;
+    restore_freezes(store, id, &mut chain)?;
     let (ledger, log_len) = match store.load_doc(id)? {
         Some(loaded) => (Ledger::from_doc(loaded.doc, *id)?, loaded.log_len),
         None => (Ledger::empty_replica(*id), 0),
     };
     Ok(Some(Replica {
+        checked: chain_mark(&chain),
         chain,
         ledger,
         log_len,
@@ -189,13 +202,15 @@ impl LocalCircle {
             chain.insert(cert)?;
         }
         let store = self.store().clone();
-        for cert in chain.certs() {
-            store.put_cert(cert)?;
-        }
+        store_certs(&store, &chain)?;
         let report = if own {
+            if chain_mark(&chain) != chain_mark(&self.circle().chain) {
+                enforce_chain(&store, &id, &mut self.circle_mut().ledger, &chain, true)?;
+            }
             let ledger = &mut self.circle_mut().ledger;
             let r = ingest(ledger, &chain, bundle.changes, now);
             store.stage_changes(&id, &r.applied)?;
+            after_ingest(&store, &id, &self.circle().ledger, &mut chain, &r, true)?;
             self.circle_mut().chain = chain;
             r
         } else {

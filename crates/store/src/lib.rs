@@ -34,4 +34,4 @@ pub use keydir::KeyDir;
 pub use net::{
     CircleSummary, PeerRecord, StoredAlert, MAX_ALERTS, MAX_PEERS, MAX_PEER_ADDRS, MAX_SHARED_HEADS,
 };
-pub use store::{LoadedDoc, Store, COMPACT_AFTER};
+pub use store::{ChangeEvidence, LoadedDoc, Store, COMPACT_AFTER, MAX_EVIDENCE};

@@ -13,6 +13,7 @@
 //! | `alerts`    | circle · alert id                 | received alert                 |
 //! | `alert_deliveries` | circle · alert id          | peers an own alert reached     |
 //! | `summary`   | circle                            | term · heads digest            |
+//! | `evidence`  | circle · change hash              | actor, seq, signed change (an equivocation) |
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
 //! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
@@ -63,6 +64,7 @@ pub struct Store {
     pub(crate) deliveries: sled::Tree,
     pub(crate) summary: sled::Tree,
     pub(crate) net_counts: std::sync::Arc<crate::net::NetCounts>,
+    evidence: sled::Tree,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -124,6 +126,7 @@ impl Store {
             deliveries: db.open_tree("alert_deliveries")?,
             summary: db.open_tree("summary")?,
             net_counts: Default::default(),
+            evidence: db.open_tree("evidence")?,
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,
@@ -156,6 +159,7 @@ impl Store {
                             | b"alerts"
                             | b"alert_deliveries"
                             | b"summary"
+                            | b"evidence"
                     )
                 }) || !self.db.is_empty()
                     || !self.certs.is_empty()
@@ -424,6 +428,12 @@ impl Store {
     /// Replaces snapshot and log with one fresh snapshot of `doc`, atomically.
     /// Staged; durable after [`Store::sync`].
     pub fn compact(&self, circle: &Hash32, doc: &Automerge) -> Result<(), StoreError> {
+        self.snapshot(circle, doc, false)
+    }
+
+    /// Writes a snapshot of `doc` and drops the log entries it covers — or, after a
+    /// rebuild (`drop_log`), every log entry — in one transaction.
+    fn snapshot(&self, circle: &Hash32, doc: &Automerge, drop_log: bool) -> Result<(), StoreError> {
         let bytes = doc.save();
         let digest = Hash32::digest(b"snapshot", &[&bytes]);
         let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
@@ -442,12 +452,14 @@ impl Store {
         let covered: Vec<sled::IVec> = old_log
             .into_iter()
             .filter(|k| {
-                self.doc_log
-                    .get(k)
-                    .ok()
-                    .flatten()
-                    .and_then(|v| parse_logged(&v).ok())
-                    .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
+                drop_log
+                    || self
+                        .doc_log
+                        .get(k)
+                        .ok()
+                        .flatten()
+                        .and_then(|v| parse_logged(&v).ok())
+                        .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
             })
             .collect();
         let chunks: Vec<(Vec<u8>, &[u8])> = bytes
@@ -504,6 +516,9 @@ fn is_lock_error(e: &std::io::Error) -> bool {
         || e.to_string().contains("lock")
         || e.raw_os_error() == Some(11)
 }
+
+mod evidence;
+pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
 #[cfg(test)]
 mod tests;

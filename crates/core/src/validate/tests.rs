@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::envelope::MAX_CHANGE_BYTES;
 use crate::keys::StewardKey;
 use crate::testing::{scenario, Scenario};
 
@@ -352,3 +353,5 @@ fn every_attack_kind_gets_its_own_error() {
         }
     }
 }
+
+mod ingest_attacks;

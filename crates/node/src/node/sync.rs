@@ -404,8 +404,9 @@ impl Node {
             None => Replica::new(TermChain::from_certs(opened.certs.clone())?),
         };
         let certs_before = replica.chain.certs().len();
+        let source = crate::guard::cert_source(&peer.to_string());
         for cert in opened.certs {
-            replica.chain.insert(cert)?;
+            replica.chain.insert_from(cert, source)?;
         }
         let new_certs = !had_replica || replica.chain.certs().len() != certs_before;
         let received = opened.changes.len();

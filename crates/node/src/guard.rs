@@ -1,0 +1,145 @@
+//! Keeping a held ledger consistent with what its chain says, after ingest or after
+//! new certificates: evidence of equivocations is stored and their actors frozen,
+//! and changes the chain now rules out are taken out by a rebuild (the mechanism
+//! revocation will use too).
+
+use circle_core::envelope::SignedChange;
+use circle_core::keys::Hash32;
+use circle_core::ledger::Ledger;
+use circle_core::term::TermChain;
+use circle_core::validate::{outside_handover, rebuild_without, ApplyReport};
+use circle_store::{ChangeEvidence, Store};
+use tracing::warn;
+
+use crate::NodeError;
+
+/// What the chain looked like when the ledger was last checked against it: a new
+/// term or a new fork means applied changes may now be ruled out.
+pub(crate) type ChainMark = (u64, usize);
+
+pub(crate) fn chain_mark(chain: &TermChain) -> ChainMark {
+    (chain.latest().body.term, chain.equivocations().len())
+}
+
+/// The source a peer's certificates are counted under while they wait for their
+/// predecessor (bounded per source, see `TermChain::insert_from`).
+pub(crate) fn cert_source(peer: &str) -> circle_core::term::CertSource {
+    let h = Hash32::digest(b"circle-ledger/cert-source/v1", &[peer.as_bytes()]);
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.0[..8]);
+    // 0 is this node's own source.
+    u64::from_le_bytes(b).max(1)
+}
+
+/// Freezes again, on open, every actor whose equivocation was stored.
+pub(crate) fn restore_freezes(
+    store: &Store,
+    id: &Hash32,
+    chain: &mut TermChain,
+) -> Result<(), NodeError> {
+    for e in store.change_evidence(id)? {
+        chain.freeze_actor(&e.actor, e.seq);
+    }
+    Ok(())
+}
+
+/// Stores every certificate the chain holds, evidence of forks included, so that a
+/// fork is found again after a restart.
+pub(crate) fn store_certs(store: &Store, chain: &TermChain) -> Result<(), NodeError> {
+    for cert in chain.all_certs() {
+        store.put_cert(cert)?;
+    }
+    Ok(())
+}
+
+/// After an ingest: keeps evidence of each equivocation found (both changes), freezes
+/// its actor in the chain, and replaces the stored document if it was rebuilt. Call
+/// after staging `report.applied`.
+pub(crate) fn after_ingest(
+    store: &Store,
+    id: &Hash32,
+    ledger: &Ledger,
+    chain: &mut TermChain,
+    report: &ApplyReport,
+    own: bool,
+) -> Result<(), NodeError> {
+    for e in &report.equivocations {
+        let actor = e.actor.to_bytes().to_vec();
+        chain.freeze_actor(&actor, e.seq);
+        let mut evidence = vec![e.second.clone()];
+        if let Some((c, env)) = report
+            .removed
+            .iter()
+            .find(|(c, _)| Hash32(c.hash().0) == e.first)
+        {
+            let env = match env {
+                Some(env) => Some(env.clone()),
+                None => store.envelope(id, &e.first)?,
+            };
+            if let Some(envelope) = env {
+                evidence.push(SignedChange {
+                    envelope,
+                    bytes: c.raw_bytes().to_vec(),
+                });
+            }
+        }
+        for change in evidence {
+            store.put_change_evidence(
+                id,
+                &ChangeEvidence {
+                    actor: actor.clone(),
+                    seq: e.seq,
+                    change,
+                },
+            )?;
+        }
+        if own {
+            warn!(
+                seq = e.seq,
+                "a steward of this circle signed two versions of one change: that writer is frozen"
+            );
+        }
+    }
+    if let Some(why) = &report.rebuild_error {
+        warn!(%why, "could not take frozen changes out of a ledger");
+    }
+    if !report.removed.is_empty() {
+        store.replace_doc(id, ledger.doc())?;
+        if own {
+            warn!(
+                removed = report.removed.len(),
+                "changes were taken out of this circle's own ledger (an equivocating writer)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// After the chain changed (a new term, a fork): takes out applied changes that now
+/// lie outside a handover history, and stages the rebuilt document. Returns how many.
+pub(crate) fn enforce_chain(
+    store: &Store,
+    id: &Hash32,
+    ledger: &mut Ledger,
+    chain: &TermChain,
+    own: bool,
+) -> Result<usize, NodeError> {
+    let term_of = |h: &Hash32| store.envelope(id, h).ok().flatten().map(|e| e.term);
+    let outside = outside_handover(ledger, chain, term_of);
+    if outside.is_empty() {
+        return Ok(0);
+    }
+    let removed = rebuild_without(ledger, |c| outside.contains(&Hash32(c.hash().0)))?;
+    store.replace_doc(id, ledger.doc())?;
+    if own {
+        warn!(
+            removed = removed.len(),
+            "changes in this circle's own ledger were written after a handover (or past a \
+             certificate fork) and have been taken out: a past steward key may be in other hands"
+        );
+    }
+    Ok(removed.len())
+}
+
+#[cfg(test)]
+mod tests;

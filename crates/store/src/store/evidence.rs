@@ -1,0 +1,59 @@
+//! Evidence of equivocating changes, and replacing a rebuilt document.
+
+use automerge::Automerge;
+use circle_core::envelope::SignedChange;
+use circle_core::keys::Hash32;
+use serde::{Deserialize, Serialize};
+
+use super::{corrupt, key, Store};
+use crate::StoreError;
+
+/// Evidence rows kept per circle at most (each a change ≤ 256 KiB): an equivocating
+/// steward cannot fill the disk through them.
+pub const MAX_EVIDENCE: usize = 64;
+
+/// One of two (or more) changes one actor signed with one sequence number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeEvidence {
+    pub actor: Vec<u8>,
+    pub seq: u64,
+    pub change: SignedChange,
+}
+
+impl Store {
+    /// Keeps evidence of an equivocating change (staged), within [`MAX_EVIDENCE`].
+    pub fn put_change_evidence(
+        &self,
+        circle: &Hash32,
+        evidence: &ChangeEvidence,
+    ) -> Result<(), StoreError> {
+        let k = key(circle, &evidence.change.envelope.change_hash.0);
+        if self.evidence.contains_key(&k)? {
+            return Ok(());
+        }
+        if self.evidence.scan_prefix(circle.0).count() >= MAX_EVIDENCE {
+            // The actor stays frozen whatever: the first rows already prove the fork.
+            return Ok(());
+        }
+        let v = postcard::to_stdvec(evidence).map_err(|_| corrupt("evidence encoding"))?;
+        self.evidence.insert(k, v)?;
+        self.wrote();
+        Ok(())
+    }
+
+    /// Every piece of change evidence kept for a circle.
+    pub fn change_evidence(&self, circle: &Hash32) -> Result<Vec<ChangeEvidence>, StoreError> {
+        self.evidence
+            .scan_prefix(circle.0)
+            .values()
+            .map(|v| postcard::from_bytes(&v?).map_err(|_| corrupt("change evidence")))
+            .collect()
+    }
+
+    /// Replaces a circle's stored document by `doc` after a rebuild took changes out:
+    /// one snapshot, and no logged change left to bring them back on load. Envelopes
+    /// stay (they are evidence). Staged; durable after [`Store::sync`].
+    pub fn replace_doc(&self, circle: &Hash32, doc: &Automerge) -> Result<(), StoreError> {
+        self.snapshot(circle, doc, true)
+    }
+}
