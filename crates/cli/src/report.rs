@@ -80,10 +80,15 @@ pub(crate) fn days(n: u64) -> String {
     }
 }
 
-/// Whole days left until `end`, counted up, so a term of 14 days reads "14 days" all
-/// through its first day (and `init`, `status` and `rotate` agree).
+/// Whole days left until `end`, counted down (at least 1 while any time is left).
+/// A certificate's expiry is rounded up to a midnight (core `circle::term_period`), so a
+/// term of 14 days has 14 whole days and part of a day left when it starts: it reads
+/// "14 days" through its first day, and `init`, `status` and `rotate` agree.
 pub(crate) fn days_left(end: u64, now: u64) -> u64 {
-    end.saturating_sub(now).div_ceil(86_400)
+    match end.saturating_sub(now) {
+        0 => 0,
+        left => (left / 86_400).max(1),
+    }
 }
 
 #[cfg(test)]
@@ -98,8 +103,10 @@ mod tests {
         );
         assert_eq!(days(1), "1 day");
         assert_eq!(days(0), "0 days");
-        assert_eq!(days_left(14 * 86_400 + 100, 100), 14);
-        assert_eq!(days_left(14 * 86_400 + 100, 101), 14);
+        // A 14-day term started 100 s after midnight expires at the 15th midnight.
+        assert_eq!(days_left(15 * 86_400, 100), 14);
+        assert_eq!(days_left(15 * 86_400, 86_399), 14);
+        assert_eq!(days_left(15 * 86_400, 14 * 86_400 + 1), 1);
         assert_eq!(days_left(100, 200), 0);
     }
 }

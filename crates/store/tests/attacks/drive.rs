@@ -94,13 +94,25 @@ pub(crate) fn run(s: &Scenario, store: &Store, total: usize, batch: usize) -> Ta
 
 fn count(tally: &mut Tally, kinds: &HashMap<Hash32, Attack>, report: &ApplyReport) {
     let mut add = |h: &Hash32, what: String| {
-        *tally.outcomes.entry((kinds[h], what)).or_default() += 1;
+        // Only attacks are tallied (an honest change an equivocation took out is not one).
+        if let Some(kind) = kinds.get(h) {
+            *tally.outcomes.entry((*kind, what)).or_default() += 1;
+        }
     };
     for (h, e) in &report.rejected {
         add(h, format!("rejected: {e}"));
     }
     for (c, why) in &report.pending {
         add(&c.envelope.change_hash, format!("pending: {why:?}"));
+    }
+    for e in &report.equivocations {
+        add(
+            &e.second.envelope.change_hash,
+            "frozen: equivocation".to_string(),
+        );
+    }
+    for h in &report.frozen {
+        add(h, "frozen: actor".to_string());
     }
     for c in &report.applied {
         add(&c.envelope.change_hash, "ACCEPTED".to_string());
