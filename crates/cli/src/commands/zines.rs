@@ -148,7 +148,7 @@ fn export(
     let hex = circle.to_hex();
     let held = super::sisters::held(local, Some(&hex), now)?;
     let h = held.first().context("circle not held")?;
-    let not_found = || super::Refusal::NotFound(format!("no zine {id} in circle {circle}"));
+    let not_found = || circle_node::NodeError::NotFound(format!("no zine {id} in circle {circle}"));
     let full = match h.ledger.resolve_id("zines", &id) {
         Ok(full) => full,
         Err(circle_core::error::LedgerError::NotFound { .. }) => return Err(not_found().into()),
