@@ -609,6 +609,18 @@ fn a_refusal_reads_the_same_on_the_cli_and_the_api_with_the_status_of_its_kind()
     let cli = n.fails(&["tactic", "show", &format!("{unknown}/0123456789abcdef")]);
     let api = get(base, &format!("/api/tactics/{unknown}/0123456789abcdef"));
     same(cli, api, 404);
+    // The bundle of a circle this node does not hold (not found: 404, not bad input).
+    let file = n.path().join("unknown.bundle");
+    let cli = n.fails(&[
+        "export",
+        "--format",
+        "bundle",
+        "--circle",
+        &unknown,
+        file.to_str().unwrap(),
+    ]);
+    let api = get(base, &format!("/api/export?format=bundle&circle={unknown}"));
+    same(cli, api, 404);
     s.stop();
 
     // An alert from a circle that does not keep the protocol (not compliant: 409).
