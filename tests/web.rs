@@ -609,6 +609,35 @@ fn a_refusal_reads_the_same_on_the_cli_and_the_api_with_the_status_of_its_kind()
     let cli = n.fails(&["tactic", "show", &format!("{unknown}/0123456789abcdef")]);
     let api = get(base, &format!("/api/tactics/{unknown}/0123456789abcdef"));
     same(cli, api, 404);
+    // A retrospective, recorded by the API as by the CLI, refused with the same words.
+    let cli = n.fails(&["retro", "add", "--title", "", "--notes", "x"]);
+    let api = post(base, "/api/retros", json!({ "title": "", "notes": "x" }));
+    same(cli, api, 400);
+    let cli = n.fails(&[
+        "retro",
+        "add",
+        "--title",
+        "The print run",
+        "--notes",
+        "x",
+        "--action",
+        "0123456789abcdef",
+    ]);
+    let api = post(
+        base,
+        "/api/retros",
+        json!({ "title": "The print run", "notes": "x", "action_id": "0123456789abcdef" }),
+    );
+    assert!(same(cli, api, 404).contains("no action"));
+    let id = post(
+        base,
+        "/api/retros",
+        json!({ "title": "The print run", "notes": "Order paper a week ahead." }),
+    )
+    .expect(201)
+    .json()["entry_id"]
+        .clone();
+    assert_eq!(n.ok(&["retros"])[0]["retro_id"], id);
     // The bundle of a circle this node does not hold (not found: 404, not bad input).
     let file = n.path().join("unknown.bundle");
     let cli = n.fails(&[
