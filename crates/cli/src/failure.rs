@@ -11,12 +11,50 @@ use std::process::ExitCode;
 
 use circle_core::error::LedgerError;
 use circle_node::{ErrorKind, NodeError};
+use serde::{Deserialize, Serialize};
 
-/// A failed command: what it says, and what kind of failure it is.
-#[derive(Debug, Clone)]
+/// A failed command: what it says, and what kind of failure it is. It crosses the local
+/// socket as it is, so a command forwarded to a running node fails with the same kind
+/// as one run here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Failure {
+    #[serde(with = "kind_name")]
     pub(crate) kind: ErrorKind,
     pub(crate) message: String,
+}
+
+/// An [`ErrorKind`] by name on the socket (core's enum has no serde of its own).
+mod kind_name {
+    use circle_node::ErrorKind;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    const NAMES: [(ErrorKind, &str); 8] = [
+        (ErrorKind::Invalid, "invalid"),
+        (ErrorKind::NotFound, "not_found"),
+        (ErrorKind::Conflict, "conflict"),
+        (ErrorKind::NotCompliant, "not_compliant"),
+        (ErrorKind::NotSteward, "not_steward"),
+        (ErrorKind::Unavailable, "unavailable"),
+        (ErrorKind::StorageFull, "storage_full"),
+        (ErrorKind::Internal, "internal"),
+    ];
+
+    pub(super) fn serialize<S: Serializer>(kind: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+        let name = NAMES
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map_or("internal", |(_, n)| n);
+        s.serialize_str(name)
+    }
+
+    /// A name this version does not know reads as `internal`: still a failure.
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<ErrorKind, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(NAMES
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(ErrorKind::Internal, |(k, _)| *k))
+    }
 }
 
 impl Failure {
@@ -101,5 +139,23 @@ mod tests {
         let again = anyhow::Error::new(Failure::new(ErrorKind::NotCompliant, "not kept"));
         assert_eq!(kind_of(&again), ErrorKind::NotCompliant);
         assert_eq!(f.exit_code(), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn a_failure_crosses_the_socket_with_its_kind() {
+        let sent = Failure::new(ErrorKind::NotCompliant, "not kept");
+        let line = serde_json::to_string(&sent).unwrap();
+        assert_eq!(line, r#"{"kind":"not_compliant","message":"not kept"}"#);
+        let got: Failure = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            (got.kind, got.message.as_str()),
+            (ErrorKind::NotCompliant, "not kept")
+        );
+        let e = anyhow::Error::new(got);
+        assert_eq!(kind_of(&e), ErrorKind::NotCompliant);
+        assert_eq!(Failure::of(&e).message, "not kept");
+        let future: Failure =
+            serde_json::from_str(r#"{"kind":"something_new","message":"m"}"#).unwrap();
+        assert_eq!(future.kind, ErrorKind::Internal);
     }
 }

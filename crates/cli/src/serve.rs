@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use circle_core::invite::Invite;
-use circle_node::{LocalCircle, Node, NodeConfig};
+use circle_node::{ErrorKind, LocalCircle, Node, NodeConfig};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use crate::args::ServeArgs;
 use crate::commands::network::{runtime, NO_SHAREABLE_ADDR};
 use crate::exec::Executor;
+use crate::failure::Failure;
 use crate::remote::{socket_path, RemoteRequest, RemoteResponse, MAX_REQUEST};
 use crate::Report;
 
@@ -233,14 +234,18 @@ async fn handle_client(exec: Executor, stream: tokio::net::UnixStream) {
     let mut line = Vec::new();
     let mut reader = BufReader::new(read.take(MAX_REQUEST));
     let answer = match reader.read_until(b'\n', &mut line).await {
-        Err(e) => RemoteResponse::Err(format!("cannot read the request: {e}")),
+        Err(e) => RemoteResponse::Err(Failure::new(
+            ErrorKind::Invalid,
+            format!("cannot read the request: {e}"),
+        )),
         Ok(_) => match serde_json::from_slice::<RemoteRequest>(&line) {
-            Err(e) => {
-                RemoteResponse::Err(format!("not a request from this version of circle: {e}"))
-            }
+            Err(e) => RemoteResponse::Err(Failure::new(
+                ErrorKind::Invalid,
+                format!("not a request from this version of circle: {e}"),
+            )),
             Ok(req) => match exec.run(req.command, req.json).await {
                 Ok(report) => RemoteResponse::Ok(report),
-                Err(failure) => RemoteResponse::Err(failure.message),
+                Err(failure) => RemoteResponse::Err(failure),
             },
         },
     };
