@@ -559,6 +559,117 @@ fn the_api_does_what_the_cli_does_and_refuses_bad_requests_as_json() {
     s.stop();
 }
 
+/// One refusal, one kind, one wording: a command refused by the ledger or the node reads
+/// the same on the CLI (through the running node's socket) and in the API, and the API's
+/// status is its kind's. Neither re-checks the rule: the ledger refuses a closed task,
+/// the node an alert from a circle out of the protocol.
+#[test]
+fn a_refusal_reads_the_same_on_the_cli_and_the_api_with_the_status_of_its_kind() {
+    let same = |cli: String, api: Response, status: u16| -> String {
+        let api = api.expect(status).json();
+        let words = api["error"].as_str().unwrap().to_owned();
+        assert_eq!(
+            cli.trim_end(),
+            format!("error: {words}"),
+            "CLI and API differ"
+        );
+        words
+    };
+    let n = Node::compliant("Alder");
+    let s = Serving::start(&n, &[], &[]);
+    let base = &Web::of(&n, &s);
+    let task = n.ok(&["task", "add", "--title", "Print leaflets"])["task_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    n.ok(&["task", "close", &task, "--note", "Printed 500."]);
+    // A closed task, closed again (conflict: 409), by the CLI and by the API.
+    let cli = n.fails(&["task", "close", &task, "--note", "again"]);
+    let api = post(
+        base,
+        &format!("/api/tasks/{task}/close"),
+        json!({ "note": "again" }),
+    );
+    let words = same(cli, api, 409);
+    assert_eq!(words, format!("task {task} is already closed"));
+    // Claimed once closed: the same rule, the same words.
+    let cli = n.fails(&["task", "claim", &task]);
+    let api = post(base, &format!("/api/tasks/{task}/claim"), json!({}));
+    same(cli, api, 409);
+    // A task that does not exist (not found: 404).
+    let cli = n.fails(&["task", "close", "0123456789abcdef", "--note", "x"]);
+    let api = post(
+        base,
+        "/api/tasks/0123456789abcdef/close",
+        json!({ "note": "x" }),
+    );
+    assert!(same(cli, api, 404).contains("no task"));
+    // A tactic of a circle this node does not know (not found: 404).
+    let unknown = "ab".repeat(32);
+    let cli = n.fails(&["tactic", "show", &format!("{unknown}/0123456789abcdef")]);
+    let api = get(base, &format!("/api/tactics/{unknown}/0123456789abcdef"));
+    same(cli, api, 404);
+    // A retrospective, recorded by the API as by the CLI, refused with the same words.
+    let cli = n.fails(&["retro", "add", "--title", "", "--notes", "x"]);
+    let api = post(base, "/api/retros", json!({ "title": "", "notes": "x" }));
+    same(cli, api, 400);
+    let cli = n.fails(&[
+        "retro",
+        "add",
+        "--title",
+        "The print run",
+        "--notes",
+        "x",
+        "--action",
+        "0123456789abcdef",
+    ]);
+    let api = post(
+        base,
+        "/api/retros",
+        json!({ "title": "The print run", "notes": "x", "action_id": "0123456789abcdef" }),
+    );
+    assert!(same(cli, api, 404).contains("no action"));
+    let id = post(
+        base,
+        "/api/retros",
+        json!({ "title": "The print run", "notes": "Order paper a week ahead." }),
+    )
+    .expect(201)
+    .json()["entry_id"]
+        .clone();
+    assert_eq!(n.ok(&["retros"])[0]["retro_id"], id);
+    // The bundle of a circle this node does not hold (not found: 404, not bad input).
+    let file = n.path().join("unknown.bundle");
+    let cli = n.fails(&[
+        "export",
+        "--format",
+        "bundle",
+        "--circle",
+        &unknown,
+        file.to_str().unwrap(),
+    ]);
+    let api = get(base, &format!("/api/export?format=bundle&circle={unknown}"));
+    same(cli, api, 404);
+    s.stop();
+
+    // An alert from a circle that does not keep the protocol (not compliant: 409).
+    let out = Node::init("Birch");
+    let s = Serving::start(&out, &[], &[]);
+    let base = &Web::of(&out, &s);
+    let cli = out.fails(&["alert", "send", "--text", "Eviction at 8"]);
+    let api = post(base, "/api/alerts", json!({ "text": "Eviction at 8" }));
+    let words = same(cli, api, 409);
+    assert!(
+        words.starts_with("sister circles relay alerts only from circles that keep the protocol"),
+        "{words}"
+    );
+    assert!(
+        out.ok(&["alerts"]).as_array().unwrap().is_empty(),
+        "no alert was kept"
+    );
+    s.stop();
+}
+
 #[test]
 fn a_token_guards_every_request_and_an_exposed_address_needs_one() {
     let n = Node::init("Birch");
@@ -911,6 +1022,11 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
     // What the page did is in A's ledger, as the CLI sees it.
     let actions = a.ok(&["actions"]);
     assert!(actions.to_string().contains("Rent strike meeting"));
+    let retros = a.ok(&["retros"]);
+    assert_eq!(retros[0]["title"], "What the meeting taught us", "{retros}");
+    assert_eq!(retros[0]["action_id"], actions[0]["entry_id"], "{retros}");
+    assert_eq!(retros[1]["title"], "Leafleting in the rain", "{retros}");
+    assert!(retros[1]["action_id"].is_null(), "{retros}");
     let zines = a.ok(&["zines", "--from", sa.circle_id()]);
     let zine = zines
         .as_array()

@@ -6,7 +6,8 @@
 //
 // Node A's page, signed in with its link: A's steward term has expired and it has no
 // fund; fix the protocol from the page (declare the fund, start a new term, sign the
-// pledge), see a negative balance flagged, log an action, publish a tactic, write a zine
+// pledge), see a negative balance flagged, log an action, record two retrospectives about
+// it and see them listed oldest first, publish a tactic, write a zine
 // with a phone number (marked, publish refused), publish it redacted, print a long zine
 // as a fold-and-staple booklet to PDF, follow B, fork B's tactic, then see an alert sent
 // by B appear in the banner without reloading; on a phone, every section link in view.
@@ -151,6 +152,26 @@ async function run() {
   await page.getByRole('button', { name: 'Log action' }).click();
   await page.locator('#action-list li', { hasText: 'Rent strike meeting' }).waitFor();
 
+  step('record two retrospectives from the page and see them listed, oldest first');
+  check(await page.locator('#retro-list li.none').isVisible(), 'an empty list says there are none yet');
+  await page.locator('#retro-title').fill('What the meeting taught us');
+  await page.getByLabel('What we learned').fill('Start on time; bring chairs for the elders.');
+  await page.getByLabel('About which action').selectOption({ label: 'Rent strike meeting' });
+  await page.getByRole('button', { name: 'Record retrospective' }).click();
+  await page.locator('#retro-list li', { hasText: 'What the meeting taught us' }).waitFor();
+  await page.locator('#retro-title').fill('Leafleting in the rain');
+  await page.getByLabel('What we learned').fill('Laminate the flyers.');
+  await page.getByRole('button', { name: 'Record retrospective' }).click();
+  await page.locator('#retro-list li', { hasText: 'Leafleting in the rain' }).waitFor();
+  const retros = await page.locator('#retro-list li h4').allTextContents();
+  check(JSON.stringify(retros) === JSON.stringify(['What the meeting taught us', 'Leafleting in the rain']), `retrospectives oldest first: ${retros}`);
+  const first = await page.locator('#retro-list li').first().innerText();
+  check(first.includes('Start on time') && first.includes('about the action “Rent strike meeting”') && first.includes('Recorded '), `the retrospective shows its notes, action and day: ${first}`);
+  // Listed from the ledger, not from what the page just sent: still there after a reload.
+  await page.reload();
+  await page.locator('body[data-ready="1"]').waitFor();
+  check(await page.locator('#retro-list li h4').count() === 2, 'both retrospectives are listed after a reload');
+
   step('publish a tactic');
   await page.locator('#tactic-new summary').click();
   await page.locator('#tactic-title').fill('Door-knocking rota');
@@ -286,6 +307,6 @@ async function run() {
   });
   check(nav.hidden <= 0, `the section links scroll sideways by ${nav.hidden}px`);
   for (const l of nav.links) check(l.width > 0 && l.left >= 0 && l.right <= nav.width, `section link ${l.text} is out of view: ${JSON.stringify(l)}`);
-  check(nav.links.length === 7, `all seven sections linked: ${nav.links.map((l) => l.text)}`);
+  check(nav.links.length === 8, `all eight sections linked: ${nav.links.map((l) => l.text)}`);
   await page.locator('header.top').screenshot({ path: join(cfg.shots, 'phone-nav.png') });
 }

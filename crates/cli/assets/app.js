@@ -264,18 +264,50 @@ onSubmit('fund-entry-form', async (form, d) => {
 
 // ---- actions --------------------------------------------------------------------------------
 
+const actionTitles = new Map(); // entry id -> title, for retrospectives about an action
+
 async function loadActions() {
   const list = await api('GET', '/api/actions');
+  actionTitles.clear();
+  for (const a of list) actionTitles.set(a.entry_id, a.title);
   fill('#action-list', list.slice().reverse().slice(0, 30), (a) => h('li', {},
     h('h4', {}, a.title),
     a.summary ? h('p', { class: 'summary' }, a.summary) : null,
     tagList(a.tags)), 'No actions logged yet.');
+  // A retrospective may be about one of them (newest first, as people look for it).
+  const select = $('#retro-action');
+  const chosen = select.value;
+  select.replaceChildren(h('option', { value: '' }, 'No particular action'),
+    ...list.slice().reverse().map((a) => h('option', { value: a.entry_id }, a.title)));
+  select.value = actionTitles.has(chosen) ? chosen : '';
 }
 
 onSubmit('action-form', async (_, d) => {
   await api('POST', '/api/actions', { title: d.get('title'), summary: d.get('summary'), tags: splitTags(d.get('tags')) });
   toast('Action logged.');
   await loadActions();
+});
+
+// ---- retrospectives -----------------------------------------------------------------------------
+
+const dayText = (day) => new Date(day * 1000).toLocaleDateString(undefined, { timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric' });
+
+async function loadRetros() {
+  // Oldest first, as the API gives them: a circle's learning, in the order it happened.
+  const list = await api('GET', '/api/retros');
+  fill('#retro-list', list, (r) => h('li', {},
+    h('h4', {}, r.title),
+    h('p', { class: 'meta' }, `Recorded ${dayText(r.day)}`,
+      r.action_id ? ` · about the action “${actionTitles.get(r.action_id) || short(r.action_id)}”` : ''),
+    r.notes ? h('p', { class: 'summary body-text' }, r.notes) : null), 'No retrospectives yet: record the first after your next action.');
+}
+
+onSubmit('retro-form', async (_, d) => {
+  await api('POST', '/api/retros', {
+    title: d.get('title'), notes: d.get('notes'), action_id: d.get('action_id') || null,
+  });
+  toast('Retrospective recorded.');
+  await loadRetros();
 });
 
 // ---- tactics ------------------------------------------------------------------------------------
@@ -653,8 +685,9 @@ $('#invite-copy').addEventListener('click', async () => {
 async function start() {
   const loads = [loadStatus(), loadFund(), loadActions(), loadTasks(), loadAlerts(), loadInvite()];
   const results = await Promise.allSettled(loads);
-  // Names of sister circles come with the status; lists that show them load after it.
-  results.push(...await Promise.allSettled([loadTactics(), loadZines()]));
+  // Names of sister circles come with the status, action titles with the actions; lists
+  // that show them load after.
+  results.push(...await Promise.allSettled([loadTactics(), loadZines(), loadRetros()]));
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) toast(`Some of the page could not load: ${failed.reason.message}`);
   growEditor();

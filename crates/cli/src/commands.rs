@@ -1,89 +1,26 @@
-//! Command dispatch: open what the command needs, run it, build its report.
+//! The commands: each one a function from the local circle (and the running node's
+//! network facts, if any) to a [`Report`]. [`dispatch`] picks the function; it is the
+//! same whether the command runs in this process or inside a running node
+//! (the executor of `exec.rs`). This layer knows nothing of sockets, HTTP or `serve`.
 
 pub(crate) mod circle;
 mod damage;
 mod doctor;
 pub(crate) mod entries;
+pub(crate) mod network;
 mod protocol;
-mod restore;
-pub(crate) mod serve;
+pub(crate) mod restore;
 pub(crate) mod sisters;
-mod token;
+pub(crate) mod token;
 pub(crate) mod zines;
 
-use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use circle_node::{LocalCircle, NetStatus};
 
-use crate::args::{AlertCmd, Cli, Command};
+use crate::args::{AlertCmd, Command};
 use crate::Report;
-
-pub(crate) fn run(cli: Cli) -> Result<Report> {
-    let dir = data_dir(cli.data_dir)?;
-    let now = now();
-    check_data_dir(&dir)?;
-    // While `circle serve` runs (or is starting) for this directory, it takes the
-    // command: wait (bounded) for its socket rather than fail on its lock.
-    let command = match crate::remote::forward_or_return(&dir, cli.command, cli.json) {
-        Ok(report) => return report,
-        Err(command) => command,
-    };
-    let command = match command {
-        Command::Init { name, term_days } => {
-            crate::private::ensure_dir(&dir)?;
-            return circle::init(&dir, &name, term_days, now);
-        }
-        Command::Serve(args) => return serve::serve(&dir, *args, cli.json, now),
-        Command::Restore { file } => {
-            crate::private::ensure_dir(&dir)?;
-            return circle::restore(&dir, &file, now);
-        }
-        command => command,
-    };
-    // No node runs: the token kept in the data directory, no store needed.
-    if let Command::Token = command {
-        return token::offline(&dir);
-    }
-    if let Command::Follow { invite } = command {
-        return serve::follow_offline(open(&dir)?, &invite);
-    }
-    // On a data directory with no circle yet, an import restores the own circle.
-    if let Command::Import { file } = &command {
-        if restore::is_empty_data_dir(&dir) {
-            return restore::restore(&dir, file, now);
-        }
-    }
-    let mut local = match open(&dir) {
-        Ok(local) => local,
-        // A `circle serve` took the store between our look at its lock and our open:
-        // it answers on its socket in a moment, so wait for that (bounded) instead.
-        Err(e) if store_locked(&e) => {
-            return match crate::remote::forward_or_return(&dir, command, cli.json) {
-                Ok(report) => report,
-                Err(_) => Err(e),
-            };
-        }
-        Err(e) => return Err(e),
-    };
-    dispatch(&mut local, command, now, cli.json, None)
-}
-
-/// Whether opening failed only because another process holds the store.
-fn store_locked(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<circle_node::NodeError>(),
-            Some(circle_node::NodeError::Store(
-                circle_store::StoreError::Locked
-            ))
-        ) || matches!(
-            c.downcast_ref::<circle_store::StoreError>(),
-            Some(circle_store::StoreError::Locked)
-        )
-    })
-}
 
 /// Runs a command on the local circle; `net` describes the running node, if any.
 pub(crate) fn dispatch(
@@ -99,7 +36,7 @@ pub(crate) fn dispatch(
         C::Alert(AlertCmd::Send { .. }) => anyhow::bail!(
             "alerts go out over the network: start the node with `circle serve` first"
         ),
-        C::Alerts => serve::alerts(local),
+        C::Alerts => network::alerts(local),
         C::Id => circle::id(local, net),
         C::Invite => circle::invite(local, net),
         C::Status => circle::status(local, now, net),
@@ -137,58 +74,12 @@ pub(crate) fn dispatch(
     }
 }
 
-/// A command's refusal that a front-end may tell apart from bad input: the HTTP API
-/// answers 404 or 409 for these. The message is exactly what the CLI prints.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// The id names nothing this node holds.
-    NotFound(String),
-    /// The request is well formed, but the circle's state refuses it.
-    Conflict(String),
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::NotFound(m) | Refusal::Conflict(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for Refusal {}
-
 fn unreachable_here() -> Result<Report> {
     anyhow::bail!("this command is handled before the store is opened")
 }
 
-/// `--data-dir`, `CIRCLE_DATA_DIR`, or the platform's data directory. A relative path is
-/// made absolute here, so every message names the directory actually meant.
-fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
-    if let Some(d) = flag {
-        if d.is_relative() {
-            let cwd = std::env::current_dir().context("no current directory")?;
-            return Ok(cwd.join(d));
-        }
-        return Ok(d);
-    }
-    directories::ProjectDirs::from("org", "circle-ledger", "circle")
-        .map(|p| p.data_dir().to_owned())
-        .context("no home directory to keep data in; pass --data-dir")
-}
-
-/// A data directory that is not a directory is refused before anything reads it, so no
-/// message suggests creating a (second) circle there.
-fn check_data_dir(dir: &std::path::Path) -> Result<()> {
-    match std::fs::metadata(dir) {
-        Ok(m) if !m.is_dir() => anyhow::bail!(
-            "the data directory {} is not a directory; pass --data-dir with the directory that holds your circle",
-            dir.display()
-        ),
-        _ => Ok(()),
-    }
-}
-
-fn open(dir: &std::path::Path) -> Result<LocalCircle> {
+/// Opens the circle of `dir`; a store that will not open is explained (damage.rs).
+pub(crate) fn open(dir: &std::path::Path) -> Result<LocalCircle> {
     // sled can panic on some corrupt files; turn that into an error like any other.
     let opened = std::panic::catch_unwind(|| LocalCircle::open(dir));
     match opened {

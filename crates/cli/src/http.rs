@@ -2,10 +2,11 @@
 //!
 //! `circle serve` starts it beside the local socket (`--http ADDR`, default
 //! `127.0.0.1:7878`). Every API handler turns its request into an [`args::Command`] and
-//! runs it through [`commands::dispatch`] inside the node, exactly as the CLI's socket
-//! does, then answers with the command's JSON: the API and `--json` cannot drift. The few
-//! things a command does with files (a tactic body, a zine draft, an export) take and
-//! give text instead; network things (follow, alerts) call the running [`Node`].
+//! hands it to the node's one [`Executor`], exactly as the CLI's socket does, then answers
+//! with the command's JSON: the API and `--json` cannot drift. The few things a command
+//! does with files (a tactic body, a zine draft, an export) take and give text instead,
+//! run by the same executor ([`Executor::local`]). A failure's status code comes from its
+//! kind ([`status`]), its words are the CLI's: no handler re-checks a rule.
 //!
 //! - [`api`]: the `/api/…` handlers;
 //! - [`events`]: the live alert stream (server-sent events);
@@ -19,14 +20,12 @@
 //! what kind of failure it is (see `docs/api.md`).
 //!
 //! [`args::Command`]: crate::args::Command
-//! [`commands::dispatch`]: crate::commands::dispatch
 
 mod access;
 mod api;
 mod conn;
 mod events;
 mod page;
-pub(crate) mod token;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -38,25 +37,18 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use circle_core::error::LedgerError;
-use circle_node::{LocalCircle, NetStatus, Node, NodeError};
+use circle_node::{ErrorKind, LocalCircle, NetStatus};
 use serde_json::Value;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::args::Command;
-use crate::commands::Refusal;
+use crate::exec::Executor;
+use crate::failure::Failure;
+use crate::token::{self, DEFAULT_ADDR};
 use crate::Report;
-
-/// Where the page is served when `--http` is not given.
-pub(crate) const DEFAULT_ADDR: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 7878);
 /// Largest request body: a 256 KiB zine or tactic (the ledger's cap) as JSON, with room.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
-/// Commands running at once on blocking threads (they share the circle's lock anyway).
-const WORKERS: usize = 8;
-/// How long a request waits for a worker before the API answers 503.
-const QUEUE_WAIT: Duration = Duration::from_secs(30);
 /// Live alert streams open at once (one per open page).
 const STREAMS: usize = 32;
 
@@ -177,17 +169,16 @@ impl HttpServer {
     }
 }
 
-/// Starts serving the page and the API for `node` on `bound`.
-pub(crate) fn spawn(node: Node, cfg: HttpAccess, bound: Bound) -> HttpServer {
+/// Starts serving the page and the API on `bound`, its commands run by `exec`.
+pub(crate) fn spawn(exec: Executor, cfg: HttpAccess, bound: Bound) -> HttpServer {
     let (stop, stopped) = watch::channel(false);
     let url = format!("http://{}", bound.addr);
     let sign_in = token::sign_in_url(&url, &cfg.token);
     // For `circle token`, which this process answers while it serves.
     token::set_serving(&url, &cfg.token);
     let state = AppState {
-        node,
+        exec,
         access: Arc::new(access::Access::new(cfg.token, bound.addr)),
-        work: Arc::new(Semaphore::new(WORKERS)),
         streams: Arc::new(Semaphore::new(STREAMS)),
         stop: stopped.clone(),
     };
@@ -204,10 +195,9 @@ pub(crate) fn spawn(node: Node, cfg: HttpAccess, bound: Bound) -> HttpServer {
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
-    node: Node,
+    /// The node's one executor, shared with the local socket.
+    exec: Executor,
     access: Arc<access::Access>,
-    /// Slots for commands on blocking threads.
-    work: Arc<Semaphore>,
     /// Slots for live alert streams.
     streams: Arc<Semaphore>,
     /// Turns true when the server stops: live streams end then.
@@ -215,36 +205,18 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    /// Runs `f` on the own circle on a blocking thread, a bounded number at once.
+    /// Runs `f` on the own circle, by the executor (bounded, on a blocking thread).
     async fn local<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut LocalCircle, &NetStatus) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let busy = || ApiError::unavailable("the node is busy; try again in a moment");
-        let permit = tokio::time::timeout(QUEUE_WAIT, self.work.clone().acquire_owned())
-            .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())?;
-        let node = self.node.clone();
-        tokio::task::spawn_blocking(move || {
-            let net = node.status();
-            let out = node.with_local(|local| f(local, &net));
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|_| ApiError::unavailable("the command failed inside the node"))?
+        self.exec.local(f).await
     }
 
     /// Runs a CLI command inside the node; its `--json` output is the answer.
     async fn command(&self, command: Command) -> Result<Value, ApiError> {
-        let now = crate::commands::now();
-        self.local(move |local, net| {
-            crate::commands::dispatch(local, command, now, true, Some(net))
-                .map(report_json)
-                .map_err(ApiError::from_command)
-        })
-        .await
+        let report = self.exec.run(command, true).await?;
+        Ok(report_json(report))
     }
 }
 
@@ -300,10 +272,6 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, message)
     }
 
-    fn conflict(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, message)
-    }
-
     fn unavailable(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
@@ -317,8 +285,13 @@ impl ApiError {
 
     /// A command's error: the CLI's one-line message, and a code by its kind.
     fn from_command(e: anyhow::Error) -> ApiError {
-        let message = format!("{e:#}").replace('\n', " ");
-        ApiError::new(status_of(&e), message)
+        Failure::of(&e).into()
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> ApiError {
+        ApiError::new(status(f.kind), f.message)
     }
 }
 
@@ -330,52 +303,17 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Sorts a command's failure: the first typed cause in the chain decides; a plain
-/// message is a complaint about the input.
-fn status_of(e: &anyhow::Error) -> StatusCode {
-    for cause in e.chain() {
-        if let Some(r) = cause.downcast_ref::<Refusal>() {
-            return match r {
-                Refusal::NotFound(_) => StatusCode::NOT_FOUND,
-                Refusal::Conflict(_) => StatusCode::CONFLICT,
-            };
+/// The status code of a failure's kind: the one place the API sorts failures
+/// (`docs/api.md`, "Errors").
+pub(crate) fn status(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict | ErrorKind::NotCompliant | ErrorKind::NotSteward => {
+            StatusCode::CONFLICT
         }
-        if let Some(n) = cause.downcast_ref::<NodeError>() {
-            return node_status(n);
-        }
-        if let Some(l) = cause.downcast_ref::<LedgerError>() {
-            return ledger_status(l);
-        }
-        if cause.downcast_ref::<circle_store::StoreError>().is_some() {
-            return StatusCode::INTERNAL_SERVER_ERROR;
-        }
-    }
-    StatusCode::BAD_REQUEST
-}
-
-fn node_status(e: &NodeError) -> StatusCode {
-    use circle_core::circle::CircleError;
-    match e {
-        NodeError::Invalid(_) => StatusCode::BAD_REQUEST,
-        NodeError::Net(_) => StatusCode::SERVICE_UNAVAILABLE,
-        NodeError::Store(circle_store::StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
-        // The node is stopping (see `Node::store_failed`).
-        NodeError::StoreFailed(_) => StatusCode::SERVICE_UNAVAILABLE,
-        NodeError::Ledger(l) => ledger_status(l),
-        NodeError::Circle(c) => match c.as_ref() {
-            CircleError::Ledger(l) => ledger_status(l),
-            CircleError::Invalid(_) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        },
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-fn ledger_status(e: &LedgerError) -> StatusCode {
-    match e {
-        LedgerError::NotFound { .. } => StatusCode::NOT_FOUND,
-        LedgerError::TermExpired(_) | LedgerError::NotSteward(_) => StatusCode::CONFLICT,
-        LedgerError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -461,12 +399,16 @@ mod tests {
 
     #[test]
     fn failures_map_to_status_codes_by_type_not_wording() {
-        let code = |e: anyhow::Error| status_of(&e).as_u16();
-        let missing = anyhow::Error::new(Refusal::NotFound("no tactic x".into()));
+        use circle_core::error::LedgerError;
+        use circle_node::NodeError;
+        let code = |e: anyhow::Error| ApiError::from_command(e).status.as_u16();
+        let missing = anyhow::Error::new(NodeError::NotFound("no tactic x".into()));
         assert_eq!(code(missing.context("while forking")), 404);
-        assert_eq!(code(Refusal::Conflict("not compliant".into()).into()), 409);
+        assert_eq!(code(NodeError::NotCompliant("not kept".into()).into()), 409);
         let node = |e: LedgerError| anyhow::Error::new(NodeError::from(e));
         assert_eq!(code(node(LedgerError::TermExpired(2))), 409);
+        assert_eq!(code(node(LedgerError::NotSteward(2))), 409);
+        assert_eq!(code(node(LedgerError::Conflict("closed".into()))), 409);
         assert_eq!(code(node(LedgerError::Invalid("empty".into()))), 400);
         assert_eq!(
             code(node(LedgerError::NotFound {
@@ -481,5 +423,7 @@ mod tests {
         assert_eq!(code(NodeError::from(full).into()), 507);
         assert_eq!(code(NodeError::StoreFailed("full".into()).into()), 503);
         assert_eq!(code(anyhow::anyhow!("`x` is not a circle id")), 400);
+        let busy = ApiError::from(Failure::new(ErrorKind::Unavailable, "busy"));
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
     }
 }

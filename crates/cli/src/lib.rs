@@ -5,12 +5,19 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+// The layers, each importing only those below it (docs/ARCHITECTURE.md):
+//   entry → serve → http → exec → commands → {remote, failure, report, token, private, args}
 mod args;
 mod commands;
+mod entry;
+mod exec;
+mod failure;
 mod http;
 mod private;
 mod remote;
 mod report;
+mod serve;
+mod token;
 
 use std::process::ExitCode;
 
@@ -29,16 +36,16 @@ pub fn main() -> ExitCode {
     };
     init_logging();
     let json = cli.json;
-    match commands::run(cli) {
+    match entry::run(cli) {
         Ok(report) => {
             report.print(json);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            // One line a person can act on; the chain of causes joined with ": ".
-            let msg = report::printable(&format!("{e:#}").replace('\n', " "));
-            eprintln!("error: {msg}");
-            ExitCode::FAILURE
+            // One line a person can act on: the same words the web API answers with.
+            let failure = failure::Failure::of(&e);
+            eprintln!("error: {}", report::printable(&failure.message));
+            failure.exit_code()
         }
     }
 }

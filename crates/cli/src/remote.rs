@@ -11,10 +11,11 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::args::{ActionCmd, Command, TacticCmd, ZineCmd};
+use crate::failure::Failure;
 use crate::Report;
 
 /// Largest request accepted by the node (commands carry paths, never file contents).
@@ -34,7 +35,7 @@ pub(crate) struct RemoteRequest {
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum RemoteResponse {
     Ok(Report),
-    Err(String),
+    Err(Failure),
 }
 
 pub(crate) fn socket_path(dir: &Path) -> PathBuf {
@@ -115,7 +116,8 @@ fn exchange(dir: &Path, stream: UnixStream, mut command: Command, json: bool) ->
         .context("the running node sent an unreadable answer")?
     {
         RemoteResponse::Ok(report) => report,
-        RemoteResponse::Err(e) => bail!("{e}"),
+        // The node's failure, kind and words, as if the command had run here.
+        RemoteResponse::Err(failure) => return Err(failure.into()),
     };
     match to_stdout {
         Some(tmp) => {

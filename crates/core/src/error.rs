@@ -109,4 +109,47 @@ pub enum LedgerError {
     TermExpired(u64),
     #[error("this node holds no steward key of the current term {0}")]
     NotSteward(u64),
+    /// Well formed, but the ledger's state refuses it (a task already closed).
+    #[error("{0}")]
+    Conflict(String),
+}
+
+/// What kind of failure an error is, whatever its wording: what a front-end needs to
+/// choose a status code or an exit code. Every library error of the workspace maps onto
+/// one (`LedgerError::kind` here, `NodeError::kind` in node), so no front-end has to
+/// re-check a rule to know why something was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is malformed or breaks a rule of the ledger model.
+    Invalid,
+    /// An id that names nothing this node holds.
+    NotFound,
+    /// Well formed, but the current state refuses it (a closed task, an expired term).
+    Conflict,
+    /// A circle that does not keep the common rebellion protocol.
+    NotCompliant,
+    /// No steward key of the current term on this node.
+    NotSteward,
+    /// Not possible right now: the network failed, the node is busy or stopping.
+    Unavailable,
+    /// The disk is full.
+    StorageFull,
+    /// Something on this node is broken (a damaged store, a bug).
+    Internal,
+}
+
+impl LedgerError {
+    /// The kind of this failure (see [`ErrorKind`]).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            LedgerError::Invalid(_) => ErrorKind::Invalid,
+            LedgerError::NotFound { .. } => ErrorKind::NotFound,
+            LedgerError::TermExpired(_) | LedgerError::Conflict(_) => ErrorKind::Conflict,
+            LedgerError::NotSteward(_) => ErrorKind::NotSteward,
+            LedgerError::NotALedger(_)
+            | LedgerError::SchemaTooNew { .. }
+            | LedgerError::Automerge(_) => ErrorKind::Internal,
+        }
+    }
 }

@@ -21,9 +21,10 @@ mod memory;
 mod node;
 mod replicas;
 mod restore;
+mod shown;
 mod sisters;
 
-pub use error::NodeError;
+pub use error::{store_kind, ErrorKind, NodeError};
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
 pub use memory::tune_allocator;
@@ -32,4 +33,5 @@ pub use node::sync::OnProgress;
 pub use node::{
     AlertView, FollowReport, NetStatus, Node, NodeConfig, SyncProgress, ALERT_TOPIC, ANNOUNCE_TOPIC,
 };
+pub use shown::Shown;
 pub use sisters::{ImportReport, Replica};

@@ -16,25 +16,39 @@ use circle_store::{KeyDir, Store};
 use crate::{ImportReport, LocalCircle, NodeError};
 
 impl LocalCircle {
-    /// Restores the own circle of `root` from `bundle` into an empty store.
+    /// Restores the own circle of `root` from `bundle` into an empty store: the one way
+    /// a circle is rebuilt from its bundle (`circle restore FILE`, and `circle import`
+    /// into a data directory that holds no circle yet, both end here).
     pub fn restore(
         root: &Path,
         bundle: Bundle,
         now: u64,
     ) -> Result<(LocalCircle, ImportReport), NodeError> {
+        let keys_dir = root.join("keys");
+        if !keys_dir.is_dir() {
+            return Err(NodeError::Invalid(format!(
+                "{} holds no circle: to restore one, copy the backup's keys directory to {} first",
+                root.display(),
+                keys_dir.display()
+            )));
+        }
         let chain = TermChain::from_certs(bundle.certs.clone())?;
         if chain.circle_id() != bundle.circle_id {
             return Err(NodeError::Invalid(
                 "the bundle's certificates belong to another circle".into(),
             ));
         }
-        let keys = KeyDir::open(&root.join("keys"))?;
+        let keys = KeyDir::open(&keys_dir)?;
         let latest = &chain.latest().body;
         let held = keys.stewards(latest.term)?;
         if held.is_empty() || !held.iter().all(|k| latest.stewards.contains(&k.public())) {
             return Err(NodeError::Invalid(format!(
-                "this directory holds no steward key of the bundle's current term {}: the bundle is \
-                 another circle's, or older than this circle's last rotation (use a newer bundle)",
+                "the keys in {} are not those of circle {}'s current term {}: this directory \
+                 holds no steward key of that term (the bundle is another circle's, or older than \
+                 this circle's last rotation: use a newer bundle, or the keys directory of the \
+                 same backup)",
+                keys_dir.display(),
+                bundle.circle_id,
                 latest.term
             )));
         }

@@ -154,7 +154,7 @@ impl LocalCircle {
             )
         } else {
             let r = self.sister(id)?.ok_or_else(|| {
-                NodeError::Invalid(format!("circle {id} is not known to this node"))
+                NodeError::NotFound(format!("circle {id} is not known to this node"))
             })?;
             (r.chain, r.ledger.into_doc())
         };

@@ -43,7 +43,7 @@ fn invite_of(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Invite> {
 
 pub(crate) fn id(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Report> {
     let invite = invite_of(local, net)?.to_string();
-    let (serving, addrs, _) = super::serve::net_json(net);
+    let (serving, addrs, _) = super::network::net_json(net);
     let c = local.circle();
     let json = json!({
         "circle_id": c.circle_id().to_hex(),
@@ -69,7 +69,7 @@ pub(crate) fn invite(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Rep
     let invite = invite_of(local, net)?.to_string();
     let hint = match net {
         Some(n) if n.invite_addrs.is_empty() => {
-            format!("\n{}", super::serve::NO_SHAREABLE_ADDR)
+            format!("\n{}", super::network::NO_SHAREABLE_ADDR)
         }
         Some(_) => String::new(),
         None => "\n(no addresses: the node is not running; start it with `circle serve`)".into(),
@@ -88,7 +88,7 @@ pub(crate) fn invite(local: &LocalCircle, net: Option<&NetStatus>) -> Result<Rep
 }
 
 pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> Result<Report> {
-    let (serving, addrs, peers) = super::serve::net_json(net);
+    let (serving, addrs, peers) = super::network::net_json(net);
     let c = local.circle();
     let comp = compliance(&c.ledger, &c.chain, now);
     let latest = &c.chain.latest().body;
@@ -270,25 +270,4 @@ pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Res
             ))
         }
     }
-}
-
-/// `circle restore FILE`: the own circle rebuilt from a verified bundle of its ledger.
-pub(crate) fn restore(dir: &Path, file: &Path, now: u64) -> Result<Report> {
-    let bytes = super::sisters::read_capped(file, circle_core::bundle::MAX_BUNDLE_BYTES)?;
-    let bundle = circle_core::bundle::Bundle::decode(&bytes)
-        .with_context(|| format!("cannot restore from {}", file.display()))?;
-    let (local, r) = LocalCircle::restore(dir, bundle, now)
-        .with_context(|| format!("cannot restore the circle in {}", dir.display()))?;
-    let name = local.circle().ledger.name();
-    Ok(Report::new(
-        json!({ "circle_id": r.circle_id, "name": name, "changes": r.applied + r.duplicates,
-                "rejected": r.rejected, "term": local.circle().term() }),
-        format!(
-            "restored circle \"{name}\" ({}): {} signed changes, {} rejected; writes as term {}",
-            r.circle_id,
-            r.applied + r.duplicates,
-            r.rejected,
-            local.circle().term()
-        ),
-    ))
 }

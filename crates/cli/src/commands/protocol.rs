@@ -1,13 +1,12 @@
 //! Fund, pledge and protocol status.
 
 use anyhow::Result;
-use circle_core::compliance::{compliance, Compliance, Item};
+use circle_core::compliance::Item;
 use circle_core::ledger::{Amount, Currency, FundKind};
 use circle_core::public_text::Field;
-use circle_node::LocalCircle;
+use circle_node::{LocalCircle, NodeError};
 use serde_json::json;
 
-use super::Refusal;
 use crate::args::{FundCmd, PledgeCmd, ProtocolCmd};
 use crate::Report;
 
@@ -87,33 +86,15 @@ pub(crate) fn pledge(local: &mut LocalCircle, cmd: PledgeCmd, now: u64) -> Resul
     ))
 }
 
-/// A held circle's compliance and name, as `protocol status` reports them; `None` when
-/// this node holds no such circle. Every summary that says "compliant" asks this.
-pub(crate) fn compliance_of(
-    local: &LocalCircle,
-    id: &circle_core::keys::Hash32,
-    now: u64,
-) -> Result<Option<(Compliance, String)>> {
-    if *id == local.circle_id() {
-        let c = local.circle();
-        return Ok(Some((
-            compliance(&c.ledger, &c.chain, now),
-            c.ledger.name(),
-        )));
-    }
-    Ok(local
-        .sister(id)?
-        .map(|r| (r.compliance(now), r.ledger.name())))
-}
-
 pub(crate) fn protocol(local: &mut LocalCircle, cmd: ProtocolCmd, now: u64) -> Result<Report> {
     let ProtocolCmd::Status { circle_id } = cmd;
     let id = match &circle_id {
         Some(s) => super::sisters::parse_id(local, s)?,
         None => local.circle_id(),
     };
-    let (comp, name) = compliance_of(local, &id, now)?
-        .ok_or_else(|| Refusal::NotFound(format!("circle {id} is not known to this node")))?;
+    let (comp, name) = local
+        .compliance_of(&id, now)?
+        .ok_or_else(|| NodeError::NotFound(format!("circle {id} is not known to this node")))?;
     let line = |name: &str, i: &Item| {
         format!(
             "  [{}] {name}: {}\n",

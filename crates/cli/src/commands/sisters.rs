@@ -1,23 +1,15 @@
 //! Content across circles: own and followed sisters, with the protocol enforced.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use circle_core::bundle::Bundle;
 use circle_core::keys::Hash32;
-use circle_core::ledger::{Ledger, Lineage, NewTactic, Tactic, MIN_ID_PREFIX};
-use circle_node::LocalCircle;
+use circle_core::ledger::{Lineage, NewTactic, Tactic, MIN_ID_PREFIX};
+use circle_node::{LocalCircle, NodeError, Shown};
 use serde_json::json;
 
-use super::Refusal;
 use crate::Report;
-
-/// A circle whose content this node may show: its own, or a compliant sister.
-pub(crate) struct Held<'a> {
-    pub(crate) id: Hash32,
-    pub(crate) ledger: Cow<'a, Ledger>,
-}
 
 /// A circle id as a person gives it: all 64 hex digits, or an unambiguous prefix of at
 /// least 8 (lists print 12) of this circle's or a followed circle's id.
@@ -40,7 +32,7 @@ pub(crate) fn parse_id(local: &LocalCircle, s: &str) -> Result<Hash32> {
     match (matching.next(), matching.next()) {
         (Some(id), None) => Ok(id),
         (Some(_), Some(_)) => bail!("circle id `{s}` is ambiguous: give more of its digits"),
-        (None, _) => Err(Refusal::NotFound(format!(
+        (None, _) => Err(NodeError::NotFound(format!(
             "no circle known to this node has an id starting with {s}; import its bundle or follow it first"
         ))
         .into()),
@@ -62,51 +54,16 @@ pub(crate) fn circle_name(local: &LocalCircle, id_hex: &str) -> String {
     }
 }
 
-/// The circles in view: `from` alone, or own + every compliant sister. Content of a
-/// non-compliant circle is never listed: the protocol is enforced here, not trusted.
+/// The circles in view: `from` (an id or prefix) alone, or own + every compliant
+/// sister. The protocol's rule (no content of a circle that does not keep it) is the
+/// node's: [`LocalCircle::shown`].
 pub(crate) fn held<'a>(
     local: &'a LocalCircle,
     from: Option<&str>,
     now: u64,
-) -> Result<Vec<Held<'a>>> {
-    let own = Held {
-        id: local.circle_id(),
-        ledger: Cow::Borrowed(&local.circle().ledger),
-    };
+) -> Result<Vec<Shown<'a>>> {
     let wanted = from.map(|f| parse_id(local, f)).transpose()?;
-    if wanted == Some(local.circle_id()) {
-        return Ok(vec![own]);
-    }
-    let ids = match wanted {
-        Some(id) => vec![id],
-        None => local.sisters()?,
-    };
-    let mut out = if wanted.is_none() {
-        vec![own]
-    } else {
-        Vec::new()
-    };
-    for id in ids {
-        let Some(r) = local.sister(&id)? else {
-            return Err(Refusal::NotFound(format!(
-                "circle {id} is not known to this node; import its bundle or follow it first"
-            ))
-            .into());
-        };
-        let c = r.compliance(now);
-        if c.compliant {
-            out.push(Held {
-                id,
-                ledger: Cow::Owned(r.ledger),
-            });
-        } else if wanted.is_some() {
-            return Err(Refusal::Conflict(format!(
-                "circle {id} does not keep the common rebellion protocol, so its content is not shown (see `circle protocol status {id}`)"
-            ))
-            .into());
-        }
-    }
-    Ok(out)
+    Ok(local.shown(wanted, now)?)
 }
 
 fn tactic_json(circle_id: &Hash32, t: &Tactic) -> serde_json::Value {
@@ -185,7 +142,7 @@ pub(crate) fn find_tactic(
     let (circle, id) = split_ref(local, reference)?;
     let hex = circle.to_hex();
     let held = held(local, Some(&hex), now)?;
-    let not_found = || Refusal::NotFound(format!("no tactic {id} in circle {circle}"));
+    let not_found = || NodeError::NotFound(format!("no tactic {id} in circle {circle}"));
     let h = held.first().ok_or_else(not_found)?;
     let full = h.ledger.resolve_id("tactics", &id).map_err(|e| match e {
         circle_core::error::LedgerError::NotFound { .. } => anyhow::Error::from(not_found()),
@@ -263,7 +220,8 @@ pub(crate) fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<R
     let mut r = local.import(bundle, now)?;
     // The verdict `protocol status` gives, from the ledger as stored: what was kept,
     // not what the bundle claimed (a tampered bundle must not read "compliant").
-    r.compliant = super::protocol::compliance_of(local, &Hash32::from_hex(&r.circle_id)?, now)?
+    r.compliant = local
+        .compliance_of(&Hash32::from_hex(&r.circle_id)?, now)?
         .map(|(c, _)| c.compliant)
         .unwrap_or(false);
     let text = format!(
@@ -307,7 +265,7 @@ pub(crate) fn unfollow(local: &mut LocalCircle, circle: &str) -> Result<Report> 
     let id = parse_id(local, circle)?;
     let name = circle_name(local, &id.to_hex());
     if !local.unfollow(&id)? {
-        return Err(Refusal::NotFound(format!("this node does not follow circle {id}")).into());
+        return Err(NodeError::NotFound(format!("this node does not follow circle {id}")).into());
     }
     Ok(Report::new(
         json!({ "circle_id": id.to_hex(), "unfollowed": true }),

@@ -6,12 +6,12 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 
-use crate::http::token;
+use crate::token;
 use crate::Report;
 
 /// Inside a running node: the token its page requires (`--token`'s, if given) and the
 /// page's own address.
-pub(super) fn running(dir: &Path) -> Result<Report> {
+pub(crate) fn running(dir: &Path) -> Result<Report> {
     match token::serving() {
         Some((page, t)) => Ok(report(&t, Some(&page), true)),
         // `serve --no-http`, or the default port was taken: no page runs.
@@ -24,10 +24,10 @@ pub(super) fn running(dir: &Path) -> Result<Report> {
 
 /// No node runs: the token the next `serve` uses (made now if this is the first time),
 /// at the default address.
-pub(super) fn offline(dir: &Path) -> Result<Report> {
+pub(crate) fn offline(dir: &Path) -> Result<Report> {
     crate::private::ensure_dir(dir)?;
     let t = token::load_or_create(dir)?;
-    let page = format!("http://{}", crate::http::DEFAULT_ADDR);
+    let page = format!("http://{}", token::DEFAULT_ADDR);
     Ok(report(&t, Some(&page), false))
 }
 

@@ -83,6 +83,44 @@ pub(crate) fn findings(
     Ok((zine::check(&anon, title), zine::check(&anon, text)))
 }
 
+/// A draft refused because identifying details remain. The findings travel with the
+/// refusal, so the web API answers them (422, for the editor to mark) without checking
+/// the draft a second time.
+#[derive(Debug)]
+pub(crate) struct Identifying {
+    pub(crate) in_title: Vec<Finding>,
+    pub(crate) in_text: Vec<Finding>,
+}
+
+impl Identifying {
+    pub(crate) fn count(&self) -> usize {
+        self.in_title.len() + self.in_text.len()
+    }
+}
+
+impl std::fmt::Display for Identifying {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list: Vec<String> = self
+            .in_title
+            .iter()
+            .map(|x| format!("title: {} \"{}\"", x.kind.as_str(), x.text))
+            .chain(
+                self.in_text
+                    .iter()
+                    .map(|x| format!("{}..{} {} \"{}\"", x.start, x.end, x.kind.as_str(), x.text)),
+            )
+            .collect();
+        write!(
+            f,
+            "not published: {} identifying detail(s) remain ({}); fix the draft, or publish with --redact",
+            list.len(),
+            list.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for Identifying {}
+
 /// `zine publish` on a draft's text.
 pub(crate) fn publish(
     local: &mut LocalCircle,
@@ -103,21 +141,9 @@ pub(crate) fn publish(
         (t, b, n)
     } else {
         let in_title = zine::check(&anon, title);
-        let findings = zine::check(&anon, text);
-        if !in_title.is_empty() || !findings.is_empty() {
-            let list: Vec<String> =
-                in_title
-                    .iter()
-                    .map(|f| format!("title: {} \"{}\"", f.kind.as_str(), f.text))
-                    .chain(findings.iter().map(|f| {
-                        format!("{}..{} {} \"{}\"", f.start, f.end, f.kind.as_str(), f.text)
-                    }))
-                    .collect();
-            bail!(
-                "not published: {} identifying detail(s) remain ({}); fix the draft, or publish with --redact",
-                list.len(),
-                list.join("; ")
-            );
+        let in_text = zine::check(&anon, text);
+        if !in_title.is_empty() || !in_text.is_empty() {
+            return Err(Identifying { in_title, in_text }.into());
         }
         (title.to_owned(), text.to_owned(), 0)
     };
@@ -148,7 +174,7 @@ fn export(
     let hex = circle.to_hex();
     let held = super::sisters::held(local, Some(&hex), now)?;
     let h = held.first().context("circle not held")?;
-    let not_found = || super::Refusal::NotFound(format!("no zine {id} in circle {circle}"));
+    let not_found = || circle_node::NodeError::NotFound(format!("no zine {id} in circle {circle}"));
     let full = match h.ledger.resolve_id("zines", &id) {
         Ok(full) => full,
         Err(circle_core::error::LedgerError::NotFound { .. }) => return Err(not_found().into()),

@@ -6,18 +6,15 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use circle_core::compliance::compliance;
-use circle_core::ledger::TaskStatus;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{created, ok, report_json, ApiError, AppState, Body, Path, Query};
 use crate::args::{
     ActionCmd, AlertCmd, Command, ExportFormat, FundCmd, LexiconCmd, PledgeCmd, ProtocolCmd,
-    StewardCmd, TacticCmd, TaskCmd, ZineCmd, ZineFormat,
+    RetroCmd, StewardCmd, TacticCmd, TaskCmd, ZineCmd, ZineFormat,
 };
 use crate::commands::{circle, entries, zines};
-use crate::remote::RemoteRequest;
 
 type Answer = Result<Response, ApiError>;
 
@@ -44,7 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/zines/check", post(check_zine))
         .route("/api/zines/{circle_id}/{zine_id}/export", get(export_zine))
         .route("/api/tasks", get(tasks).post(add_task))
-        .route("/api/retros", get(retros))
+        .route("/api/retros", get(retros).post(add_retro))
         .route("/api/tasks/{task_id}/claim", post(claim_task))
         .route("/api/tasks/{task_id}/close", post(close_task))
         .route("/api/alerts", get(alerts).post(send_alert))
@@ -72,7 +69,7 @@ async fn id(State(s): State<AppState>) -> Answer {
 }
 
 async fn peers(State(s): State<AppState>) -> Answer {
-    let net = s.node.status();
+    let net = s.exec.node().status();
     let v = serde_json::to_value(&net).map_err(|e| ApiError::unavailable(e.to_string()))?;
     Ok(ok(v))
 }
@@ -95,16 +92,9 @@ async fn follow(State(s): State<AppState>, Body(b): Body<Follow>) -> Answer {
     network(&s, command).await.map(ok)
 }
 
-/// Runs a command that needs the network, as the local socket does.
+/// Runs a command that needs the network, by the same executor as the local socket.
 async fn network(s: &AppState, command: Command) -> Result<Value, ApiError> {
-    let req = RemoteRequest {
-        command,
-        json: true,
-    };
-    crate::commands::serve::run_remote(&s.node, req)
-        .await
-        .map(report_json)
-        .map_err(ApiError::from_command)
+    s.command(command).await
 }
 
 async fn invite(State(s): State<AppState>) -> Answer {
@@ -359,28 +349,25 @@ struct NewZine {
     action_id: Option<String>,
 }
 
-/// Publishes a draft; without `redact`, any finding refuses it (422, with the findings).
+/// Publishes a draft; without `redact`, any finding refuses it (422, with the findings
+/// the command found: the rule is `zine publish`'s, not checked again here).
 async fn publish_zine(State(s): State<AppState>, Body(b): Body<NewZine>) -> Answer {
     let now = crate::commands::now();
     s.local(move |local, _| {
-        if !b.redact {
-            let (in_title, in_text) =
-                zines::findings(local, &b.title, &b.text).map_err(ApiError::from_command)?;
-            let n = in_title.len() + in_text.len();
-            if n > 0 {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!(
-                        "not published: {n} identifying detail(s) remain; resolve them, or publish with \"redact\": true"
-                    ),
-                )
-                .with("findings", json!(in_text))
-                .with("title_findings", json!(in_title)));
-            }
-        }
         zines::publish(local, &b.title, &b.text, b.redact, b.action_id, now)
             .map(report_json)
-            .map_err(ApiError::from_command)
+            .map_err(|e| match e.downcast_ref::<zines::Identifying>() {
+                Some(found) => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!(
+                        "not published: {} identifying detail(s) remain; resolve them, or publish with \"redact\": true",
+                        found.count()
+                    ),
+                )
+                .with("findings", json!(found.in_text))
+                .with("title_findings", json!(found.in_title)),
+                None => ApiError::from_command(e),
+            })
     })
     .await
     .map(created)
@@ -499,6 +486,27 @@ async fn retros(State(s): State<AppState>) -> Answer {
     s.command(Command::Retros).await.map(ok)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRetro {
+    title: String,
+    #[serde(default)]
+    notes: String,
+    /// One of this circle's actions (an id or prefix), if the retrospective is about one.
+    #[serde(default)]
+    action_id: Option<String>,
+}
+
+/// `circle retro add`: a retrospective recorded in the ledger.
+async fn add_retro(State(s): State<AppState>, Body(b): Body<NewRetro>) -> Answer {
+    let command = Command::Retro(RetroCmd::Add {
+        title: b.title,
+        notes: b.notes,
+        action: given(b.action_id),
+    });
+    s.command(command).await.map(created)
+}
+
 async fn tasks(State(s): State<AppState>, Query(q): Query<TaskFilter>) -> Answer {
     s.command(Command::Tasks { open: q.open }).await.map(ok)
 }
@@ -528,11 +536,8 @@ async fn claim_task(
     Body(b): Body<Claim>,
 ) -> Answer {
     let by = given(b.by).unwrap_or_else(|| "a steward".to_owned());
-    let command = Command::Task(TaskCmd::Claim {
-        task_id: task_id.clone(),
-        by,
-    });
-    on_open_task(&s, task_id, command).await
+    let command = Command::Task(TaskCmd::Claim { task_id, by });
+    on_open_task(&s, command).await
 }
 
 #[derive(Deserialize)]
@@ -547,31 +552,16 @@ async fn close_task(
     Body(b): Body<Close>,
 ) -> Answer {
     let command = Command::Task(TaskCmd::Close {
-        task_id: task_id.clone(),
+        task_id,
         note: b.note,
     });
-    on_open_task(&s, task_id, command).await
+    on_open_task(&s, command).await
 }
 
-/// Runs a task command: 404 for a task that does not exist, 409 for a closed one.
-async fn on_open_task(s: &AppState, task_id: String, command: Command) -> Answer {
-    let now = crate::commands::now();
-    s.local(move |local, net| {
-        match local.circle().ledger.task(&task_id) {
-            None => return Err(ApiError::not_found(format!("no task with id {task_id}"))),
-            Some(t) if t.status == TaskStatus::Closed => {
-                return Err(ApiError::conflict(format!(
-                    "task {task_id} is already closed"
-                )))
-            }
-            Some(_) => {}
-        }
-        crate::commands::dispatch(local, command, now, true, Some(net))
-            .map(report_json)
-            .map_err(ApiError::from_command)
-    })
-    .await
-    .map(ok)
+/// Runs a task command. A task that does not exist (404) or is closed already (409) is
+/// refused by the ledger itself, with the words the CLI prints.
+async fn on_open_task(s: &AppState, command: Command) -> Answer {
+    s.command(command).await.map(ok)
 }
 
 // ---- alerts -----------------------------------------------------------------------------
@@ -586,26 +576,9 @@ struct SendAlert {
     text: String,
 }
 
-/// Sends an alert; a circle that does not keep the protocol cannot (409).
+/// Sends an alert; a circle that does not keep the protocol cannot (409: the node
+/// refuses it, as it does for `circle alert send`).
 async fn send_alert(State(s): State<AppState>, Body(b): Body<SendAlert>) -> Answer {
-    let now = crate::commands::now();
-    s.local(move |local, _| {
-        let c = local.circle();
-        let comp = compliance(&c.ledger, &c.chain, now);
-        let items = [
-            &comp.items.mutual_aid_fund,
-            &comp.items.rapid_defense_pledge,
-            &comp.items.open_tactics,
-        ];
-        let failing = items.into_iter().find(|i| !i.ok).map(|i| i.reason.clone());
-        match failing {
-            Some(reason) => Err(ApiError::conflict(format!(
-                "sister circles relay alerts only from circles that keep the protocol: {reason}"
-            ))),
-            None => Ok(()),
-        }
-    })
-    .await?;
     let command = Command::Alert(AlertCmd::Send { text: b.text });
     // With no peer connected yet the alert is kept here and `delivered` is false.
     network(&s, command).await.map(created)

@@ -21,7 +21,7 @@ pub(super) async fn stream(
     let slot = state.streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::unavailable("too many pages are following alerts; close one and retry")
     })?;
-    let alerts = state.node.subscribe_alerts();
+    let alerts = state.exec.node().subscribe_alerts();
     let stop = state.stop.clone();
     let events = futures::stream::unfold(
         (alerts, stop, slot),

@@ -57,7 +57,9 @@ impl Ledger {
         check_title("claimed by", by)?;
         let task = self.task(id).ok_or_else(|| not_found(id))?;
         if task.status == TaskStatus::Closed {
-            return Err(LedgerError::Invalid(format!("task {id} is already closed")));
+            return Err(LedgerError::Conflict(format!(
+                "task {id} is already closed"
+            )));
         }
         let obj = self.task_obj(id)?;
         self.write(signer, now, |tx| {
@@ -84,7 +86,9 @@ impl Ledger {
         check_text("note", note)?;
         let task = self.task(id).ok_or_else(|| not_found(id))?;
         if task.status == TaskStatus::Closed {
-            return Err(LedgerError::Invalid(format!("task {id} is already closed")));
+            return Err(LedgerError::Conflict(format!(
+                "task {id} is already closed"
+            )));
         }
         let obj = self.task_obj(id)?;
         self.write(signer, now, |tx| {

@@ -308,7 +308,7 @@ impl Node {
             .find(|i| !i.ok)
             .map(|i| i.reason.clone())
             .unwrap_or_default();
-            return Err(NodeError::Invalid(format!(
+            return Err(NodeError::NotCompliant(format!(
                 "sister circles relay alerts only from circles that keep the protocol: {why}"
             )));
         }

@@ -12,6 +12,10 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Context, Result};
 
+/// Where the page is served when `--http` is not given.
+pub(crate) const DEFAULT_ADDR: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 7878);
+
 /// The token's file in the data directory.
 pub(crate) const TOKEN_FILE: &str = "web-token";
 /// Shortest token accepted.
