@@ -122,6 +122,12 @@ impl Names {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let tokens = self.tokens(text);
         let informal = is_informal(&tokens);
+        // Words this text also writes in lowercase are ordinary words here.
+        let lowercase_words: HashSet<&str> = tokens
+            .iter()
+            .filter(|t| !t.cap)
+            .map(|t| t.lower.as_str())
+            .collect();
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
@@ -135,7 +141,7 @@ impl Names {
             }
             if self.usable(t) && !(t.initial && TITLES.contains(&t.lower.as_str())) {
                 let run_end = self.run_end(text, &tokens, i);
-                if self.is_name_run(text, &tokens, i, run_end) {
+                if self.is_name_run(text, &tokens, &lowercase_words, i, run_end) {
                     let (s, e) = self.trim_run(&tokens, i, run_end);
                     push(out, Kind::PersonName, text, tokens[s].start, tokens[e].end);
                 }
@@ -178,7 +184,14 @@ impl Names {
         end
     }
 
-    fn is_name_run(&self, text: &str, tokens: &[Token], s: usize, e: usize) -> bool {
+    fn is_name_run(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        lowercase_words: &HashSet<&str>,
+        s: usize,
+        e: usize,
+    ) -> bool {
         let run = &tokens[s..=e];
         let words: Vec<&Token> = run.iter().filter(|t| t.cap && !t.initial).collect();
         if words.is_empty() {
@@ -208,7 +221,19 @@ impl Names {
         let weak_cue = self.cue_before(text, first_tok.start, true);
         let said = said_after(text, tokens[e].end);
         let after_article = article_before(text, first_tok.start);
-        if strong_cue || (said && words.len() <= 3) {
+        // "said" after the run is strong evidence only when the run could be a name:
+        // not "Die Vermieterin sagte" (a capitalised noun after an article) nor a lone
+        // sentence opener that the same text also writes in lowercase ("Someone
+        // asked", where "someone" appears elsewhere): a capital at a sentence start says
+        // nothing.
+        let said_ok = said
+            && words.len() <= 3
+            && (nameish > 0
+                || !(after_article
+                    || (words.len() == 1
+                        && first_tok.sentence_start
+                        && lowercase_words.contains(first_tok.lower.as_str()))));
+        if strong_cue || said_ok {
             return true;
         }
         if after_article && !(words.len() >= 2 && any_first) {

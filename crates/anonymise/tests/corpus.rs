@@ -15,10 +15,13 @@
 //!   the detail, so it counts for precision but not for that label kind's
 //!   recall.
 //!
-//! Held-out subset: every fifth file (numbers divisible by 5). While tuning
-//! only the aggregate numbers for that subset were looked at; set
-//! `ANON_DEBUG=1` to print individual misses and false positives, which are
-//! printed for the tuning files only.
+//! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
+//! 300 on, every file (the second issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-299 are all tuning files: their
+//! multiples of five were the first issue-13 held-out set, moved to tuning once
+//! their misses had been looked at. While tuning only the aggregate numbers for
+//! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
+//! misses and false positives, which are printed for the tuning files only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,11 +43,23 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on its held-out
-/// files and were not tuned further, so as not to tune on them: one held-out time
-/// expression is missed and two held-out findings are names where nothing is labelled.
+/// First file of the second issue-13 held-out set. The first set (200-260, every fifth)
+/// missed "at 0630" and took "Someone" (twice) for a name; those families were fixed
+/// and its 13 files are tuning files now.
+const HELD_OUT_2: usize = 300;
+
+/// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
+/// set from [`HELD_OUT_2`] and were not tuned further, so as not to tune on it.
 /// Printed as NOT MET; remove a kind once fresh tuning files fix it.
-const SHORT_OF_TARGET: &[Kind] = &[Kind::DateTime, Kind::PersonName];
+const SHORT_OF_TARGET: &[Kind] = &[];
+
+fn held_out(number: usize) -> bool {
+    match number {
+        n if n >= HELD_OUT_2 => true,
+        n if n >= FRESH => false,
+        n => n % 5 == 0,
+    }
+}
 
 fn parse_lexicon(line: &str) -> Lexicon {
     let mut lex = Lexicon::default();
@@ -231,12 +246,12 @@ fn corpus_recall_and_precision() {
     let debug = std::env::var_os("ANON_DEBUG").is_some();
 
     let all: Vec<&(Doc, Vec<Finding>)> = docs.iter().collect();
-    let tuning: Vec<_> = docs.iter().filter(|d| d.0.number % 5 != 0).collect();
-    let held: Vec<_> = docs.iter().filter(|d| d.0.number % 5 == 0).collect();
+    let tuning: Vec<_> = docs.iter().filter(|d| !held_out(d.0.number)).collect();
+    let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part was written and
-    // committed before any detector change, and is reported on its own.
+    // with units, evasion) in five languages; their held-out part (300 on) was written
+    // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()
         .copied()
@@ -265,7 +280,10 @@ fn corpus_recall_and_precision() {
         &tuning_rows,
     );
     print_table(
-        &format!("held-out subset ({} files, every 5th)", held.len()),
+        &format!(
+            "held-out subset ({} files, every 5th below {FRESH}, all from {HELD_OUT_2})",
+            held.len()
+        ),
         &held_rows,
     );
     let precision = print_table(&format!("full corpus ({} files)", all.len()), &rows);

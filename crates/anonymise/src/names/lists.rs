@@ -74,6 +74,19 @@ pub(super) const TITLES: &[&str] = &[
     "comrade",
     "compañera",
     "compañero",
+    // it
+    "sig",
+    "dott",
+    "dottoressa",
+    "avv",
+    "avvocato",
+    "avvocata",
+    "ispettore",
+    "ispettrice",
+    "maresciallo",
+    "professoressa",
+    "zia",
+    "zio",
 ];
 
 pub(super) const PARTICLES: &[&str] = &[
@@ -122,6 +135,11 @@ pub(super) const CUES_BEFORE: &[&str] = &[
     "dijo",
     "sagte",
     "a dit",
+    "mi chiamo",
+    "si chiama",
+    "grazie a",
+    "ha parlato con",
+    "abbiamo sentito",
     "met with",
     "spoke with",
     "rang",
@@ -156,6 +174,9 @@ pub(super) const SAID_AFTER: &[&str] = &[
     "sagte",
     "meinte",
     "a dit",
+    "ha detto",
+    "disse",
+    "ha chiesto",
 ];
 
 // No "a"/"an": they are also the Spanish "a" and German "an" (to) before names.

@@ -106,7 +106,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée)|\b[Cc]/)
+                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -124,7 +124,10 @@ impl Address {
                 r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b",
             ),
             french: compile(
-                r"(?i)\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?:de[ \t]+la|de[ \t]+l'|de|du|des|d'|la|le|les|l')[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,3}",
+                // Only the street type and particles ignore case: under a global (?i)
+                // `\p{Lu}` matches lowercase too, and the name ran on into the words
+                // after it ("12 rue de la Paix now").
+                r"\b\d{1,4}(?:[ \t]?(?i:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?i:de[ \t]+la|de[ \t]+l'|de[ \t]+l’|de|du|des|d'|d’|la|le|les|l'|l’)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,3}",
             ),
         }
     }
@@ -148,15 +151,7 @@ impl Address {
         }
         if let Some(re) = &self.french {
             for m in re.find_iter(text) {
-                // (?i) lets "rue" match any case but the name must still
-                // start with a capital; re-check since (?i) relaxes \p{Lu}.
-                let capital_name = m
-                    .as_str()
-                    .split_whitespace()
-                    .last()
-                    .and_then(|w| w.chars().next())
-                    .is_some_and(char::is_uppercase);
-                if capital_name && !glued(text, m.start(), m.end()) {
+                if !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
             }

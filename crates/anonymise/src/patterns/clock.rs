@@ -56,6 +56,15 @@ const FREE_AFTER: &[&str] = &[
     "this",
     "next",
     "outside",
+    // An article or a subject pronoun starts a new phrase: "at six the bakery run",
+    // "at 1745 we go" (a quantity noun would follow the number directly).
+    "the",
+    "we",
+    "i",
+    "you",
+    "they",
+    "everyone",
+    "our",
     "by",
     "to",
     "from",
@@ -137,6 +146,23 @@ const FREE_AFTER: &[&str] = &[
     "sera",
     "mattina",
     "ore",
+    "il",
+    "gli",
+    "ci",
+    "ti",
+    // es, fr, de subject pronouns and articles not listed above
+    "el",
+    "los",
+    "las",
+    "nos",
+    "nous",
+    "on",
+    "les",
+    "wir",
+    "ich",
+    "der",
+    "die",
+    "das",
 ];
 
 #[derive(Debug)]
@@ -175,6 +201,10 @@ impl Clock {
             r"(?i)(?:\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+|\bjusqu['’])(?:minuit|midi)\b|\bminuit\b".to_string(),
             // à 19 h, vers 8 heures, à dix heures ("à 3 heures de route" is a distance).
             format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            // French/Spanish ranges with "h" on both ends: entre 18 h et 20 h, de 10 h à 12 h 30.
+            format!(r"(?i)\b(?:entre|de|dès)\s+{h}\s?h(?:\s?[0-5]\d)?\s+(?:et|à|a)\s+{h}\s?h(?:\s?[0-5]\d)?\b"),
+            // English part of day after an hour: seven in the evening, 3 in the afternoon.
+            format!(r"(?i)\b(?:{HOURS_EN}|1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s+(?:in\s+the\s+(?:morning|evening|afternoon)|at\s+night)\b"),
             // German: halb acht, Viertel nach sieben, zwanzig nach eins, dreiviertel acht,
             // sieben Uhr, gegen Mitternacht.
             format!(r"(?i)\b(?:(?:um|gegen|ab|bis|seit|vor|nach)\s+)?(?:(?:viertel|fünf|zehn|zwanzig|\d{{1,2}})\s+(?:nach|vor)\s+(?:halb\s+)?(?:{HOURS_DE}|1[0-2]|0?[1-9])|halb\s+(?:{HOURS_DE})|(?:dreiviertel|viertel)\s+(?:{HOURS_DE}))\b"),
@@ -189,6 +219,11 @@ impl Clock {
             // English: at six, by eight, at 0630, at 1742 (not "at 2000 metres").
             format!(
                 r"(?i)\b(?:at|by|from|until|till|around|about|before|after)\s+(?:half\s+(?:{HOURS_EN})|{HOURS_PREP_EN}|{b}[0-5]\d)\b"
+            ),
+            // "half seven", "eight-thirty", "seven forty-five" (checked against a quantity noun).
+            format!(r"(?i)\bhalf\s+(?:{HOURS_EN})\b"),
+            format!(
+                r"(?i)\b(?:{HOURS_EN})[-\s](?:fifteen|thirty|forty[-\s]five|o['’]?five|twenty|forty|fifty)\b"
             ),
             // Spanish: a las ocho, sobre las nueve.
             format!(r"(?i)\b(?:a|sobre|hacia|desde|hasta)\s+las?\s+(?:{HOURS_ES})\b"),
@@ -221,7 +256,9 @@ impl Clock {
         }
         for re in &self.prep_hour {
             for m in re.find_iter(text) {
-                if glued(text, m.start(), m.end()) || !free_after(text, m.end()) {
+                if glued(text, m.start(), m.end())
+                    || !(free_after(text, m.end()) || zero_padded_block(m.as_str()))
+                {
                     continue;
                 }
                 if year_after_preposition(m.as_str()) {
@@ -234,6 +271,20 @@ impl Clock {
 }
 
 fn glued(text: &str, start: usize, end: usize) -> bool {
+    compound_after(text, end) || glued_chars(text, start, end)
+}
+
+/// "half seven-year-olds", "six-pack": a hyphen and a word make the number part of a
+/// compound ("six-ish" is still a time).
+fn compound_after(text: &str, end: usize) -> bool {
+    text.get(end..).is_some_and(|r| {
+        r.strip_prefix('-').is_some_and(|w| {
+            w.starts_with(char::is_alphabetic) && !w.to_lowercase().starts_with("ish")
+        })
+    })
+}
+
+fn glued_chars(text: &str, start: usize, end: usize) -> bool {
     char_before(text, start).is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '/'))
         || char_at(text, end)
             .is_some_and(|c| c.is_alphanumeric() || matches!(c, '%' | '€' | '$' | '£'))
@@ -270,6 +321,17 @@ fn duration(text: &str, end: usize) -> bool {
         next_word(text, end).as_deref(),
         Some("of" | "per" | "each" | "de" | "d")
     )
+}
+
+/// "at 0630": nobody writes a count with a leading zero, so a zero-padded 24-hour
+/// block after a preposition is a time whatever follows ("at 0630 the bakery run").
+fn zero_padded_block(found: &str) -> bool {
+    let reversed_tail: String = found
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    reversed_tail.len() == 4 && reversed_tail.ends_with('0')
 }
 
 /// "1914-1918" is a span of years, not 12:30-13:15.

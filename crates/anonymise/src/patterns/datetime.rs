@@ -119,9 +119,12 @@ impl DateTime {
             // German: (am) 3. März (2024), Samstag, 9. März.
             format!(r"\b(?:(?:{WEEKDAYS_DE}),?\s+)?(?:(?i:am|vom|bis zum|zum)\s+)?{day}\.\s?(?:{MONTHS_DE})(?:\s+\d{{4}})?\b"),
             // French: (le) 5 mars (2024), mardi 19 mars, 1er mai.
-            format!(r"(?i)\b(?:(?:{WEEKDAYS_FR})\s+)?(?:1er|{day})\s+(?:{MONTHS_FR})(?:\s+\d{{4}})?\b"),
+            format!(r"(?i)\b(?:(?:{WEEKDAYS_FR})\s+)?(?:1er|premier|{day})\s+(?:{MONTHS_FR})(?:\s+\d{{4}})?\b"),
             // Italian: 25 aprile (2024).
-            format!(r"(?i)\b{day}\s+(?:{MONTHS_IT})(?:\s+\d{{4}})?\b"),
+            format!(r"(?i)\b(?:primo|{day}[°º]?)\s+(?:{MONTHS_IT})(?:\s+\d{{4}})?\b"),
+            // Ordinal words: the first of May, primero de mayo.
+            format!(r"(?i)\b(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\s+of\s+(?:{MONTHS_EN})\b"),
+            format!(r"(?i)\bprimero\s+de\s+(?:{MONTHS_ES})\b"),
             // Spanish clock: a las 10, sobre las 6:20, a las 8 de la mañana.
             r"(?i)\b(?:a|sobre|desde|hasta|hacia|de)\s+las?\s+(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)?(?:\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))?\b".to_string(),
         ];
