@@ -24,8 +24,8 @@ use regex::Regex;
 mod lists;
 
 use lists::{
-    org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, FIRST_NAMES, NOT_NAMES, PARTICLES,
-    SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
+    org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, ELISIONS, FIRST_NAMES, LOWER_TITLES,
+    NOT_NAMES, PARTICLES, PLACE_NAMES, SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
 };
 
 use crate::patterns::push;
@@ -97,10 +97,18 @@ impl Names {
                     s = stripped;
                 }
             }
+            // "l'avvocato", "dell'avvocata": the elided article is not part of the word.
+            let mut start = m.start();
+            if let Some(elision) = ELISIONS.iter().find(|e| {
+                s.to_lowercase().starts_with(**e)
+                    && s[e.len()..].starts_with(|c: char| c.is_lowercase())
+            }) {
+                s = &s[elision.len()..];
+                start += elision.len();
+            }
             if s.is_empty() {
                 continue;
             }
-            let start = m.start();
             let end = start + s.len();
             let mut chars = s.chars();
             let first = chars.next().unwrap_or(' ');
@@ -132,7 +140,8 @@ impl Names {
         while i < tokens.len() {
             let t = &tokens[i];
             // A title starts a name whatever follows, if something capitalised does.
-            if TITLES.contains(&t.lower.as_str()) && t.cap {
+            let lower_title = !t.cap && LOWER_TITLES.contains(&t.lower.as_str());
+            if (TITLES.contains(&t.lower.as_str()) && t.cap) || lower_title {
                 if let Some((end_idx, span_end)) = self.after_title(text, &tokens, i) {
                     push(out, Kind::PersonName, text, t.start, span_end);
                     i = end_idx + 1;
@@ -239,6 +248,14 @@ impl Names {
         if after_article && !(words.len() >= 2 && any_first) {
             return false;
         }
+        // "Crystal Palace, Jordan, Florence and Georgia": a name that is also a place,
+        // listed with places.
+        if words.len() == 1
+            && PLACE_NAMES.contains(&words[0].lower.as_str())
+            && self.in_place_list(text, words[0])
+        {
+            return false;
+        }
         if clear_first {
             return true;
         }
@@ -299,11 +316,65 @@ impl Names {
             return None;
         }
         let end = self.run_end(text, tokens, j);
-        // "M" and "D" are also initials: insist on a name-like word after them.
-        if title.lower.chars().count() == 1 && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
+        // "M" and "D" are also initials, and a lowercase "don" is also English: insist on
+        // a name-like word after them.
+        let weak_title = title.lower.chars().count() == 1 || (!title.cap && title.lower == "don");
+        if weak_title && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
             return None;
         }
         Some((end, tokens[end].end))
+    }
+
+    /// Whether `t` is one item of a list (split at commas and "and"/"y"/"et"/"und"/"e"/
+    /// "or") in its sentence in which another item is a place: a capitalised phrase of at
+    /// most three words ending in a place or organisation word ("Victoria Park").
+    fn in_place_list(&self, text: &str, t: &Token) -> bool {
+        const ENDS: [char; 6] = ['.', '!', '?', '\n', ';', ':'];
+        let head = crate::util::before(text, t.start, 300);
+        let head = head.rsplit(ENDS).next().unwrap_or(head);
+        let tail = crate::util::after(text, t.start, 300);
+        let tail = tail.split(ENDS).next().unwrap_or(tail);
+        let sentence = format!("{head}{tail}");
+        let mut items = Vec::new();
+        for part in sentence.split(',') {
+            let mut rest = part;
+            // Split at the conjunctions too, keeping each item's own words.
+            for conj in [" and ", " or ", " y ", " et ", " und ", " e ", " o "] {
+                if let Some((a, b)) = rest.split_once(conj) {
+                    items.push(a.trim().to_string());
+                    rest = b;
+                }
+            }
+            items.push(rest.trim().to_string());
+        }
+        let strip = |item: &str| -> String {
+            let lower = item.to_lowercase();
+            for article in ["the ", "la ", "le ", "el ", "il ", "der ", "die ", "das "] {
+                if lower.starts_with(article) {
+                    return item[article.len()..].to_string();
+                }
+            }
+            item.to_string()
+        };
+        let word = text.get(t.start..t.end).unwrap_or("");
+        let is_candidate = |item: &str| {
+            strip(item).starts_with(word)
+                && strip(item)[word.len()..].starts_with(|c: char| !c.is_alphanumeric())
+                || strip(item) == word
+        };
+        let is_place = |item: &str| {
+            let item = strip(item);
+            let words: Vec<&str> = item.split_whitespace().collect();
+            !words.is_empty()
+                && words.len() <= 3
+                && words
+                    .iter()
+                    .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()))
+                && words
+                    .last()
+                    .is_some_and(|w| self.org_place.contains(&w.to_lowercase()))
+        };
+        items.iter().any(|i| is_candidate(i)) && items.iter().any(|i| is_place(i))
     }
 
     fn cue_before(&self, text: &str, start: usize, weak: bool) -> bool {

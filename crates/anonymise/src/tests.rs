@@ -215,7 +215,7 @@ fn date_time() {
         "a las 8 de la mañana",
         &[(DateTime, "a las 8 de la mañana")],
     );
-    check("see you at 7 in the hall", &[(DateTime, "7")]);
+    check("see you at 7 in the hall", &[(DateTime, "at 7")]);
     check("cops came at like 10.30", &[(DateTime, "10.30")]);
 }
 

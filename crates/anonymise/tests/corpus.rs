@@ -16,10 +16,10 @@
 //!   recall.
 //!
 //! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
-//! 300 on, every file (the second issue-13 held-out set, written and committed
-//! before it was first scanned). Files 199-299 are all tuning files: their
-//! multiples of five were the first issue-13 held-out set, moved to tuning once
-//! their misses had been looked at. While tuning only the aggregate numbers for
+//! 400 on, every file (the third issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-399 are all tuning files: the first
+//! (200-260, every fifth) and second (300-314) issue-13 held-out sets were moved
+//! to tuning once their misses had been looked at. While tuning only the aggregate numbers for
 //! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
 //! misses and false positives, which are printed for the tuning files only.
 
@@ -43,19 +43,20 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// First file of the second issue-13 held-out set. The first set (200-260, every fifth)
-/// missed "at 0630" and took "Someone" (twice) for a name; those families were fixed
-/// and its 13 files are tuning files now.
-const HELD_OUT_2: usize = 300;
+/// First file of the current issue-13 held-out set (the third). The first set (200-260,
+/// every fifth) missed "at 0630" and took "Someone" (twice) for a name; the second
+/// (300-314) missed five times, a plate and a title-led name and took five places or
+/// things for names. Those families were fixed and both sets are tuning files now.
+const HELD_OUT_FROM: usize = 400;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
-/// set from [`HELD_OUT_2`] and were not tuned further, so as not to tune on it.
+/// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
 /// Printed as NOT MET; remove a kind once fresh tuning files fix it.
 const SHORT_OF_TARGET: &[Kind] = &[];
 
 fn held_out(number: usize) -> bool {
     match number {
-        n if n >= HELD_OUT_2 => true,
+        n if n >= HELD_OUT_FROM => true,
         n if n >= FRESH => false,
         n => n % 5 == 0,
     }
@@ -250,7 +251,7 @@ fn corpus_recall_and_precision() {
     let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part (300 on) was written
+    // with units, evasion) in five languages; their held-out part (400 on) was written
     // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()
@@ -281,7 +282,7 @@ fn corpus_recall_and_precision() {
     );
     print_table(
         &format!(
-            "held-out subset ({} files, every 5th below {FRESH}, all from {HELD_OUT_2})",
+            "held-out subset ({} files, every 5th below {FRESH}, all from {HELD_OUT_FROM})",
             held.len()
         ),
         &held_rows,

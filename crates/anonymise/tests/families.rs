@@ -289,3 +289,62 @@ fn zero_padded_block_after_a_preposition_and_ranges() {
     clean("we sold six thirty-page zines");
     clean("pages 9 and 11 of the guide");
 }
+
+/// Families from the second issue-13 held-out set (300-314, now tuning files).
+#[test]
+fn zero_padded_blocks_departures_and_french_de_hours() {
+    use Kind::DateTime as T;
+    one(T, "- 0610-ish: van arrives", "0610");
+    one(T, "the 0800 bus was cancelled", "0800");
+    one(T, "we caught the 1745 train home", "1745");
+    one(T, "shift 0900 to 1700 daily", "0900 to 1700");
+    one(T, "la réunion de 20 h est reportée", "20 h");
+    one(
+        T,
+        "Desalojo, llegad antes de las nueve.",
+        "antes de las nueve",
+    );
+    let found = kinds_in("Debrief tonight at 8 at the usual place.");
+    assert_eq!(found, vec![(T, "at 8".to_string())]);
+    // Codes, numbers and durations with a leading zero or a "de" stay clean.
+    clean("PIN 0745 for the door");
+    clean("room 0610 is booked");
+    clean("ask for a 0800 number");
+    clean("une marche de 3 h");
+    clean("the strikes of 1972 to 1974");
+    one(Kind::Phone, "call 0800 123 4567 now", "0800 123 4567");
+}
+
+#[test]
+fn a_plate_after_a_vehicle_noun() {
+    use Kind::LicencePlate as P;
+    one(P, "the security van KXM 4471 arrived", "KXM 4471");
+    one(P, "el coche 1234 BCD otra vez", "1234 BCD");
+    // A model name is not a plate: it needs two letters and two digits.
+    clean("the car BMW X5 was parked");
+    clean("the van VW T5 again");
+}
+
+#[test]
+fn lowercase_titles_and_place_names_in_lists() {
+    use Kind::PersonName as N;
+    one(
+        N,
+        "L'avvocato Ferri ha ottenuto un rinvio.",
+        "avvocato Ferri",
+    );
+    one(
+        N,
+        "la abogada Iglesias habló con el juez.",
+        "abogada Iglesias",
+    );
+    one(N, "el señor García no vino.", "señor García");
+    clean("we don Hi-Vis vests at the gate");
+    clean("Victoria Park, the M25, Crystal Palace, Jordan, Florence and Georgia came up.");
+    // Outside a list of places the same names are people.
+    one(
+        N,
+        "We met Florence at the station, then went home.",
+        "Florence",
+    );
+}

@@ -89,6 +89,72 @@ pub(super) const TITLES: &[&str] = &[
     "zio",
 ];
 
+/// Titles that Spanish, French and Italian write in lowercase before a surname ("la
+/// abogada Iglesias", "l'avvocato Ferri", "el señor García"); English lowercase titles
+/// ("the officer said") are not enough on their own.
+pub(super) const LOWER_TITLES: &[&str] = &[
+    "señor",
+    "señora",
+    "abogada",
+    "abogado",
+    "doña",
+    "don",
+    "madame",
+    "monsieur",
+    "maître",
+    "avocate",
+    "avocat",
+    "signor",
+    "signora",
+    "avvocato",
+    "avvocata",
+    "dottoressa",
+    "dott",
+    "ispettore",
+    "ispettrice",
+    "maresciallo",
+];
+
+/// Elided articles and prepositions glued to the next word ("l'avvocato", "dell'avvocata").
+pub(super) const ELISIONS: &[&str] = &[
+    "l'", "l’", "d'", "d’", "dell'", "dell’", "all'", "all’", "dall'", "dall’", "nell'", "nell’",
+    "sull'", "sull’", "un'", "un’", "qu'", "qu’",
+];
+
+/// Given names that are also countries, states or cities ("Jordan", "Florence"): in a
+/// list of places they are places.
+pub(super) const PLACE_NAMES: &[&str] = &[
+    "jordan",
+    "florence",
+    "georgia",
+    "chelsea",
+    "sydney",
+    "austin",
+    "adelaide",
+    "victoria",
+    "savannah",
+    "madison",
+    "charlotte",
+    "virginia",
+    "carolina",
+    "lourdes",
+    "regina",
+    "dallas",
+    "devon",
+    "valencia",
+    "montserrat",
+    "santiago",
+    "lincoln",
+    "chester",
+    "florida",
+    "verona",
+    "siena",
+    "sofia",
+    "lorraine",
+    "alexandria",
+    "helena",
+];
+
 pub(super) const PARTICLES: &[&str] = &[
     "de", "del", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "ibn", "al",
     "el", "dos", "das", "ter", "ten", "zu", "y", "e",

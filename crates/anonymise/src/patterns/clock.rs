@@ -171,6 +171,8 @@ pub(crate) struct Clock {
     always: Vec<Regex>,
     /// A preposition and an hour (digits or a word); checked against what follows.
     prep_hour: Vec<Regex>,
+    /// "0610": a zero-padded block; checked against the word before it.
+    zero_block: Option<Regex>,
 }
 
 impl Clock {
@@ -180,8 +182,12 @@ impl Clock {
         let always = [
             // 24-hour blocks with a unit: 0745 hours, 1900h, 2300hrs, 0600 hrs, 1400Z.
             format!(r"(?i)\b{b}[0-5]\d\s?(?:hours|hrs\.?|hr|h|z)\b"),
-            // Ranges of 24-hour blocks: 1230-1315 (years are weeded out in `find`).
-            format!(r"\b{b}[0-5]\d\s?[-–]\s?{b}[0-5]\d\b"),
+            // Ranges of 24-hour blocks: 1230-1315, 0900 to 1700 (years are weeded out in
+            // `find`).
+            format!(r"\b{b}[0-5]\d\s?(?:[-–]|\s(?i:to|until|till|bis|a|à|al|alle|et|y)\s)\s?{b}[0-5]\d\b"),
+            // A departure named by its 24-hour time: "the 0800 bus", "the 1745 train"; the
+            // noun is what makes it a time.
+            format!(r"(?i)\bthe\s+{b}[0-5]\d\s+(?:bus|train|coach|ferry|flight|tram|service|departure|shift|sailing|boat)\b"),
             // English words: quarter to eight, ten past nine, twenty-five to 3.
             format!(r"(?i)\b(?:(?:{MINUTES_EN}|\d{{1,2}}\s+(?:minutes|mins))\s+(?:past|to|after|before)|\d{{1,2}}\s+past)\s+(?:{HOURS_EN}|1[0-2]|0?[1-9]|midnight|noon|midday)\b"),
             // seven o'clock, 11 o'clock.
@@ -200,7 +206,10 @@ impl Clock {
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart)\b"),
             r"(?i)(?:\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+|\bjusqu['’])(?:minuit|midi)\b|\bminuit\b".to_string(),
             // à 19 h, vers 8 heures, à dix heures ("à 3 heures de route" is a distance).
-            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à|pour|à\s+partir\s+de)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            // "la réunion de 20 h": after "de" only an afternoon or evening hour, since
+            // "une marche de 3 h" is a duration.
+            r"(?i)\b(?:de|du)\s+(?:1[3-9]|2[0-3])\s?h\b".to_string(),
             // French/Spanish ranges with "h" on both ends: entre 18 h et 20 h, de 10 h à 12 h 30.
             format!(r"(?i)\b(?:entre|de|dès)\s+{h}\s?h(?:\s?[0-5]\d)?\s+(?:et|à|a)\s+{h}\s?h(?:\s?[0-5]\d)?\b"),
             // English part of day after an hour: seven in the evening, 3 in the afternoon.
@@ -215,6 +224,9 @@ impl Clock {
             format!(r"(?i)\b(?:all['’]|dall['’]|verso\s+l['’])una(?:\s+(?:e|meno)\s+(?:{MINUTES_IT}))?\b"),
             r"(?i)\b(?:(?:a|verso|dopo|prima\s+di|fino\s+a|entro)\s+)?(?:mezzanotte|mezzogiorno)\b".to_string(),
         ];
+        // A zero-padded 24-hour block standing alone ("- 0610-ish: van arrives"): no
+        // count or year is written with a leading zero; codes are weeded out in `find`.
+        let zero_block = compile(r"\b0\d[0-5]\d\b");
         let prep_hour = [
             // English: at six, by eight, at 0630, at 1742 (not "at 2000 metres").
             format!(
@@ -225,8 +237,10 @@ impl Clock {
             format!(
                 r"(?i)\b(?:{HOURS_EN})[-\s](?:fifteen|thirty|forty[-\s]five|o['’]?five|twenty|forty|fifty)\b"
             ),
-            // Spanish: a las ocho, sobre las nueve.
-            format!(r"(?i)\b(?:a|sobre|hacia|desde|hasta)\s+las?\s+(?:{HOURS_ES})\b"),
+            // Spanish: a las ocho, sobre las nueve, antes de las nueve, para las diez.
+            format!(
+                r"(?i)\b(?:a|sobre|hacia|desde|hasta|para|antes\s+de|después\s+de|pasadas)\s+las?\s+(?:{HOURS_ES})\b"
+            ),
             // German: um sieben, gegen acht.
             format!(r"(?i)\b(?:um|gegen)\s+(?:{HOURS_DE})\b"),
             // Italian: alle 19, alle ore 18, verso le nove, alle 18.30.
@@ -239,6 +253,7 @@ impl Clock {
         Clock {
             always: always.iter().filter_map(|p| compile(p)).collect(),
             prep_hour: prep_hour.iter().filter_map(|p| compile(p)).collect(),
+            zero_block,
         }
     }
 
@@ -249,6 +264,21 @@ impl Clock {
                     && !year_range(m.as_str())
                     && !duration(text, m.end())
                     && !figurative(text, m.start(), m.as_str())
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.zero_block {
+            for m in re.find_iter(text) {
+                if !glued_chars(text, m.start(), m.end())
+                    && !compound_after(text, m.end())
+                    && !code_before(text, m.start())
+                    && !in_digit_group(text, m.start(), m.end())
+                    && !matches!(
+                        next_word(text, m.end()).as_deref(),
+                        Some("number" | "numbers" | "line" | "lines" | "prefix")
+                    )
                 {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
@@ -292,6 +322,81 @@ fn glued_chars(text: &str, start: usize, end: usize) -> bool {
             (r.starts_with('.') || r.starts_with(',') || r.starts_with(':'))
                 && r[1..].starts_with(|c: char| c.is_ascii_digit())
         })
+}
+
+/// "0800 123 4567", "020 7946 0958": one group of a longer number.
+fn in_digit_group(text: &str, start: usize, end: usize) -> bool {
+    let before_group = crate::util::before(text, start, 2)
+        .trim_end_matches([' ', '-', '.', '/'])
+        .ends_with(|c: char| c.is_ascii_digit());
+    let after_group = crate::util::after(text, end, 2)
+        .trim_start_matches([' ', '-', '.', '/'])
+        .starts_with(|c: char| c.is_ascii_digit());
+    before_group || after_group
+}
+
+/// "PIN 0745", "room 0610", "no. 0830": a number that labels something.
+fn code_before(text: &str, start: usize) -> bool {
+    let head = crate::util::before(text, start, 3);
+    if head.trim_end().ends_with(['#', '№', '+']) {
+        return true;
+    }
+    let back = crate::util::before(text, start, 40);
+    let back = back.trim_end().trim_end_matches(['.', ':', ' ']);
+    matches!(
+        prev_word(back, back.len()).as_str(),
+        "pin"
+            | "code"
+            | "room"
+            | "flat"
+            | "unit"
+            | "no"
+            | "nr"
+            | "number"
+            | "ref"
+            | "reference"
+            | "ext"
+            | "extension"
+            | "account"
+            | "acct"
+            | "sort"
+            | "order"
+            | "invoice"
+            | "ticket"
+            | "case"
+            | "page"
+            | "p"
+            | "pp"
+            | "box"
+            | "locker"
+            | "door"
+            | "gate"
+            | "bay"
+            | "route"
+            | "line"
+            | "bus"
+            | "tel"
+            | "phone"
+            | "postcode"
+            | "zip"
+            | "cp"
+            | "plz"
+            | "cap"
+            | "n"
+            | "nº"
+            | "numéro"
+            | "número"
+            | "numero"
+            | "nummer"
+            | "raum"
+            | "zimmer"
+            | "stanza"
+            | "sala"
+            | "salle"
+            | "piso"
+            | "puerta"
+            | "porte"
+    )
 }
 
 /// "the midnight oil", "le midi": a lone day-part word after an article is not a time.
@@ -341,8 +446,10 @@ fn year_range(s: &str) -> bool {
         .filter(|p| p.len() == 4)
         .filter_map(|p| p.parse().ok())
         .collect();
+    // Letters other than a joining word ("1914 to 1918") mean a unit: "1400Z-1500Z".
+    let joined_by_word = s.split_whitespace().count() == 3;
     nums.len() == 2
-        && !s.chars().any(char::is_alphabetic)
+        && (joined_by_word || !s.chars().any(char::is_alphabetic))
         && nums.iter().all(|n| (1500..=2099).contains(n))
 }
 

@@ -183,7 +183,15 @@ impl DateTime {
         if let Some(re) = &self.bare_hour {
             for m in re.find_iter(text) {
                 if bare_hour_ok(text, m.start(), m.end()) {
-                    push(out, Kind::DateTime, text, m.start(), m.end());
+                    // The span keeps its preposition ("at 8"), as the clock forms do, so
+                    // "tonight at 8" is not left with a dangling "at".
+                    push(
+                        out,
+                        Kind::DateTime,
+                        text,
+                        with_preposition(text, m.start()),
+                        m.end(),
+                    );
                 }
             }
         }
@@ -276,6 +284,23 @@ fn time_context(text: &str, start: usize) -> bool {
                 | "closes"
         )
     })
+}
+
+/// The start of the word right before `start` (the preposition `bare_hour_ok` checked).
+fn with_preposition(text: &str, start: usize) -> usize {
+    let head = before(text, start, 12);
+    let trimmed = head.trim_end();
+    let word: usize = trimmed
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .map(char::len_utf8)
+        .sum();
+    if word == 0 {
+        start
+    } else {
+        start - head.len() + trimmed.len() - word
+    }
 }
 
 fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
