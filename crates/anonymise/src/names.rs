@@ -235,13 +235,14 @@ impl Names {
         // sentence opener that the same text also writes in lowercase ("Someone
         // asked", where "someone" appears elsewhere): a capital at a sentence start says
         // nothing.
+        let lone_opener = words.len() == 1 && first_tok.sentence_start;
         let said_ok = said
             && words.len() <= 3
             && (nameish > 0
                 || !(after_article
-                    || (words.len() == 1
-                        && first_tok.sentence_start
-                        && lowercase_words.contains(first_tok.lower.as_str()))));
+                    || (lone_opener
+                        && (lowercase_words.contains(first_tok.lower.as_str())
+                            || common_noun_shape(&first_tok.lower)))));
         if strong_cue || said_ok {
             return true;
         }
@@ -395,6 +396,18 @@ impl Names {
                     .is_none_or(|c| !c.is_alphanumeric())
         })
     }
+}
+
+/// "Reception said", "Management told us": an abstract or collective noun by its ending.
+/// Only used for a lone sentence opener that no name list knows ("Florence" and
+/// "Constance" are in the lists and never get here).
+fn common_noun_shape(lower: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ery", "ory", "ture",
+        "ción", "sión", "dad", "miento", "ung", "heit", "keit", "schaft", "zione", "mento", "ité",
+        "eur", "euse",
+    ];
+    lower.chars().count() > 5 && ENDINGS.iter().any(|e| lower.ends_with(e))
 }
 
 /// Tokens are in the same run when separated by exactly one space, or by

@@ -348,3 +348,31 @@ fn lowercase_titles_and_place_names_in_lists() {
         "Florence",
     );
 }
+
+/// Families from the third issue-13 held-out set (400-414, now tuning files).
+#[test]
+fn hours_before_quotes_line_ends_and_articles() {
+    use Kind::DateTime as T;
+    one(T, "she was \"in a meeting until two\".", "until two");
+    one(T, "la preside ci riceve alle 9\nsiamo già in 40", "alle 9");
+    one(T, "Debrief at 7\nbring food", "at 7");
+    one(T, "2. At 11 a senior officer came down.", "At 11");
+    clean("they were paid at 5 a week");
+}
+
+#[test]
+fn desks_before_said_and_house_parts_alone() {
+    clean("1. We asked. Reception said she was busy.");
+    clean("Management said no. Security told us to leave.");
+    one(Kind::PersonName, "Constance said no.", "Constance");
+    use Kind::Address as A;
+    one(
+        A,
+        "die Heizung im Seitenflügel, 2. OG rechts ist aus",
+        "Seitenflügel, 2. OG rechts",
+    );
+    one(A, "wir wohnen im 3. Stock links", "3. Stock links");
+    one(A, "vive en el 3º izquierda", "3º izquierda");
+    clean("sie kommen aus dem 3. OG und aus dem Vorderhaus");
+    clean("la 5ª A ha vinto");
+}

@@ -79,6 +79,7 @@ pub(crate) struct Address {
     french: Option<Regex>,
     /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
     building_part: Option<Regex>,
+    building_part_de_es: Option<Regex>,
 }
 
 impl Address {
@@ -121,7 +122,14 @@ impl Address {
                 ))*",
             ),
             building_part: compile(
-                r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b",
+                r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b|\bscala[ \t]+[A-H]\b(?:,?[ \t]+interno[ \t]+\d{1,3}\b)?",
+            ),
+            // German house parts and floors without the street, when specific enough to
+            // find a door: "Seitenflügel, 2. OG rechts", "3. Stock links" (a lone
+            // "Vorderhaus" or "3. OG" is not); Spanish "3º izquierda" (not "5ª A", which
+            // is also a school class).
+            building_part_de_es: compile(
+                r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             french: compile(
                 // Only the street type and particles ignore case: under a global (?i)
@@ -135,6 +143,7 @@ impl Address {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let simple = [
             &self.building_part,
+            &self.building_part_de_es,
             &self.english,
             &self.uk_postcode,
             &self.us_zip,

@@ -466,15 +466,11 @@ fn year_after_preposition(s: &str) -> bool {
 
 /// The hour is not followed by a noun that makes it a quantity ("at six people").
 fn free_after(text: &str, end: usize) -> bool {
+    if crate::util::phrase_ends(text, end) {
+        return true;
+    }
     match next_word(text, end) {
-        None => {
-            let rest = text
-                .get(end..)
-                .unwrap_or("")
-                .trim_start_matches([' ', '\t']);
-            rest.is_empty()
-                || rest.starts_with(['.', '!', '?', '\n', ')', ';', ',', '—', '–', ':', '-'])
-        }
+        None => false,
         Some(w) => {
             FREE_AFTER.contains(&w.as_str())
                 || (text

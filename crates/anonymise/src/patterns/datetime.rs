@@ -33,7 +33,14 @@ const ORD: &str = "(?:st|nd|rd|th)";
 const AFTER_BARE_HOUR: &[&str] = &[
     "on", "in", "when", "then", "sharp", "tonight", "tomorrow", "today", "oclock", "o", "with",
     "at", "for", "if", "so", "and", "or", "but", "pls", "please", "ish", "latest", "same", "this",
-    "next",
+    "next", // An article or a subject pronoun starts a new phrase: "At 11 the officer came".
+    "the", "we", "i", "you", "they", "everyone", "our", "she", "he",
+];
+
+/// Nouns that make "5 a week" a rate rather than a time.
+const RATE_NOUNS: &[&str] = &[
+    "week", "day", "month", "year", "head", "time", "piece", "go", "pop", "hour", "person",
+    "night", "minute", "pair", "box", "bag", "kilo", "litre", "liter", "pound", "dozen",
 ];
 
 /// Nouns that make "the 3rd" a rank rather than a day of the month.
@@ -348,15 +355,17 @@ fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
     {
         return false;
     }
+    // End of text, a line end or punctuation next: "by 12." is a time.
+    if crate::util::phrase_ends(text, end) {
+        return true;
+    }
     match next_word(text, end) {
-        None => {
-            // End of text or punctuation next: "by 12." is a time, but
-            // "about 5, maybe 6" is ambiguous; accept only sentence ends.
-            let rest = text
-                .get(end..)
-                .unwrap_or("")
-                .trim_start_matches([' ', '\t']);
-            rest.is_empty() || rest.starts_with(['.', '!', '?', '\n', ')', ';', ',', '—', '–'])
+        None => false,
+        // "At 11 a senior officer came down", but "at 5 a week" is a rate.
+        Some(w) if matches!(w.as_str(), "a" | "an") => {
+            let after_article = text.get(end..).unwrap_or("").trim_start();
+            let noun = next_word(after_article, w.len());
+            !noun.is_some_and(|n| RATE_NOUNS.contains(&n.as_str()))
         }
         Some(w) => AFTER_BARE_HOUR.contains(&w.as_str()),
     }
