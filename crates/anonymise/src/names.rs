@@ -176,10 +176,11 @@ impl Names {
                 j += 1;
                 continue;
             }
-            // A particle ("de", "van") joins only if a usable token follows.
+            // A particle ("de", "van") joins only if a usable token follows; a capitalised
+            // one ("Samira El Idrissi", "Kevin De Bruyne") only right after a given name.
             if joined(text, prev, next)
                 && PARTICLES.contains(&next.lower.as_str())
-                && !next.cap
+                && (!next.cap || (end == i && self.is_first(prev)))
                 && tokens
                     .get(j + 1)
                     .is_some_and(|n| joined(text, next, n) && self.usable(n) && n.cap)

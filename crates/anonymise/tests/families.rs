@@ -376,3 +376,61 @@ fn desks_before_said_and_house_parts_alone() {
     clean("sie kommen aus dem 3. OG und aus dem Vorderhaus");
     clean("la 5ª A ha vinto");
 }
+
+/// Families from the fourth issue-13 held-out set (500-514, now tuning files).
+#[test]
+fn romance_streets_without_a_number() {
+    use Kind::Address as A;
+    one(
+        A,
+        "Partenza da Piazzale Loreto con tutti",
+        "Piazzale Loreto",
+    );
+    one(
+        A,
+        "arrivo in Piazza della Scala, poi a casa",
+        "Piazza della Scala",
+    );
+    one(A, "ci vediamo in via dei Volsci domani", "via dei Volsci");
+    one(A, "la manifestación sale de Plaza Mayor", "Plaza Mayor");
+    clean("Via Zoom we met 40 people.");
+    clean("We travelled via London.");
+    clean("Corso Italia is a course we ran last year.");
+}
+
+#[test]
+fn declined_titles_capitalised_particles_and_log_times() {
+    use Kind::PersonName as N;
+    one(N, "ein Schreiben von Herrn Schubert kam", "Herrn Schubert");
+    one(N, "il preside, dottor Mancini, voleva", "dottor Mancini");
+    let found = kinds_in("Ha parlato Samira El Idrissi per le famiglie.");
+    assert_eq!(found, vec![(N, "Samira El Idrissi".to_string())]);
+    use Kind::DateTime as T;
+    one(T, "Räumung morgen um 7 Uhr!", "um 7 Uhr");
+    let log = "08:50 arrived\n09:40 solicitor arrives\n10.25 case called\n";
+    let times: Vec<String> = kinds_in(log).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(times, ["08:50", "09:40", "10.25"]);
+    // Outside a log a dotted number is a price.
+    clean("It cost 10.25 in total.\n10.50 for the bus");
+}
+
+#[test]
+fn wide_gaps_and_spelt_out_aliases() {
+    one(
+        Kind::Phone,
+        "ring 07700  900  317 if locked",
+        "07700  900  317",
+    );
+    let lex = Lexicon {
+        member_aliases: vec!["Moth".into()],
+        redact_words: vec![],
+    };
+    let found = scan_with(&lex, "claimed by M o t h today");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].kind, found[0].text.as_str()),
+        (Kind::MemberAlias, "M o t h")
+    );
+    // Ordinary single letters are left alone.
+    assert_eq!(scan_with(&lex, "options a, b or c"), vec![]);
+}

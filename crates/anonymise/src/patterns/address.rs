@@ -64,6 +64,38 @@ const NOT_STREET_LEAD: &[&str] = &[
     "Main",
 ];
 
+/// Words after "Via"/"Calle"… that make it something other than a street ("via Zoom").
+const NOT_STREET_NAME: &[&str] = &[
+    "Zoom",
+    "WhatsApp",
+    "Signal",
+    "Telegram",
+    "Email",
+    "E-mail",
+    "Facebook",
+    "Instagram",
+    "Twitter",
+    "Google",
+    "Skype",
+    "Teams",
+    "Jitsi",
+    "SMS",
+    "Internet",
+    "Web",
+    "Post",
+    "Mail",
+    "Royal",
+    "Crucis",
+    "Lattea",
+    "Dolorosa",
+];
+
+/// Whether `start` follows a sentence end, a line start or the start of the text.
+fn sentence_start(text: &str, start: usize) -> bool {
+    let head = crate::util::before(text, start, 8).trim_end();
+    head.is_empty() || head.ends_with(['.', '!', '?', '\n', ':', '-', '*', '•'])
+}
+
 const US_STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC";
 
 #[derive(Debug)]
@@ -77,6 +109,9 @@ pub(crate) struct Address {
     germanic: Option<Regex>,
     romance_prefix: Option<Regex>,
     french: Option<Regex>,
+    /// Type-first streets and squares named without a number: "Piazza della Scala",
+    /// "Calle Mayor", "in via dei Volsci".
+    romance_named: Option<Regex>,
     /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
     building_part: Option<Regex>,
     building_part_de_es: Option<Regex>,
@@ -131,6 +166,9 @@ impl Address {
             building_part_de_es: compile(
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
+            romance_named: compile(
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
+            ),
             french: compile(
                 // Only the street type and particles ignore case: under a global (?i)
                 // `\p{Lu}` matches lowercase too, and the name ran on into the words
@@ -163,6 +201,32 @@ impl Address {
                 if !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
+            }
+        }
+        if let Some(re) = &self.romance_named {
+            for caps in re.captures_iter(text) {
+                let (Some(whole), Some(kind)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                // The span starts at the street type ("in via X" -> "via X").
+                let ty = kind.as_str().split_whitespace().last().unwrap_or("");
+                let start = kind.end() - ty.len();
+                let name = text.get(kind.end()..whole.end()).unwrap_or("").trim();
+                let first_name_word = name
+                    .split_whitespace()
+                    .find(|w| w.starts_with(char::is_uppercase))
+                    .unwrap_or("");
+                // "Via Zoom", "Corso Italia" at a sentence start in English ("Via
+                // London we…"): the words that are also English need a preposition.
+                let english_too = matches!(ty, "Via" | "Corso" | "Largo");
+                let has_prep = whole.start() < start;
+                if NOT_STREET_NAME.contains(&first_name_word)
+                    || (english_too && !has_prep && sentence_start(text, start))
+                    || glued(text, start, whole.end())
+                {
+                    continue;
+                }
+                push(out, Kind::Address, text, start, whole.end());
             }
         }
         if let Some(re) = &self.english_named {

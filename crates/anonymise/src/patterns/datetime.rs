@@ -112,8 +112,9 @@ impl DateTime {
             // 6am, 2:30pm, ranges 6am–8am, 2-5pm, 9-11am.
             format!(r"\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?(?:{ampm})?\s?[-–]\s?(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?{ampm}\b"),
             format!(r"\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?{ampm}\b"),
-            // German "19 Uhr", "7:00 Uhr" (the colon form is caught above).
-            r"\b(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s?(?i:uhr)\b".to_string(),
+            // German "19 Uhr", "um 7 Uhr", "7:00 Uhr" (the colon form is caught above);
+            // the span keeps its preposition, as "a las 10" does.
+            r"\b(?:(?i:um|gegen|ab|bis|vor|nach|seit)\s+)?(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s?(?i:uhr)\b".to_string(),
             // 3 March, 3rd of March 2024, Tuesday 5 March, Thu 7 Mar.
             format!(r"\b(?:(?:{WEEKDAYS_EN}),?\s+(?:the\s+)?)?{day}{ORD}?(?:\s+of)?\s+(?:{MONTHS_EN})(?:,?\s+{year})?\b"),
             // March 3rd, March 14, Friday March 15, March 2-9.
@@ -159,9 +160,14 @@ impl DateTime {
         }
         // "10.30" is a time only with a time word before it or am/pm after;
         // otherwise it is a price, a decimal or a version.
+        // A log whose lines start with clock times: "10.25 case called" is one of them.
+        let log = time_led_lines(text) >= 2;
         if let Some(re) = &self.dotted_time {
             for m in re.find_iter(text) {
-                if numeric_ok(text, m.start(), m.end()) && time_context(text, m.start()) {
+                let log_line = log && line_start(text, m.start());
+                if numeric_ok(text, m.start(), m.end())
+                    && (time_context(text, m.start()) || log_line)
+                {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
             }
@@ -213,6 +219,36 @@ impl DateTime {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Lines that start (after a list mark) with a colon time: "08:50 arrived".
+fn time_led_lines(text: &str) -> usize {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start_matches([' ', '\t', '-', '*', '•', '[']);
+            let digits = l.chars().take_while(char::is_ascii_digit).count();
+            (1..=2).contains(&digits)
+                && l[digits..].starts_with(':')
+                && l[digits + 1..].chars().take(2).all(|c| c.is_ascii_digit())
+        })
+        .take(2)
+        .count()
+}
+
+/// Whether `start` begins its line, after spaces or a list mark.
+fn line_start(text: &str, start: usize) -> bool {
+    let head = before(text, start, 8);
+    match head.rfind('\n') {
+        Some(i) => head[i + 1..]
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | '-' | '*' | '•' | '[')),
+        None => {
+            head.len() < 8
+                && head
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '\t' | '-' | '*' | '•'))
         }
     }
 }
