@@ -25,7 +25,7 @@ mod lists;
 
 use lists::{
     org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, ELISIONS, FIRST_NAMES, LOWER_TITLES,
-    NOT_NAMES, PARTICLES, PLACE_NAMES, SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
+    MONTH_NAMES, NOT_NAMES, PARTICLES, PLACE_NAMES, SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
 };
 
 use crate::patterns::push;
@@ -148,6 +148,18 @@ impl Names {
                     continue;
                 }
             }
+            // "Jan Petersen", "May Chen", "April Jones": a month word that is also a given
+            // name, right before a known surname.
+            if t.cap && MONTH_NAMES.contains(&t.lower.as_str()) {
+                if let Some(next) = tokens.get(i + 1) {
+                    if joined(text, t, next) && next.cap && self.surnames.contains(&next.lower) {
+                        let run_end = self.run_end(text, &tokens, i + 1);
+                        push(out, Kind::PersonName, text, t.start, tokens[run_end].end);
+                        i = run_end + 1;
+                        continue;
+                    }
+                }
+            }
             if self.usable(t) && !(t.initial && TITLES.contains(&t.lower.as_str())) {
                 let run_end = self.run_end(text, &tokens, i);
                 if self.is_name_run(text, &tokens, &lowercase_words, i, run_end) {
@@ -244,18 +256,17 @@ impl Names {
                     || (lone_opener
                         && (lowercase_words.contains(first_tok.lower.as_str())
                             || common_noun_shape(&first_tok.lower)))));
-        if strong_cue || said_ok {
-            return true;
-        }
-        if after_article && !(words.len() >= 2 && any_first) {
-            return false;
-        }
-        // "Crystal Palace, Jordan, Florence and Georgia": a name that is also a place,
-        // listed with places.
+        // A place name in a list of places is a place, whatever cue came before the list.
         if words.len() == 1
             && PLACE_NAMES.contains(&words[0].lower.as_str())
             && self.in_place_list(text, words[0])
         {
+            return false;
+        }
+        if strong_cue || said_ok {
+            return true;
+        }
+        if after_article && !(words.len() >= 2 && any_first) {
             return false;
         }
         if clear_first {
@@ -266,8 +277,17 @@ impl Names {
             // cue, or a capital in mid-sentence.
             return nameish >= 2 || weak_cue || !first_tok.sentence_start;
         }
-        // "R. Thompson", "P. Eze": initial plus capitalised word.
-        if tokens[s].initial && words.len() == 1 && e > s {
+        // "R. Thompson", "P. Eze": initial plus capitalised word. After a lowercase word
+        // the "initial" may end a sentence ("escalier B. Huissier arrivé"): then the word
+        // must be a known name.
+        let after_lowercase_word = s > 0
+            && !tokens[s - 1].cap
+            && text.get(tokens[s - 1].end..tokens[s].start) == Some(" ");
+        if tokens[s].initial
+            && words.len() == 1
+            && e > s
+            && (!after_lowercase_word || self.is_nameish(words[0]))
+        {
             return true;
         }
         // Unknown given name followed by a known surname: "Nkem Okafor".
@@ -376,7 +396,9 @@ impl Names {
                     .last()
                     .is_some_and(|w| self.org_place.contains(&w.to_lowercase()))
         };
-        items.iter().any(|i| is_candidate(i)) && items.iter().any(|i| is_place(i))
+        let listed_with_places =
+            items.iter().any(|i| is_candidate(i)) && items.iter().any(|i| is_place(i));
+        listed_with_places || place_name_run(&items, word) >= 3
     }
 
     fn cue_before(&self, text: &str, start: usize, weak: bool) -> bool {
@@ -397,6 +419,36 @@ impl Names {
                     .is_none_or(|c| !c.is_alphanumeric())
         })
     }
+}
+
+/// "rooms named Victoria, Florence and Jordan": the length of the run of list items around
+/// `word` that are all names which are also places. The first item may end a longer phrase
+/// and the last may start one ("…named Victoria", "Jordan, after the old leaders").
+fn place_name_run(items: &[String], word: &str) -> usize {
+    let place = |w: &str| PLACE_NAMES.contains(&w.to_lowercase().as_str());
+    let first = |i: &String| i.split_whitespace().next().unwrap_or("").to_string();
+    let last = |i: &String| i.split_whitespace().last().unwrap_or("").to_string();
+    let single = |i: &String| i.split_whitespace().count() == 1 && place(i);
+    let Some(c) = items
+        .iter()
+        .position(|i| first(i) == word || last(i) == word)
+    else {
+        return 0;
+    };
+    let (mut lo, mut hi) = (c, c);
+    while lo > 0 && single(&items[lo - 1]) {
+        lo -= 1;
+    }
+    if lo > 0 && place(&last(&items[lo - 1])) {
+        lo -= 1;
+    }
+    while hi + 1 < items.len() && single(&items[hi + 1]) {
+        hi += 1;
+    }
+    if hi + 1 < items.len() && place(&first(&items[hi + 1])) {
+        hi += 1;
+    }
+    hi - lo + 1
 }
 
 /// "Reception said", "Management told us": an abstract or collective noun by its ending.

@@ -16,10 +16,11 @@
 //!   recall.
 //!
 //! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
-//! 600 on, every file (the fifth issue-13 held-out set, written and committed
-//! before it was first scanned). Files 199-599 are all tuning files: the first
-//! (200-260, every fifth), second (300-314), third (400-414) and fourth (500-514)
-//! issue-13 held-out sets were moved to tuning once their misses had been looked at. While tuning only the aggregate numbers for
+//! 700 on, every file (the sixth issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-699 are all tuning files: the first
+//! (200-260, every fifth) and the second to fifth (300-314, 400-414, 500-514,
+//! 600-614) issue-13 held-out sets were moved to tuning once their misses had been
+//! looked at. While tuning only the aggregate numbers for
 //! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
 //! misses and false positives, which are printed for the tuning files only.
 
@@ -43,14 +44,16 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// First file of the current issue-13 held-out set (the fifth). The first set (200-260,
+/// First file of the current issue-13 held-out set (the sixth). The first set (200-260,
 /// every fifth) missed "at 0630" and took "Someone" (twice) for a name; the second
 /// (300-314) missed five times, a plate and a title-led name and took five places or
 /// things for names; the third (400-414) missed three times and a German house part and
 /// took "Reception" for a name; the fourth (500-514) missed two times, two streets, two
 /// titled names and a particle, a phone and a spelt-out alias and took three room
-/// names for people. Those families were fixed and the four sets are tuning files now.
-const HELD_OUT_FROM: usize = 600;
+/// names for people; the fifth (600-614) missed six times, a building part and two names
+/// and took three room names for people. Those families were fixed and the five sets
+/// are tuning files now.
+const HELD_OUT_FROM: usize = 700;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
@@ -254,7 +257,7 @@ fn corpus_recall_and_precision() {
     let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part (600 on) was written
+    // with units, evasion) in five languages; their held-out part (700 on) was written
     // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()

@@ -434,3 +434,37 @@ fn wide_gaps_and_spelt_out_aliases() {
     // Ordinary single letters are left alone.
     assert_eq!(scan_with(&lex, "options a, b or c"), vec![]);
 }
+
+/// Families from the fifth issue-13 held-out set (600-614, now tuning files).
+#[test]
+fn time_led_logs_german_digit_hours_and_spanish_day_parts() {
+    use Kind::DateTime as T;
+    let log =
+        "- 2100 doors open, 14 guests.\n- 2315 police called.\n- Breakfast 0700-0830. 16 guests.\n";
+    let found = kinds_in(log);
+    let times: Vec<&str> = found.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(times, ["2100", "2315", "0700-0830"], "{found:?}");
+    assert!(found.iter().all(|(k, _)| *k == T), "{found:?}");
+    // A list of years is not a log.
+    clean("- 1984 miners strike\n- 2019 branch founded\n- 2021 rent strike\n");
+    one(T, "wir sind ab 4\nbis dann", "ab 4");
+    one(T, "Kundgebung um 10 vor dem Rathaus", "um 10");
+    clean("bis 10 Leute passen rein");
+    one(
+        T,
+        "empezó un lunes a las cinco y media de la mañana, cuando",
+        "a las cinco y media de la mañana",
+    );
+}
+
+#[test]
+fn month_given_names_sentence_end_initials_and_place_name_lists() {
+    use Kind::PersonName as N;
+    one(N, "Ausgezahlt hat Jan Petersen.", "Jan Petersen");
+    clean("We met in Jan. It was cold.");
+    let found = kinds_in("au 19 rue des Cascades, escalier B. Huissier arrivé.");
+    assert!(found.iter().all(|(k, _)| *k == Kind::Address), "{found:?}");
+    clean("Our branch meets in rooms named Victoria, Florence and Jordan, after the old leaders.");
+    clean("Jordan, Chelsea and Florence are the names of the meeting rooms.");
+    one(N, "Jordan and Florence came to the hall.", "Florence");
+}

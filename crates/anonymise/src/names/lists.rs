@@ -168,6 +168,9 @@ pub(super) const PLACE_NAMES: &[&str] = &[
     "helena",
 ];
 
+/// Month words that are also given names; stop words alone, names before a surname.
+pub(super) const MONTH_NAMES: &[&str] = &["jan", "may", "june", "april", "august"];
+
 pub(super) const PARTICLES: &[&str] = &[
     "de", "del", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "ibn", "al",
     "el", "dos", "das", "ter", "ten", "zu", "y", "e",

@@ -173,6 +173,11 @@ pub(crate) struct Clock {
     prep_hour: Vec<Regex>,
     /// "0610": a zero-padded block; checked against the word before it.
     zero_block: Option<Regex>,
+    /// German digits after a preposition ("um 10", "ab 4"): German capitalises nouns, so
+    /// only a listed word or a phrase end may follow ("bis 10 Leute" is a count).
+    prep_hour_de: Option<Regex>,
+    /// A 24-hour block at a line start ("- 2100 doors open"), for time-led logs.
+    line_block: Option<Regex>,
 }
 
 impl Clock {
@@ -197,8 +202,10 @@ impl Clock {
             // 12-hour with dotted or spaced am/pm: 7 p.m., 10 a.m., 7pm, 7 pm.
             r"(?i)\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s?(?:a\.\s?m\.|p\.\s?m\.|am\b|pm\b)".to_string(),
             // Spanish: (a) las ocho y media, las seis menos diez, la una y cuarto,
-            // a las siete de la tarde, a las diez en punto.
-            format!(r"(?i)\b(?:(?:a|sobre|hacia|desde|hasta|de|para|antes\s+de|después\s+de)\s+)?las?\s+(?:{HOURS_ES}|{h})(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}})|(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))?\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))\b"),
+            // a las siete de la tarde, a las diez en punto. The longer branch (with the
+            // part of the day) comes first: "a las cinco y media" alone is followed by
+            // "de", which `duration` reads as "hours of".
+            format!(r"(?i)\b(?:(?:a|sobre|hacia|desde|hasta|de|para|antes\s+de|después\s+de)\s+)?las?\s+(?:{HOURS_ES}|{h})(?:(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))?\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto)|\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))\b"),
             r"(?i)\b(?:(?:a|al|hasta\s+el|hasta\s+la|pasad[oa]s?\s+la|pasado\s+el|antes\s+de\s+la|antes\s+del|después\s+de\s+la|después\s+del|sobre\s+la|sobre\s+el|hacia\s+la|hacia\s+el)\s+)?(?:medianoche|mediodía)\b".to_string(),
             // French: 19 h 30, 6 h 30, 16 h 15, cinq heures et demie, neuf heures du soir.
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à|de)\s+)?{h}\s?h\s?[0-5]\d\b"),
@@ -254,6 +261,12 @@ impl Clock {
             always: always.iter().filter_map(|p| compile(p)).collect(),
             prep_hour: prep_hour.iter().filter_map(|p| compile(p)).collect(),
             zero_block,
+            prep_hour_de: compile(&format!(
+                r"(?i)\b(?:um|gegen|ab|bis)\s+{h}(?:[.:][0-5]\d)?\b"
+            )),
+            line_block: compile(&format!(
+                r"(?m)^[ \t]*(?:[-*•]|\d{{1,2}}[.)])?[ \t]*({b}[0-5]\d)\b"
+            )),
         }
     }
 
@@ -281,6 +294,28 @@ impl Clock {
                     )
                 {
                     push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.prep_hour_de {
+            for m in re.find_iter(text) {
+                let listed =
+                    next_word(text, m.end()).is_some_and(|w| FREE_AFTER.contains(&w.as_str()));
+                if !glued(text, m.start(), m.end())
+                    && (crate::util::phrase_ends(text, m.end()) || listed)
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let (Some(re), true) = (&self.line_block, block_log(text)) {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.get(1) {
+                    if !glued_chars(text, m.start(), m.end())
+                        && !in_digit_group(text, m.start(), m.end())
+                    {
+                        push(out, Kind::DateTime, text, m.start(), m.end());
+                    }
                 }
             }
         }
@@ -322,6 +357,29 @@ fn glued_chars(text: &str, start: usize, end: usize) -> bool {
             (r.starts_with('.') || r.starts_with(',') || r.starts_with(':'))
                 && r[1..].starts_with(|c: char| c.is_ascii_digit())
         })
+}
+
+/// A log led by times: at least two lines start (after a list mark) with a colon time or a
+/// 24-hour block that cannot be a year ("2100", "2315", "0700"). A list of years
+/// ("- 1984 miners' strike", "- 2019 founded") is not one.
+fn block_log(text: &str) -> bool {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start_matches([' ', '\t', '-', '*', '•', '[']);
+            let digits: String = l.chars().take_while(char::is_ascii_digit).collect();
+            let rest = &l[digits.len()..];
+            let colon = (1..=2).contains(&digits.len())
+                && rest.starts_with(':')
+                && rest[1..].chars().take(2).all(|c| c.is_ascii_digit());
+            let block = digits.len() == 4
+                && digits
+                    .parse::<u32>()
+                    .is_ok_and(|n| n % 100 < 60 && n / 100 < 24 && !(1500..=2099).contains(&n));
+            colon || block
+        })
+        .take(2)
+        .count()
+        >= 2
 }
 
 /// "0800 123 4567", "020 7946 0958": one group of a longer number.
