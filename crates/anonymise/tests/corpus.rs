@@ -57,8 +57,10 @@ const HELD_OUT_FROM: usize = 700;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
-/// Printed as NOT MET; remove a kind once fresh tuning files fix it.
-const SHORT_OF_TARGET: &[Kind] = &[];
+/// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first scan
+/// the sixth set missed 2 of 22 addresses, 3 of 51 times and 2 of 22 names, and 2 of 22
+/// name findings were not names; it has not been looked at since.
+const SHORT_OF_TARGET: &[Kind] = &[Kind::Address, Kind::DateTime, Kind::PersonName];
 
 fn held_out(number: usize) -> bool {
     match number {
