@@ -54,7 +54,7 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone,
-    plate::Plate,
+    plate::Plate, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -95,6 +95,7 @@ struct Detectors {
     plate: Plate,
     datetime: DateTime,
     clock: Clock,
+    time_range: TimeRange,
     names: Names,
 }
 
@@ -106,6 +107,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     plate: Plate::new(),
     datetime: DateTime::new(),
     clock: Clock::new(),
+    time_range: TimeRange::new(),
     names: Names::new(),
 });
 
@@ -169,6 +171,7 @@ impl Anonymiser {
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
         d.clock.find(text, &mut candidates);
+        d.time_range.widen(text, &mut candidates);
         d.names.find(text, &mut candidates);
         resolve::resolve(candidates)
     }

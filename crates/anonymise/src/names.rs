@@ -24,8 +24,8 @@ use regex::Regex;
 mod lists;
 
 use lists::{
-    org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, FIRST_NAMES, NOT_NAMES, PARTICLES,
-    SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
+    org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, ELISIONS, FIRST_NAMES, LOWER_TITLES,
+    MONTH_NAMES, NOT_NAMES, PARTICLES, PLACE_NAMES, SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
 };
 
 use crate::patterns::push;
@@ -97,10 +97,18 @@ impl Names {
                     s = stripped;
                 }
             }
+            // "l'avvocato", "dell'avvocata": the elided article is not part of the word.
+            let mut start = m.start();
+            if let Some(elision) = ELISIONS.iter().find(|e| {
+                s.to_lowercase().starts_with(**e)
+                    && s[e.len()..].starts_with(|c: char| c.is_lowercase())
+            }) {
+                s = &s[elision.len()..];
+                start += elision.len();
+            }
             if s.is_empty() {
                 continue;
             }
-            let start = m.start();
             let end = start + s.len();
             let mut chars = s.chars();
             let first = chars.next().unwrap_or(' ');
@@ -122,20 +130,39 @@ impl Names {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let tokens = self.tokens(text);
         let informal = is_informal(&tokens);
+        // Words this text also writes in lowercase are ordinary words here.
+        let lowercase_words: HashSet<&str> = tokens
+            .iter()
+            .filter(|t| !t.cap)
+            .map(|t| t.lower.as_str())
+            .collect();
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
             // A title starts a name whatever follows, if something capitalised does.
-            if TITLES.contains(&t.lower.as_str()) && t.cap {
+            let lower_title = !t.cap && LOWER_TITLES.contains(&t.lower.as_str());
+            if (TITLES.contains(&t.lower.as_str()) && t.cap) || lower_title {
                 if let Some((end_idx, span_end)) = self.after_title(text, &tokens, i) {
                     push(out, Kind::PersonName, text, t.start, span_end);
                     i = end_idx + 1;
                     continue;
                 }
             }
+            // "Jan Petersen", "May Chen", "April Jones": a month word that is also a given
+            // name, right before a known surname.
+            if t.cap && MONTH_NAMES.contains(&t.lower.as_str()) {
+                if let Some(next) = tokens.get(i + 1) {
+                    if joined(text, t, next) && next.cap && self.surnames.contains(&next.lower) {
+                        let run_end = self.run_end(text, &tokens, i + 1);
+                        push(out, Kind::PersonName, text, t.start, tokens[run_end].end);
+                        i = run_end + 1;
+                        continue;
+                    }
+                }
+            }
             if self.usable(t) && !(t.initial && TITLES.contains(&t.lower.as_str())) {
                 let run_end = self.run_end(text, &tokens, i);
-                if self.is_name_run(text, &tokens, i, run_end) {
+                if self.is_name_run(text, &tokens, &lowercase_words, i, run_end) {
                     let (s, e) = self.trim_run(&tokens, i, run_end);
                     push(out, Kind::PersonName, text, tokens[s].start, tokens[e].end);
                 }
@@ -161,10 +188,11 @@ impl Names {
                 j += 1;
                 continue;
             }
-            // A particle ("de", "van") joins only if a usable token follows.
+            // A particle ("de", "van") joins only if a usable token follows; a capitalised
+            // one ("Samira El Idrissi", "Kevin De Bruyne") only right after a given name.
             if joined(text, prev, next)
                 && PARTICLES.contains(&next.lower.as_str())
-                && !next.cap
+                && (!next.cap || (end == i && self.is_first(prev)))
                 && tokens
                     .get(j + 1)
                     .is_some_and(|n| joined(text, next, n) && self.usable(n) && n.cap)
@@ -178,7 +206,14 @@ impl Names {
         end
     }
 
-    fn is_name_run(&self, text: &str, tokens: &[Token], s: usize, e: usize) -> bool {
+    fn is_name_run(
+        &self,
+        text: &str,
+        tokens: &[Token],
+        lowercase_words: &HashSet<&str>,
+        s: usize,
+        e: usize,
+    ) -> bool {
         let run = &tokens[s..=e];
         let words: Vec<&Token> = run.iter().filter(|t| t.cap && !t.initial).collect();
         if words.is_empty() {
@@ -208,7 +243,27 @@ impl Names {
         let weak_cue = self.cue_before(text, first_tok.start, true);
         let said = said_after(text, tokens[e].end);
         let after_article = article_before(text, first_tok.start);
-        if strong_cue || (said && words.len() <= 3) {
+        // "said" after the run is strong evidence only when the run could be a name:
+        // not "Die Vermieterin sagte" (a capitalised noun after an article) nor a lone
+        // sentence opener that the same text also writes in lowercase ("Someone
+        // asked", where "someone" appears elsewhere): a capital at a sentence start says
+        // nothing.
+        let lone_opener = words.len() == 1 && first_tok.sentence_start;
+        let said_ok = said
+            && words.len() <= 3
+            && (nameish > 0
+                || !(after_article
+                    || (lone_opener
+                        && (lowercase_words.contains(first_tok.lower.as_str())
+                            || common_noun_shape(&first_tok.lower)))));
+        // A place name in a list of places is a place, whatever cue came before the list.
+        if words.len() == 1
+            && PLACE_NAMES.contains(&words[0].lower.as_str())
+            && self.in_place_list(text, words[0])
+        {
+            return false;
+        }
+        if strong_cue || said_ok {
             return true;
         }
         if after_article && !(words.len() >= 2 && any_first) {
@@ -222,8 +277,17 @@ impl Names {
             // cue, or a capital in mid-sentence.
             return nameish >= 2 || weak_cue || !first_tok.sentence_start;
         }
-        // "R. Thompson", "P. Eze": initial plus capitalised word.
-        if tokens[s].initial && words.len() == 1 && e > s {
+        // "R. Thompson", "P. Eze": initial plus capitalised word. After a lowercase word
+        // the "initial" may end a sentence ("escalier B. Huissier arrivé"): then the word
+        // must be a known name.
+        let after_lowercase_word = s > 0
+            && !tokens[s - 1].cap
+            && text.get(tokens[s - 1].end..tokens[s].start) == Some(" ");
+        if tokens[s].initial
+            && words.len() == 1
+            && e > s
+            && (!after_lowercase_word || self.is_nameish(words[0]))
+        {
             return true;
         }
         // Unknown given name followed by a known surname: "Nkem Okafor".
@@ -274,11 +338,67 @@ impl Names {
             return None;
         }
         let end = self.run_end(text, tokens, j);
-        // "M" and "D" are also initials: insist on a name-like word after them.
-        if title.lower.chars().count() == 1 && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
+        // "M" and "D" are also initials, and a lowercase "don" is also English: insist on
+        // a name-like word after them.
+        let weak_title = title.lower.chars().count() == 1 || (!title.cap && title.lower == "don");
+        if weak_title && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
             return None;
         }
         Some((end, tokens[end].end))
+    }
+
+    /// Whether `t` is one item of a list (split at commas and "and"/"y"/"et"/"und"/"e"/
+    /// "or") in its sentence in which another item is a place: a capitalised phrase of at
+    /// most three words ending in a place or organisation word ("Victoria Park").
+    fn in_place_list(&self, text: &str, t: &Token) -> bool {
+        const ENDS: [char; 6] = ['.', '!', '?', '\n', ';', ':'];
+        let head = crate::util::before(text, t.start, 300);
+        let head = head.rsplit(ENDS).next().unwrap_or(head);
+        let tail = crate::util::after(text, t.start, 300);
+        let tail = tail.split(ENDS).next().unwrap_or(tail);
+        let sentence = format!("{head}{tail}");
+        let mut items = Vec::new();
+        for part in sentence.split(',') {
+            let mut rest = part;
+            // Split at the conjunctions too, keeping each item's own words.
+            for conj in [" and ", " or ", " y ", " et ", " und ", " e ", " o "] {
+                if let Some((a, b)) = rest.split_once(conj) {
+                    items.push(a.trim().to_string());
+                    rest = b;
+                }
+            }
+            items.push(rest.trim().to_string());
+        }
+        let strip = |item: &str| -> String {
+            let lower = item.to_lowercase();
+            for article in ["the ", "la ", "le ", "el ", "il ", "der ", "die ", "das "] {
+                if lower.starts_with(article) {
+                    return item[article.len()..].to_string();
+                }
+            }
+            item.to_string()
+        };
+        let word = text.get(t.start..t.end).unwrap_or("");
+        let is_candidate = |item: &str| {
+            strip(item).starts_with(word)
+                && strip(item)[word.len()..].starts_with(|c: char| !c.is_alphanumeric())
+                || strip(item) == word
+        };
+        let is_place = |item: &str| {
+            let item = strip(item);
+            let words: Vec<&str> = item.split_whitespace().collect();
+            !words.is_empty()
+                && words.len() <= 3
+                && words
+                    .iter()
+                    .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()))
+                && words
+                    .last()
+                    .is_some_and(|w| self.org_place.contains(&w.to_lowercase()))
+        };
+        let listed_with_places =
+            items.iter().any(|i| is_candidate(i)) && items.iter().any(|i| is_place(i));
+        listed_with_places || place_name_run(&items, word) >= 3
     }
 
     fn cue_before(&self, text: &str, start: usize, weak: bool) -> bool {
@@ -299,6 +419,48 @@ impl Names {
                     .is_none_or(|c| !c.is_alphanumeric())
         })
     }
+}
+
+/// "rooms named Victoria, Florence and Jordan": the length of the run of list items around
+/// `word` that are all names which are also places. The first item may end a longer phrase
+/// and the last may start one ("…named Victoria", "Jordan, after the old leaders").
+fn place_name_run(items: &[String], word: &str) -> usize {
+    let place = |w: &str| PLACE_NAMES.contains(&w.to_lowercase().as_str());
+    let first = |i: &String| i.split_whitespace().next().unwrap_or("").to_string();
+    let last = |i: &String| i.split_whitespace().last().unwrap_or("").to_string();
+    let single = |i: &String| i.split_whitespace().count() == 1 && place(i);
+    let Some(c) = items
+        .iter()
+        .position(|i| first(i) == word || last(i) == word)
+    else {
+        return 0;
+    };
+    let (mut lo, mut hi) = (c, c);
+    while lo > 0 && single(&items[lo - 1]) {
+        lo -= 1;
+    }
+    if lo > 0 && place(&last(&items[lo - 1])) {
+        lo -= 1;
+    }
+    while hi + 1 < items.len() && single(&items[hi + 1]) {
+        hi += 1;
+    }
+    if hi + 1 < items.len() && place(&first(&items[hi + 1])) {
+        hi += 1;
+    }
+    hi - lo + 1
+}
+
+/// "Reception said", "Management told us": an abstract or collective noun by its ending.
+/// Only used for a lone sentence opener that no name list knows ("Florence" and
+/// "Constance" are in the lists and never get here).
+fn common_noun_shape(lower: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "tion", "sion", "ment", "ness", "ity", "ance", "ence", "ship", "ism", "ery", "ory", "ture",
+        "ción", "sión", "dad", "miento", "ung", "heit", "keit", "schaft", "zione", "mento", "ité",
+        "eur", "euse",
+    ];
+    lower.chars().count() > 5 && ENDINGS.iter().any(|e| lower.ends_with(e))
 }
 
 /// Tokens are in the same run when separated by exactly one space, or by

@@ -90,6 +90,11 @@ impl Normalised {
 static SPACED_DIGITS: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(r"(?:^|[^\d\p{L}])(\d(?:[ \t]*[-–—./][ \t]*\d|[ \t]+\d){3,})(?:$|[^\d\p{L}])")
 });
+/// Two or more spaces between digit groups: `07700  900  317`.
+static WIDE_GAP: LazyLock<Option<Regex>> = LazyLock::new(|| compile(r"\d([ \t]{2,})\d"));
+/// Four or more single letters typed with spaces: `M o t h` (an alias spelt out).
+static SPACED_LETTERS: LazyLock<Option<Regex>> =
+    LazyLock::new(|| compile(r"(?:^|[^\p{L}\d])(\p{L}(?:[ \t]\p{L}){3,})(?:$|[^\p{L}\d])"));
 /// A digit (or digit and hyphen) at a line end followed by a digit on the next line.
 static LINE_BROKEN: LazyLock<Option<Regex>> =
     LazyLock::new(|| compile(r"\d([-–]?)([ \t]*\r?\n[ \t]*)(\d+[.)]?[ \t]?)"));
@@ -99,6 +104,8 @@ pub(crate) fn normalise(text: &str) -> Option<Normalised> {
     let chars = fold_chars(text);
     let mut n = chars?;
     n = close_spaced_digits(n);
+    n = narrow_wide_gaps(n);
+    n = close_spaced_letters(n);
     n = join_line_broken(n);
     Some(n)
 }
@@ -114,8 +121,9 @@ pub(crate) fn normalise_word(word: &str) -> String {
 /// Steps 1-3; `None` if the text needs none of them (and no digit step can apply).
 fn fold_chars(text: &str) -> Option<Normalised> {
     let plain = text.is_ascii();
-    let digit_tricks = SPACED_DIGITS.as_ref().is_some_and(|re| re.is_match(text))
-        || LINE_BROKEN.as_ref().is_some_and(|re| re.is_match(text));
+    let digit_tricks = [&SPACED_DIGITS, &LINE_BROKEN, &WIDE_GAP, &SPACED_LETTERS]
+        .iter()
+        .any(|re| re.as_ref().is_some_and(|re| re.is_match(text)));
     if plain && !digit_tricks {
         return None;
     }
@@ -242,6 +250,40 @@ fn close_spaced_digits(n: Normalised) -> Normalised {
             } else if matches!(c, '–' | '—') {
                 // The phone patterns join groups with an ASCII hyphen.
                 edits.push((at, at + c.len_utf8(), "-".to_owned()));
+            }
+        }
+    }
+    n.rewrite(&edits)
+}
+
+/// "07700  900  317" -> "07700 900 317": the phone patterns join groups with one space.
+fn narrow_wide_gaps(n: Normalised) -> Normalised {
+    let Some(re) = WIDE_GAP.as_ref() else {
+        return n;
+    };
+    let mut edits = Vec::new();
+    let mut from = 0;
+    // Overlapping matches ("1  2  3") share digits, so search on from each gap's end.
+    while let Some(caps) = n.text.get(from..).and_then(|rest| re.captures(rest)) {
+        let Some(gap) = caps.get(1) else { break };
+        edits.push((from + gap.start(), from + gap.end(), " ".to_owned()));
+        from += gap.end();
+    }
+    n.rewrite(&edits)
+}
+
+/// "M o t h" -> "Moth", so a spelt-out alias or name still matches.
+fn close_spaced_letters(n: Normalised) -> Normalised {
+    let Some(re) = SPACED_LETTERS.as_ref() else {
+        return n;
+    };
+    let mut edits = Vec::new();
+    for caps in re.captures_iter(&n.text) {
+        let Some(run) = caps.get(1) else { continue };
+        for (i, c) in run.as_str().char_indices() {
+            if c == ' ' || c == '\t' {
+                let at = run.start() + i;
+                edits.push((at, at + 1, String::new()));
             }
         }
     }

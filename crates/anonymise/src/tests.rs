@@ -209,13 +209,13 @@ fn date_time() {
     check("am 3. März", &[(DateTime, "am 3. März")]);
     check("Saturday 9 March", &[(DateTime, "Saturday 9 March")]);
     check("shift 9-11am", &[(DateTime, "9-11am")]);
-    check("um 19 Uhr", &[(DateTime, "19 Uhr")]);
+    check("um 19 Uhr", &[(DateTime, "um 19 Uhr")]);
     check("dès 18h30", &[(DateTime, "dès 18h30")]);
     check(
         "a las 8 de la mañana",
         &[(DateTime, "a las 8 de la mañana")],
     );
-    check("see you at 7 in the hall", &[(DateTime, "7")]);
+    check("see you at 7 in the hall", &[(DateTime, "at 7")]);
     check("cops came at like 10.30", &[(DateTime, "10.30")]);
 }
 

@@ -84,6 +84,19 @@ pub(crate) fn next_word(text: &str, pos: usize) -> Option<String> {
     }
 }
 
+/// Whether the phrase ends at `pos`: end of text, a line break, or closing or sentence
+/// punctuation after spaces ("until two\"", "alle 9\nsiamo già in 40").
+pub(crate) fn phrase_ends(text: &str, pos: usize) -> bool {
+    let rest = text
+        .get(pos..)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
+    rest.is_empty()
+        || rest.starts_with([
+            '.', '!', '?', '\n', '\r', ')', ';', ',', '—', '–', ':', '-', '"', '”', '’', '»', '\'',
+        ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,10 +15,14 @@
 //!   the detail, so it counts for precision but not for that label kind's
 //!   recall.
 //!
-//! Held-out subset: every fifth file (numbers divisible by 5). While tuning
-//! only the aggregate numbers for that subset were looked at; set
-//! `ANON_DEBUG=1` to print individual misses and false positives, which are
-//! printed for the tuning files only.
+//! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
+//! 700 on, every file (the sixth issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-699 are all tuning files: the first
+//! (200-260, every fifth) and the second to fifth (300-314, 400-414, 500-514,
+//! 600-614) issue-13 held-out sets were moved to tuning once their misses had been
+//! looked at. While tuning only the aggregate numbers for
+//! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
+//! misses and false positives, which are printed for the tuning files only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,11 +44,31 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on its held-out
-/// files and were not tuned further, so as not to tune on them: one held-out time
-/// expression is missed and two held-out findings are names where nothing is labelled.
-/// Printed as NOT MET; remove a kind once fresh tuning files fix it.
-const SHORT_OF_TARGET: &[Kind] = &[Kind::DateTime, Kind::PersonName];
+/// First file of the current issue-13 held-out set (the sixth). The first set (200-260,
+/// every fifth) missed "at 0630" and took "Someone" (twice) for a name; the second
+/// (300-314) missed five times, a plate and a title-led name and took five places or
+/// things for names; the third (400-414) missed three times and a German house part and
+/// took "Reception" for a name; the fourth (500-514) missed two times, two streets, two
+/// titled names and a particle, a phone and a spelt-out alias and took three room
+/// names for people; the fifth (600-614) missed six times, a building part and two names
+/// and took three room names for people. Those families were fixed and the five sets
+/// are tuning files now.
+const HELD_OUT_FROM: usize = 700;
+
+/// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
+/// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
+/// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first scan
+/// the sixth set missed 2 of 22 addresses, 3 of 51 times and 2 of 22 names, and 2 of 22
+/// name findings were not names; it has not been looked at since.
+const SHORT_OF_TARGET: &[Kind] = &[Kind::Address, Kind::DateTime, Kind::PersonName];
+
+fn held_out(number: usize) -> bool {
+    match number {
+        n if n >= HELD_OUT_FROM => true,
+        n if n >= FRESH => false,
+        n => n % 5 == 0,
+    }
+}
 
 fn parse_lexicon(line: &str) -> Lexicon {
     let mut lex = Lexicon::default();
@@ -231,12 +255,12 @@ fn corpus_recall_and_precision() {
     let debug = std::env::var_os("ANON_DEBUG").is_some();
 
     let all: Vec<&(Doc, Vec<Finding>)> = docs.iter().collect();
-    let tuning: Vec<_> = docs.iter().filter(|d| d.0.number % 5 != 0).collect();
-    let held: Vec<_> = docs.iter().filter(|d| d.0.number % 5 == 0).collect();
+    let tuning: Vec<_> = docs.iter().filter(|d| !held_out(d.0.number)).collect();
+    let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part was written and
-    // committed before any detector change, and is reported on its own.
+    // with units, evasion) in five languages; their held-out part (700 on) was written
+    // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()
         .copied()
@@ -265,7 +289,10 @@ fn corpus_recall_and_precision() {
         &tuning_rows,
     );
     print_table(
-        &format!("held-out subset ({} files, every 5th)", held.len()),
+        &format!(
+            "held-out subset ({} files, every 5th below {FRESH}, all from {HELD_OUT_FROM})",
+            held.len()
+        ),
         &held_rows,
     );
     let precision = print_table(&format!("full corpus ({} files)", all.len()), &rows);

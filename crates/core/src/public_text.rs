@@ -273,7 +273,7 @@ mod tests {
             s.check(Field::TaskNote, "Red Fox drove").unwrap(),
             "[REDACTED:member_alias] drove"
         );
-        let alert = "come to 14 Orchard Street now";
+        let alert = "come to 12 rue de la Paix now";
         assert_eq!(s.check(Field::AlertText, alert).unwrap(), alert);
         let policies: Vec<Policy> = s.warnings().iter().map(|w| w.policy).collect();
         assert_eq!(policies, [Policy::Redact, Policy::Warn]);

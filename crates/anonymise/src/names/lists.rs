@@ -25,6 +25,7 @@ pub(super) const TITLES: &[&str] = &[
     "doña",
     "don",
     "herr",
+    "herrn",
     "frau",
     "m",
     "mme",
@@ -74,7 +75,101 @@ pub(super) const TITLES: &[&str] = &[
     "comrade",
     "compañera",
     "compañero",
+    // it
+    "sig",
+    "dott",
+    "dottoressa",
+    "dottor",
+    "dottore",
+    "professore",
+    "doctora",
+    "profesora",
+    "profesor",
+    "avv",
+    "avvocato",
+    "avvocata",
+    "ispettore",
+    "ispettrice",
+    "maresciallo",
+    "professoressa",
+    "zia",
+    "zio",
 ];
+
+/// Titles that Spanish, French and Italian write in lowercase before a surname ("la
+/// abogada Iglesias", "l'avvocato Ferri", "el señor García"); English lowercase titles
+/// ("the officer said") are not enough on their own.
+pub(super) const LOWER_TITLES: &[&str] = &[
+    "señor",
+    "señora",
+    "abogada",
+    "abogado",
+    "doña",
+    "don",
+    "madame",
+    "monsieur",
+    "maître",
+    "avocate",
+    "avocat",
+    "signor",
+    "signora",
+    "avvocato",
+    "avvocata",
+    "dottoressa",
+    "dott",
+    "dottor",
+    "dottore",
+    "professore",
+    "professoressa",
+    "doctora",
+    "profesora",
+    "ispettore",
+    "ispettrice",
+    "maresciallo",
+];
+
+/// Elided articles and prepositions glued to the next word ("l'avvocato", "dell'avvocata").
+pub(super) const ELISIONS: &[&str] = &[
+    "l'", "l’", "d'", "d’", "dell'", "dell’", "all'", "all’", "dall'", "dall’", "nell'", "nell’",
+    "sull'", "sull’", "un'", "un’", "qu'", "qu’",
+];
+
+/// Given names that are also countries, states or cities ("Jordan", "Florence"): in a
+/// list of places they are places.
+pub(super) const PLACE_NAMES: &[&str] = &[
+    "jordan",
+    "florence",
+    "georgia",
+    "chelsea",
+    "sydney",
+    "austin",
+    "adelaide",
+    "victoria",
+    "savannah",
+    "madison",
+    "charlotte",
+    "virginia",
+    "carolina",
+    "lourdes",
+    "regina",
+    "dallas",
+    "devon",
+    "valencia",
+    "montserrat",
+    "santiago",
+    "lincoln",
+    "chester",
+    "florida",
+    "verona",
+    "siena",
+    "sofia",
+    "lorraine",
+    "alexandria",
+    "helena",
+];
+
+/// Month words that are also given names; stop words alone, names before a surname.
+pub(super) const MONTH_NAMES: &[&str] = &["jan", "may", "june", "april", "august"];
 
 pub(super) const PARTICLES: &[&str] = &[
     "de", "del", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "ibn", "al",
@@ -122,6 +217,11 @@ pub(super) const CUES_BEFORE: &[&str] = &[
     "dijo",
     "sagte",
     "a dit",
+    "mi chiamo",
+    "si chiama",
+    "grazie a",
+    "ha parlato con",
+    "abbiamo sentito",
     "met with",
     "spoke with",
     "rang",
@@ -156,6 +256,9 @@ pub(super) const SAID_AFTER: &[&str] = &[
     "sagte",
     "meinte",
     "a dit",
+    "ha detto",
+    "disse",
+    "ha chiesto",
 ];
 
 // No "a"/"an": they are also the Spanish "a" and German "an" (to) before names.

@@ -64,6 +64,38 @@ const NOT_STREET_LEAD: &[&str] = &[
     "Main",
 ];
 
+/// Words after "Via"/"Calle"… that make it something other than a street ("via Zoom").
+const NOT_STREET_NAME: &[&str] = &[
+    "Zoom",
+    "WhatsApp",
+    "Signal",
+    "Telegram",
+    "Email",
+    "E-mail",
+    "Facebook",
+    "Instagram",
+    "Twitter",
+    "Google",
+    "Skype",
+    "Teams",
+    "Jitsi",
+    "SMS",
+    "Internet",
+    "Web",
+    "Post",
+    "Mail",
+    "Royal",
+    "Crucis",
+    "Lattea",
+    "Dolorosa",
+];
+
+/// Whether `start` follows a sentence end, a line start or the start of the text.
+fn sentence_start(text: &str, start: usize) -> bool {
+    let head = crate::util::before(text, start, 8).trim_end();
+    head.is_empty() || head.ends_with(['.', '!', '?', '\n', ':', '-', '*', '•'])
+}
+
 const US_STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC";
 
 #[derive(Debug)]
@@ -77,8 +109,12 @@ pub(crate) struct Address {
     germanic: Option<Regex>,
     romance_prefix: Option<Regex>,
     french: Option<Regex>,
+    /// Type-first streets and squares named without a number: "Piazza della Scala",
+    /// "Calle Mayor", "in via dei Volsci".
+    romance_named: Option<Regex>,
     /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
     building_part: Option<Regex>,
+    building_part_de_es: Option<Regex>,
 }
 
 impl Address {
@@ -106,7 +142,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée)|\b[Cc]/)
+                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -121,10 +157,23 @@ impl Address {
                 ))*",
             ),
             building_part: compile(
-                r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b",
+                r"(?i:\b(?:bâtiment|bât\.|escalier|esc\.)[ \t]+)[A-Z\d]\b(?:,?[ \t]+\d{1,2}(?:e|er|ème)[ \t]+étage\b)?|\b\d{1,2}(?:e|er|ème)[ \t]+étage\b|\binterno[ \t]+\d{1,3}\b|\bscala[ \t]+[A-H]\b(?:,?[ \t]+interno[ \t]+\d{1,3}\b)?",
+            ),
+            // German house parts and floors without the street, when specific enough to
+            // find a door: "Seitenflügel, 2. OG rechts", "3. Stock links" (a lone
+            // "Vorderhaus" or "3. OG" is not); Spanish "3º izquierda" (not "5ª A", which
+            // is also a school class).
+            building_part_de_es: compile(
+                r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
+            ),
+            romance_named: compile(
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
             ),
             french: compile(
-                r"(?i)\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+(?:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?:de[ \t]+la|de[ \t]+l'|de|du|des|d'|la|le|les|l')[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+){0,3}",
+                // Only the street type and particles ignore case: under a global (?i)
+                // `\p{Lu}` matches lowercase too, and the name ran on into the words
+                // after it ("12 rue de la Paix now").
+                r"\b\d{1,4}(?:[ \t]?(?i:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?i:de[ \t]+la|de[ \t]+l'|de[ \t]+l’|de|du|des|d'|d’|la|le|les|l'|l’)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,3}",
             ),
         }
     }
@@ -132,6 +181,7 @@ impl Address {
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
         let simple = [
             &self.building_part,
+            &self.building_part_de_es,
             &self.english,
             &self.uk_postcode,
             &self.us_zip,
@@ -148,17 +198,35 @@ impl Address {
         }
         if let Some(re) = &self.french {
             for m in re.find_iter(text) {
-                // (?i) lets "rue" match any case but the name must still
-                // start with a capital; re-check since (?i) relaxes \p{Lu}.
-                let capital_name = m
-                    .as_str()
-                    .split_whitespace()
-                    .last()
-                    .and_then(|w| w.chars().next())
-                    .is_some_and(char::is_uppercase);
-                if capital_name && !glued(text, m.start(), m.end()) {
+                if !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
+            }
+        }
+        if let Some(re) = &self.romance_named {
+            for caps in re.captures_iter(text) {
+                let (Some(whole), Some(kind)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                // The span starts at the street type ("in via X" -> "via X").
+                let ty = kind.as_str().split_whitespace().last().unwrap_or("");
+                let start = kind.end() - ty.len();
+                let name = text.get(kind.end()..whole.end()).unwrap_or("").trim();
+                let first_name_word = name
+                    .split_whitespace()
+                    .find(|w| w.starts_with(char::is_uppercase))
+                    .unwrap_or("");
+                // "Via Zoom", "Corso Italia" at a sentence start in English ("Via
+                // London we…"): the words that are also English need a preposition.
+                let english_too = matches!(ty, "Via" | "Corso" | "Largo");
+                let has_prep = whole.start() < start;
+                if NOT_STREET_NAME.contains(&first_name_word)
+                    || (english_too && !has_prep && sentence_start(text, start))
+                    || glued(text, start, whole.end())
+                {
+                    continue;
+                }
+                push(out, Kind::Address, text, start, whole.end());
             }
         }
         if let Some(re) = &self.english_named {

@@ -56,6 +56,15 @@ const FREE_AFTER: &[&str] = &[
     "this",
     "next",
     "outside",
+    // An article or a subject pronoun starts a new phrase: "at six the bakery run",
+    // "at 1745 we go" (a quantity noun would follow the number directly).
+    "the",
+    "we",
+    "i",
+    "you",
+    "they",
+    "everyone",
+    "our",
     "by",
     "to",
     "from",
@@ -137,6 +146,23 @@ const FREE_AFTER: &[&str] = &[
     "sera",
     "mattina",
     "ore",
+    "il",
+    "gli",
+    "ci",
+    "ti",
+    // es, fr, de subject pronouns and articles not listed above
+    "el",
+    "los",
+    "las",
+    "nos",
+    "nous",
+    "on",
+    "les",
+    "wir",
+    "ich",
+    "der",
+    "die",
+    "das",
 ];
 
 #[derive(Debug)]
@@ -145,6 +171,13 @@ pub(crate) struct Clock {
     always: Vec<Regex>,
     /// A preposition and an hour (digits or a word); checked against what follows.
     prep_hour: Vec<Regex>,
+    /// "0610": a zero-padded block; checked against the word before it.
+    zero_block: Option<Regex>,
+    /// German digits after a preposition ("um 10", "ab 4"): German capitalises nouns, so
+    /// only a listed word or a phrase end may follow ("bis 10 Leute" is a count).
+    prep_hour_de: Option<Regex>,
+    /// A 24-hour block at a line start ("- 2100 doors open"), for time-led logs.
+    line_block: Option<Regex>,
 }
 
 impl Clock {
@@ -154,8 +187,12 @@ impl Clock {
         let always = [
             // 24-hour blocks with a unit: 0745 hours, 1900h, 2300hrs, 0600 hrs, 1400Z.
             format!(r"(?i)\b{b}[0-5]\d\s?(?:hours|hrs\.?|hr|h|z)\b"),
-            // Ranges of 24-hour blocks: 1230-1315 (years are weeded out in `find`).
-            format!(r"\b{b}[0-5]\d\s?[-–]\s?{b}[0-5]\d\b"),
+            // Ranges of 24-hour blocks: 1230-1315, 0900 to 1700 (years are weeded out in
+            // `find`).
+            format!(r"\b{b}[0-5]\d\s?(?:[-–]|\s(?i:to|until|till|bis|a|à|al|alle|et|y)\s)\s?{b}[0-5]\d\b"),
+            // A departure named by its 24-hour time: "the 0800 bus", "the 1745 train"; the
+            // noun is what makes it a time.
+            format!(r"(?i)\bthe\s+{b}[0-5]\d\s+(?:bus|train|coach|ferry|flight|tram|service|departure|shift|sailing|boat)\b"),
             // English words: quarter to eight, ten past nine, twenty-five to 3.
             format!(r"(?i)\b(?:(?:{MINUTES_EN}|\d{{1,2}}\s+(?:minutes|mins))\s+(?:past|to|after|before)|\d{{1,2}}\s+past)\s+(?:{HOURS_EN}|1[0-2]|0?[1-9]|midnight|noon|midday)\b"),
             // seven o'clock, 11 o'clock.
@@ -165,8 +202,10 @@ impl Clock {
             // 12-hour with dotted or spaced am/pm: 7 p.m., 10 a.m., 7pm, 7 pm.
             r"(?i)\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s?(?:a\.\s?m\.|p\.\s?m\.|am\b|pm\b)".to_string(),
             // Spanish: (a) las ocho y media, las seis menos diez, la una y cuarto,
-            // a las siete de la tarde, a las diez en punto.
-            format!(r"(?i)\b(?:(?:a|sobre|hacia|desde|hasta|de|para|antes\s+de|después\s+de)\s+)?las?\s+(?:{HOURS_ES}|{h})(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}})|(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))?\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))\b"),
+            // a las siete de la tarde, a las diez en punto. The longer branch (with the
+            // part of the day) comes first: "a las cinco y media" alone is followed by
+            // "de", which `duration` reads as "hours of".
+            format!(r"(?i)\b(?:(?:a|sobre|hacia|desde|hasta|de|para|antes\s+de|después\s+de)\s+)?las?\s+(?:{HOURS_ES}|{h})(?:(?:\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))?\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto)|\s+(?:y|menos)\s+(?:{MINUTES_ES}|\d{{1,2}}))\b"),
             r"(?i)\b(?:(?:a|al|hasta\s+el|hasta\s+la|pasad[oa]s?\s+la|pasado\s+el|antes\s+de\s+la|antes\s+del|después\s+de\s+la|después\s+del|sobre\s+la|sobre\s+el|hacia\s+la|hacia\s+el)\s+)?(?:medianoche|mediodía)\b".to_string(),
             // French: 19 h 30, 6 h 30, 16 h 15, cinq heures et demie, neuf heures du soir.
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à|de)\s+)?{h}\s?h\s?[0-5]\d\b"),
@@ -174,7 +213,14 @@ impl Clock {
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart)\b"),
             r"(?i)(?:\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+|\bjusqu['’])(?:minuit|midi)\b|\bminuit\b".to_string(),
             // à 19 h, vers 8 heures, à dix heures ("à 3 heures de route" is a distance).
-            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à|pour|à\s+partir\s+de)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
+            // "la réunion de 20 h": after "de" only an afternoon or evening hour, since
+            // "une marche de 3 h" is a duration.
+            r"(?i)\b(?:de|du)\s+(?:1[3-9]|2[0-3])\s?h\b".to_string(),
+            // French/Spanish ranges with "h" on both ends: entre 18 h et 20 h, de 10 h à 12 h 30.
+            format!(r"(?i)\b(?:entre|de|dès)\s+{h}\s?h(?:\s?[0-5]\d)?\s+(?:et|à|a)\s+{h}\s?h(?:\s?[0-5]\d)?\b"),
+            // English part of day after an hour: seven in the evening, 3 in the afternoon.
+            format!(r"(?i)\b(?:{HOURS_EN}|1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s+(?:in\s+the\s+(?:morning|evening|afternoon)|at\s+night)\b"),
             // German: halb acht, Viertel nach sieben, zwanzig nach eins, dreiviertel acht,
             // sieben Uhr, gegen Mitternacht.
             format!(r"(?i)\b(?:(?:um|gegen|ab|bis|seit|vor|nach)\s+)?(?:(?:viertel|fünf|zehn|zwanzig|\d{{1,2}})\s+(?:nach|vor)\s+(?:halb\s+)?(?:{HOURS_DE}|1[0-2]|0?[1-9])|halb\s+(?:{HOURS_DE})|(?:dreiviertel|viertel)\s+(?:{HOURS_DE}))\b"),
@@ -185,13 +231,23 @@ impl Clock {
             format!(r"(?i)\b(?:all['’]|dall['’]|verso\s+l['’])una(?:\s+(?:e|meno)\s+(?:{MINUTES_IT}))?\b"),
             r"(?i)\b(?:(?:a|verso|dopo|prima\s+di|fino\s+a|entro)\s+)?(?:mezzanotte|mezzogiorno)\b".to_string(),
         ];
+        // A zero-padded 24-hour block standing alone ("- 0610-ish: van arrives"): no
+        // count or year is written with a leading zero; codes are weeded out in `find`.
+        let zero_block = compile(r"\b0\d[0-5]\d\b");
         let prep_hour = [
             // English: at six, by eight, at 0630, at 1742 (not "at 2000 metres").
             format!(
                 r"(?i)\b(?:at|by|from|until|till|around|about|before|after)\s+(?:half\s+(?:{HOURS_EN})|{HOURS_PREP_EN}|{b}[0-5]\d)\b"
             ),
-            // Spanish: a las ocho, sobre las nueve.
-            format!(r"(?i)\b(?:a|sobre|hacia|desde|hasta)\s+las?\s+(?:{HOURS_ES})\b"),
+            // "half seven", "eight-thirty", "seven forty-five" (checked against a quantity noun).
+            format!(r"(?i)\bhalf\s+(?:{HOURS_EN})\b"),
+            format!(
+                r"(?i)\b(?:{HOURS_EN})[-\s](?:fifteen|thirty|forty[-\s]five|o['’]?five|twenty|forty|fifty)\b"
+            ),
+            // Spanish: a las ocho, sobre las nueve, antes de las nueve, para las diez.
+            format!(
+                r"(?i)\b(?:a|sobre|hacia|desde|hasta|para|antes\s+de|después\s+de|pasadas)\s+las?\s+(?:{HOURS_ES})\b"
+            ),
             // German: um sieben, gegen acht.
             format!(r"(?i)\b(?:um|gegen)\s+(?:{HOURS_DE})\b"),
             // Italian: alle 19, alle ore 18, verso le nove, alle 18.30.
@@ -204,6 +260,13 @@ impl Clock {
         Clock {
             always: always.iter().filter_map(|p| compile(p)).collect(),
             prep_hour: prep_hour.iter().filter_map(|p| compile(p)).collect(),
+            zero_block,
+            prep_hour_de: compile(&format!(
+                r"(?i)\b(?:um|gegen|ab|bis)\s+{h}(?:[.:][0-5]\d)?\b"
+            )),
+            line_block: compile(&format!(
+                r"(?m)^[ \t]*(?:[-*•]|\d{{1,2}}[.)])?[ \t]*({b}[0-5]\d)\b"
+            )),
         }
     }
 
@@ -219,9 +282,48 @@ impl Clock {
                 }
             }
         }
+        if let Some(re) = &self.zero_block {
+            for m in re.find_iter(text) {
+                if !glued_chars(text, m.start(), m.end())
+                    && !compound_after(text, m.end())
+                    && !code_before(text, m.start())
+                    && !in_digit_group(text, m.start(), m.end())
+                    && !matches!(
+                        next_word(text, m.end()).as_deref(),
+                        Some("number" | "numbers" | "line" | "lines" | "prefix")
+                    )
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.prep_hour_de {
+            for m in re.find_iter(text) {
+                let listed =
+                    next_word(text, m.end()).is_some_and(|w| FREE_AFTER.contains(&w.as_str()));
+                if !glued(text, m.start(), m.end())
+                    && (crate::util::phrase_ends(text, m.end()) || listed)
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let (Some(re), true) = (&self.line_block, block_log(text)) {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.get(1) {
+                    if !glued_chars(text, m.start(), m.end())
+                        && !in_digit_group(text, m.start(), m.end())
+                    {
+                        push(out, Kind::DateTime, text, m.start(), m.end());
+                    }
+                }
+            }
+        }
         for re in &self.prep_hour {
             for m in re.find_iter(text) {
-                if glued(text, m.start(), m.end()) || !free_after(text, m.end()) {
+                if glued(text, m.start(), m.end())
+                    || !(free_after(text, m.end()) || zero_padded_block(m.as_str()))
+                {
                     continue;
                 }
                 if year_after_preposition(m.as_str()) {
@@ -234,6 +336,20 @@ impl Clock {
 }
 
 fn glued(text: &str, start: usize, end: usize) -> bool {
+    compound_after(text, end) || glued_chars(text, start, end)
+}
+
+/// "half seven-year-olds", "six-pack": a hyphen and a word make the number part of a
+/// compound ("six-ish" is still a time).
+fn compound_after(text: &str, end: usize) -> bool {
+    text.get(end..).is_some_and(|r| {
+        r.strip_prefix('-').is_some_and(|w| {
+            w.starts_with(char::is_alphabetic) && !w.to_lowercase().starts_with("ish")
+        })
+    })
+}
+
+fn glued_chars(text: &str, start: usize, end: usize) -> bool {
     char_before(text, start).is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | '/'))
         || char_at(text, end)
             .is_some_and(|c| c.is_alphanumeric() || matches!(c, '%' | '€' | '$' | '£'))
@@ -241,6 +357,104 @@ fn glued(text: &str, start: usize, end: usize) -> bool {
             (r.starts_with('.') || r.starts_with(',') || r.starts_with(':'))
                 && r[1..].starts_with(|c: char| c.is_ascii_digit())
         })
+}
+
+/// A log led by times: at least two lines start (after a list mark) with a colon time or a
+/// 24-hour block that cannot be a year ("2100", "2315", "0700"). A list of years
+/// ("- 1984 miners' strike", "- 2019 founded") is not one.
+fn block_log(text: &str) -> bool {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start_matches([' ', '\t', '-', '*', '•', '[']);
+            let digits: String = l.chars().take_while(char::is_ascii_digit).collect();
+            let rest = &l[digits.len()..];
+            let colon = (1..=2).contains(&digits.len())
+                && rest.starts_with(':')
+                && rest[1..].chars().take(2).all(|c| c.is_ascii_digit());
+            let block = digits.len() == 4
+                && digits
+                    .parse::<u32>()
+                    .is_ok_and(|n| n % 100 < 60 && n / 100 < 24 && !(1500..=2099).contains(&n));
+            colon || block
+        })
+        .take(2)
+        .count()
+        >= 2
+}
+
+/// "0800 123 4567", "020 7946 0958": one group of a longer number.
+fn in_digit_group(text: &str, start: usize, end: usize) -> bool {
+    let before_group = crate::util::before(text, start, 2)
+        .trim_end_matches([' ', '-', '.', '/'])
+        .ends_with(|c: char| c.is_ascii_digit());
+    let after_group = crate::util::after(text, end, 2)
+        .trim_start_matches([' ', '-', '.', '/'])
+        .starts_with(|c: char| c.is_ascii_digit());
+    before_group || after_group
+}
+
+/// "PIN 0745", "room 0610", "no. 0830": a number that labels something.
+fn code_before(text: &str, start: usize) -> bool {
+    let head = crate::util::before(text, start, 3);
+    if head.trim_end().ends_with(['#', '№', '+']) {
+        return true;
+    }
+    let back = crate::util::before(text, start, 40);
+    let back = back.trim_end().trim_end_matches(['.', ':', ' ']);
+    matches!(
+        prev_word(back, back.len()).as_str(),
+        "pin"
+            | "code"
+            | "room"
+            | "flat"
+            | "unit"
+            | "no"
+            | "nr"
+            | "number"
+            | "ref"
+            | "reference"
+            | "ext"
+            | "extension"
+            | "account"
+            | "acct"
+            | "sort"
+            | "order"
+            | "invoice"
+            | "ticket"
+            | "case"
+            | "page"
+            | "p"
+            | "pp"
+            | "box"
+            | "locker"
+            | "door"
+            | "gate"
+            | "bay"
+            | "route"
+            | "line"
+            | "bus"
+            | "tel"
+            | "phone"
+            | "postcode"
+            | "zip"
+            | "cp"
+            | "plz"
+            | "cap"
+            | "n"
+            | "nº"
+            | "numéro"
+            | "número"
+            | "numero"
+            | "nummer"
+            | "raum"
+            | "zimmer"
+            | "stanza"
+            | "sala"
+            | "salle"
+            | "piso"
+            | "puerta"
+            | "porte"
+    )
 }
 
 /// "the midnight oil", "le midi": a lone day-part word after an article is not a time.
@@ -272,6 +486,17 @@ fn duration(text: &str, end: usize) -> bool {
     )
 }
 
+/// "at 0630": nobody writes a count with a leading zero, so a zero-padded 24-hour
+/// block after a preposition is a time whatever follows ("at 0630 the bakery run").
+fn zero_padded_block(found: &str) -> bool {
+    let reversed_tail: String = found
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    reversed_tail.len() == 4 && reversed_tail.ends_with('0')
+}
+
 /// "1914-1918" is a span of years, not 12:30-13:15.
 fn year_range(s: &str) -> bool {
     let nums: Vec<u32> = s
@@ -279,8 +504,10 @@ fn year_range(s: &str) -> bool {
         .filter(|p| p.len() == 4)
         .filter_map(|p| p.parse().ok())
         .collect();
+    // Letters other than a joining word ("1914 to 1918") mean a unit: "1400Z-1500Z".
+    let joined_by_word = s.split_whitespace().count() == 3;
     nums.len() == 2
-        && !s.chars().any(char::is_alphabetic)
+        && (joined_by_word || !s.chars().any(char::is_alphabetic))
         && nums.iter().all(|n| (1500..=2099).contains(n))
 }
 
@@ -297,15 +524,11 @@ fn year_after_preposition(s: &str) -> bool {
 
 /// The hour is not followed by a noun that makes it a quantity ("at six people").
 fn free_after(text: &str, end: usize) -> bool {
+    if crate::util::phrase_ends(text, end) {
+        return true;
+    }
     match next_word(text, end) {
-        None => {
-            let rest = text
-                .get(end..)
-                .unwrap_or("")
-                .trim_start_matches([' ', '\t']);
-            rest.is_empty()
-                || rest.starts_with(['.', '!', '?', '\n', ')', ';', ',', '—', '–', ':', '-'])
-        }
+        None => false,
         Some(w) => {
             FREE_AFTER.contains(&w.as_str())
                 || (text

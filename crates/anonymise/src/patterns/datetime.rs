@@ -33,7 +33,14 @@ const ORD: &str = "(?:st|nd|rd|th)";
 const AFTER_BARE_HOUR: &[&str] = &[
     "on", "in", "when", "then", "sharp", "tonight", "tomorrow", "today", "oclock", "o", "with",
     "at", "for", "if", "so", "and", "or", "but", "pls", "please", "ish", "latest", "same", "this",
-    "next",
+    "next", // An article or a subject pronoun starts a new phrase: "At 11 the officer came".
+    "the", "we", "i", "you", "they", "everyone", "our", "she", "he",
+];
+
+/// Nouns that make "5 a week" a rate rather than a time.
+const RATE_NOUNS: &[&str] = &[
+    "week", "day", "month", "year", "head", "time", "piece", "go", "pop", "hour", "person",
+    "night", "minute", "pair", "box", "bag", "kilo", "litre", "liter", "pound", "dozen",
 ];
 
 /// Nouns that make "the 3rd" a rank rather than a day of the month.
@@ -105,8 +112,9 @@ impl DateTime {
             // 6am, 2:30pm, ranges 6am–8am, 2-5pm, 9-11am.
             format!(r"\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?(?:{ampm})?\s?[-–]\s?(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?{ampm}\b"),
             format!(r"\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?{ampm}\b"),
-            // German "19 Uhr", "7:00 Uhr" (the colon form is caught above).
-            r"\b(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s?(?i:uhr)\b".to_string(),
+            // German "19 Uhr", "um 7 Uhr", "7:00 Uhr" (the colon form is caught above);
+            // the span keeps its preposition, as "a las 10" does.
+            r"\b(?:(?i:um|gegen|ab|bis|vor|nach|seit)\s+)?(?:[01]?\d|2[0-3])(?:[.:][0-5]\d)?\s?(?i:uhr)\b".to_string(),
             // 3 March, 3rd of March 2024, Tuesday 5 March, Thu 7 Mar.
             format!(r"\b(?:(?:{WEEKDAYS_EN}),?\s+(?:the\s+)?)?{day}{ORD}?(?:\s+of)?\s+(?:{MONTHS_EN})(?:,?\s+{year})?\b"),
             // March 3rd, March 14, Friday March 15, March 2-9.
@@ -119,9 +127,12 @@ impl DateTime {
             // German: (am) 3. März (2024), Samstag, 9. März.
             format!(r"\b(?:(?:{WEEKDAYS_DE}),?\s+)?(?:(?i:am|vom|bis zum|zum)\s+)?{day}\.\s?(?:{MONTHS_DE})(?:\s+\d{{4}})?\b"),
             // French: (le) 5 mars (2024), mardi 19 mars, 1er mai.
-            format!(r"(?i)\b(?:(?:{WEEKDAYS_FR})\s+)?(?:1er|{day})\s+(?:{MONTHS_FR})(?:\s+\d{{4}})?\b"),
+            format!(r"(?i)\b(?:(?:{WEEKDAYS_FR})\s+)?(?:1er|premier|{day})\s+(?:{MONTHS_FR})(?:\s+\d{{4}})?\b"),
             // Italian: 25 aprile (2024).
-            format!(r"(?i)\b{day}\s+(?:{MONTHS_IT})(?:\s+\d{{4}})?\b"),
+            format!(r"(?i)\b(?:primo|{day}[°º]?)\s+(?:{MONTHS_IT})(?:\s+\d{{4}})?\b"),
+            // Ordinal words: the first of May, primero de mayo.
+            format!(r"(?i)\b(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\s+of\s+(?:{MONTHS_EN})\b"),
+            format!(r"(?i)\bprimero\s+de\s+(?:{MONTHS_ES})\b"),
             // Spanish clock: a las 10, sobre las 6:20, a las 8 de la mañana.
             r"(?i)\b(?:a|sobre|desde|hasta|hacia|de)\s+las?\s+(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)?(?:\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))?\b".to_string(),
         ];
@@ -149,9 +160,14 @@ impl DateTime {
         }
         // "10.30" is a time only with a time word before it or am/pm after;
         // otherwise it is a price, a decimal or a version.
+        // A log whose lines start with clock times: "10.25 case called" is one of them.
+        let log = time_led_lines(text) >= 2;
         if let Some(re) = &self.dotted_time {
             for m in re.find_iter(text) {
-                if numeric_ok(text, m.start(), m.end()) && time_context(text, m.start()) {
+                let log_line = log && line_start(text, m.start());
+                if numeric_ok(text, m.start(), m.end())
+                    && (time_context(text, m.start()) || log_line)
+                {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
             }
@@ -180,7 +196,15 @@ impl DateTime {
         if let Some(re) = &self.bare_hour {
             for m in re.find_iter(text) {
                 if bare_hour_ok(text, m.start(), m.end()) {
-                    push(out, Kind::DateTime, text, m.start(), m.end());
+                    // The span keeps its preposition ("at 8"), as the clock forms do, so
+                    // "tonight at 8" is not left with a dangling "at".
+                    push(
+                        out,
+                        Kind::DateTime,
+                        text,
+                        with_preposition(text, m.start()),
+                        m.end(),
+                    );
                 }
             }
         }
@@ -195,6 +219,36 @@ impl DateTime {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Lines that start (after a list mark) with a colon time: "08:50 arrived".
+fn time_led_lines(text: &str) -> usize {
+    text.lines()
+        .filter(|l| {
+            let l = l.trim_start_matches([' ', '\t', '-', '*', '•', '[']);
+            let digits = l.chars().take_while(char::is_ascii_digit).count();
+            (1..=2).contains(&digits)
+                && l[digits..].starts_with(':')
+                && l[digits + 1..].chars().take(2).all(|c| c.is_ascii_digit())
+        })
+        .take(2)
+        .count()
+}
+
+/// Whether `start` begins its line, after spaces or a list mark.
+fn line_start(text: &str, start: usize) -> bool {
+    let head = before(text, start, 8);
+    match head.rfind('\n') {
+        Some(i) => head[i + 1..]
+            .chars()
+            .all(|c| matches!(c, ' ' | '\t' | '-' | '*' | '•' | '[')),
+        None => {
+            head.len() < 8
+                && head
+                    .chars()
+                    .all(|c| matches!(c, ' ' | '\t' | '-' | '*' | '•'))
         }
     }
 }
@@ -275,6 +329,23 @@ fn time_context(text: &str, start: usize) -> bool {
     })
 }
 
+/// The start of the word right before `start` (the preposition `bare_hour_ok` checked).
+fn with_preposition(text: &str, start: usize) -> usize {
+    let head = before(text, start, 12);
+    let trimmed = head.trim_end();
+    let word: usize = trimmed
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .map(char::len_utf8)
+        .sum();
+    if word == 0 {
+        start
+    } else {
+        start - head.len() + trimmed.len() - word
+    }
+}
+
 fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
     if !numeric_ok(text, start, end) {
         return false;
@@ -320,15 +391,17 @@ fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
     {
         return false;
     }
+    // End of text, a line end or punctuation next: "by 12." is a time.
+    if crate::util::phrase_ends(text, end) {
+        return true;
+    }
     match next_word(text, end) {
-        None => {
-            // End of text or punctuation next: "by 12." is a time, but
-            // "about 5, maybe 6" is ambiguous; accept only sentence ends.
-            let rest = text
-                .get(end..)
-                .unwrap_or("")
-                .trim_start_matches([' ', '\t']);
-            rest.is_empty() || rest.starts_with(['.', '!', '?', '\n', ')', ';', ',', '—', '–'])
+        None => false,
+        // "At 11 a senior officer came down", but "at 5 a week" is a rate.
+        Some(w) if matches!(w.as_str(), "a" | "an") => {
+            let after_article = text.get(end..).unwrap_or("").trim_start();
+            let noun = next_word(after_article, w.len());
+            !noun.is_some_and(|n| RATE_NOUNS.contains(&n.as_str()))
         }
         Some(w) => AFTER_BARE_HOUR.contains(&w.as_str()),
     }

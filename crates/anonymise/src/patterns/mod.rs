@@ -8,6 +8,7 @@ pub(crate) mod datetime;
 pub(crate) mod geo;
 pub(crate) mod phone;
 pub(crate) mod plate;
+pub(crate) mod time_range;
 
 use crate::{Finding, Kind};
 

@@ -45,7 +45,9 @@ impl Phone {
                 let Some(cand) = text.get(start..end) else {
                     break;
                 };
-                if right_ok(text, end) && validate(text, start, cand) {
+                // "0700-0830. 16 guests": a sentence end is not a group separator.
+                let across_sentence = cand.contains(". ") || cand.contains(".\n");
+                if !across_sentence && right_ok(text, end) && validate(text, start, cand) {
                     push(out, Kind::Phone, text, start, end);
                     break;
                 }

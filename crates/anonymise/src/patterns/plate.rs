@@ -23,6 +23,9 @@ pub(crate) struct Plate {
     cue: Option<Regex>,
     /// What a plate of any country looks like after such a word.
     candidate: Option<Regex>,
+    /// A vehicle noun ("van", "coche", "Wagen"): weaker than a plate word, so what
+    /// follows it must look more like a plate (see `after_cue`).
+    vehicle: Option<Regex>,
 }
 
 /// Letter groups of standards, codes and formats that look like `ABC-1234`.
@@ -70,6 +73,9 @@ impl Plate {
                 r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targat[oa]|kenteken)\b",
             ),
             candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,4}(?:[ \-][A-Z0-9ÄÖÜ]{1,4}){0,3}\b"),
+            vehicle: compile(
+                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina)\b",
+            ),
         }
     }
 
@@ -91,7 +97,8 @@ impl Plate {
                 }
             }
         }
-        self.after_cue(text, out);
+        self.after_cue(text, out, &self.cue, 1);
+        self.after_cue(text, out, &self.vehicle, 2);
         if let Some(re) = &self.spanish {
             for m in re.find_iter(text) {
                 // "2023 CGT": a year followed by an acronym, not a plate.
@@ -112,8 +119,11 @@ impl Plate {
 impl Plate {
     /// After a plate word, the next letters-and-digits group (or groups joined by "and")
     /// is a plate in whatever national format: mixed letters and digits, 4-9 of them.
-    fn after_cue(&self, text: &str, out: &mut Vec<Finding>) {
-        let (Some(cue), Some(candidate)) = (&self.cue, &self.candidate) else {
+    ///
+    /// After a vehicle noun the group needs at least `min_each` letters and as many digits
+    /// ("van KXM 4471" but not "car BMW X5").
+    fn after_cue(&self, text: &str, out: &mut Vec<Finding>, cue: &Option<Regex>, min_each: usize) {
+        let (Some(cue), Some(candidate)) = (cue, &self.candidate) else {
             return;
         };
         for c in cue.find_iter(text) {
@@ -135,8 +145,8 @@ impl Plate {
                     let digits = s.chars().filter(char::is_ascii_digit).count();
                     let abs = c.end() + pos;
                     if (4..=9).contains(&alnum)
-                        && digits > 0
-                        && digits < alnum
+                        && digits >= min_each
+                        && alnum - digits >= min_each
                         && !glued(text, abs, abs + m.end())
                     {
                         push(out, Kind::LicencePlate, text, abs, abs + m.end());
