@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "hostile/skew.rs"]
+mod skew;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
