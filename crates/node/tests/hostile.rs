@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "hostile/quotas.rs"]
+mod quotas;
 #[path = "hostile/skew.rs"]
 mod skew;
 

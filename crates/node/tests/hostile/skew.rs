@@ -25,7 +25,7 @@ const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
 
 /// A bare peer that serves circle A (catalog and pulls, from `a`) and counts the pulls.
-async fn skewed_steward(
+pub(crate) async fn skewed_steward(
     a: Arc<Mutex<LocalCircle>>,
 ) -> (circle_net::Client, Arc<AtomicUsize>, Invite) {
     let cid = a.lock().unwrap().circle_id();
@@ -55,7 +55,7 @@ async fn skewed_steward(
 
 /// Publishes until a peer is subscribed to take it (the subscription is exchanged at
 /// connection time, within a few heartbeats).
-async fn publish(client: &circle_net::Client, topic: &str, bytes: Vec<u8>) {
+pub(crate) async fn publish(client: &circle_net::Client, topic: &str, bytes: Vec<u8>) {
     let deadline = Instant::now() + WAIT;
     while client.publish(topic, bytes.clone()).await.is_err() {
         assert!(Instant::now() < deadline, "no peer took the message");
@@ -64,7 +64,7 @@ async fn publish(client: &circle_net::Client, topic: &str, bytes: Vec<u8>) {
 }
 
 /// An alert of circle A signed at `sent` by A's clock (rounded to its minute).
-fn alert_at(a: &Arc<Mutex<LocalCircle>>, text: &str, sent: u64) -> (String, Vec<u8>) {
+pub(crate) fn alert_at(a: &Arc<Mutex<LocalCircle>>, text: &str, sent: u64) -> (String, Vec<u8>) {
     let a = a.lock().unwrap();
     let c = a.circle();
     let alert = Alert::sign(c.circle_id(), c.term(), &c.keys[0], text, sent).unwrap();
