@@ -204,11 +204,12 @@ async fn an_alert_is_judged_while_sync_answers_take_every_permit() {
         })
     });
     is_held.await.unwrap();
-    let (evil, _events, evil_id, _) = hostile(Some(&b.addrs()[0])).await;
-    let evil_peer: circle_net::PeerId = evil_id.parse().unwrap();
+    let (evil, _events, _, _) = hostile(Some(&b.addrs()[0])).await;
+    // To B: each request takes one of B's sync permits while it waits for the own circle.
+    let b_peer: circle_net::PeerId = b.peer_id().parse().unwrap();
     for _ in 0..24 {
         let evil = evil.clone();
-        tokio::spawn(async move { evil.request(evil_peer, Request::Catalog.encode()).await });
+        tokio::spawn(async move { evil.request(b_peer, Request::Catalog.encode()).await });
     }
     // The requests reach B well before the alert: nothing signals that, so give them a
     // moment (bounded; the test passes only if the alert then still gets through).
