@@ -280,3 +280,35 @@ async fn a_flood_of_alerts_for_unknown_circles_penalises_its_sender() {
     }
     b.shutdown().await;
 }
+
+/// Item 11: the node reads no sync request larger than core accepts. A peer whose own cap
+/// is 1 MiB sends 40 KiB: the node's transport refuses it unread (the sender gets no
+/// answer at all, not a refusal core wrote after reading it), and then still answers
+/// that peer's proper requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_request_over_cores_cap_is_not_read() {
+    let db = tempfile::tempdir().unwrap();
+    let b = start(circle(db.path(), "Birch", true)).await;
+    let (evil, _events, _, _) = hostile_with(Some(&b.addrs()[0]), |cfg| {
+        cfg.limits.max_request_size = 1 << 20;
+    })
+    .await;
+    let b_peer: circle_net::PeerId = b.peer_id().parse().unwrap();
+    let cap = circle_core::sync::MAX_REQUEST_BYTES;
+    let mut big = Request::Catalog.encode();
+    big.resize(cap + 8 * 1024, 0);
+    let answer = timeout(WAIT, evil.request(b_peer, big)).await.unwrap();
+    assert!(
+        answer.is_err(),
+        "B read a request over core's cap and answered it"
+    );
+    let answer = timeout(WAIT, evil.request(b_peer, Request::Catalog.encode()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        Response::decode(&answer),
+        Ok(Response::Catalog(_))
+    ));
+    b.shutdown().await;
+}
