@@ -306,8 +306,10 @@ pub fn check_text(text: &str) -> Result<(), GossipError> {
 }
 
 /// Whether a payload may be shown and relayed, judged against the circle's verified
-/// chain at `now` (unix seconds): right circle, the latest term, signed by one of its
-/// stewards, coarse times, valid text; then not flagged, the term unexpired, and fresh.
+/// chain at `now` (unix seconds): right circle, not flagged, the latest term, signed by
+/// one of its stewards, coarse times, valid text; then the term unexpired, and fresh. A
+/// flagged circle's message is refused as such only once a steward of the forked term
+/// has signed it.
 ///
 /// The signature is checked before the reasons that say only that our view may lag
 /// (a flagged or expired chain, a time outside the window, e.g. clock skew): the node
@@ -317,6 +319,25 @@ pub fn check(msg: &Gossip, chain: &TermChain, now: u64) -> Result<(), GossipErro
     let (circle_id, term, signer) = msg.header();
     if circle_id != chain.circle_id() {
         return Err(GossipError::WrongCircle);
+    }
+    if let Some(fork) = chain.equivocations().iter().map(|e| e.term).min() {
+        // Frozen at the fork: a steward of any certificate of the forked term (the one
+        // standing or a rival) may still be heard of, as a reason to pull.
+        let of_the_fork = chain
+            .equivocations()
+            .iter()
+            .filter(|e| e.term == fork)
+            .any(|e| {
+                e.first.body.stewards.contains(&signer) || e.second.body.stewards.contains(&signer)
+            });
+        if !of_the_fork {
+            return Err(GossipError::NotASteward(fork));
+        }
+        let (bytes, signature) = msg.signed();
+        signer
+            .verify(&bytes, &signature)
+            .map_err(|_| GossipError::Forged)?;
+        return Err(GossipError::Equivocation(fork));
     }
     let latest = chain.latest();
     if term != latest.body.term {
@@ -348,9 +369,6 @@ pub fn check(msg: &Gossip, chain: &TermChain, now: u64) -> Result<(), GossipErro
     signer
         .verify(&bytes, &signature)
         .map_err(|_| GossipError::Forged)?;
-    if let Some(e) = chain.equivocations().iter().map(|e| e.term).min() {
-        return Err(GossipError::Equivocation(e));
-    }
     if chain.latest_expired(now) {
         return Err(GossipError::Expired(term));
     }

@@ -254,6 +254,20 @@ fn expired_terms_and_flagged_circles_are_refused() {
         check(&msg, &flagged, s.now),
         Err(GossipError::Equivocation(1))
     );
+    // Whichever certificate stands (the lower id), and only for a valid signature.
+    let Gossip::Alert(mut forged) = msg else {
+        unreachable!()
+    };
+    forged.signature.0[0] ^= 1;
+    assert_eq!(
+        check(&Gossip::Alert(forged), &flagged, s.now),
+        Err(GossipError::Forged)
+    );
+    let stranger = alert_with(&s, &StewardKey::generate(), |_| {});
+    assert_eq!(
+        check(&stranger, &flagged, s.now),
+        Err(GossipError::NotASteward(1))
+    );
 }
 
 #[test]
