@@ -121,15 +121,23 @@ async fn sybil(ip: &str, target: &Node, keys: &[Vec<u8>]) -> tokio::task::JoinHa
         .behaviour_mut()
         .add_address(&target.peer, bare(&target.addr));
     let me = *swarm.local_peer_id();
-    let dial = target.client.dial(addr.with(Protocol::P2p(me)));
-    let connected = within(async {
-        tokio::select! {
-            r = dial => r,
-            _ = async { loop { swarm.select_next_some().await; } } => unreachable!(),
+    let client = target.client.clone();
+    let dial = tokio::spawn(async move { client.dial(addr.with(Protocol::P2p(me))).await });
+    // The Sybil must see the connection before it queries: otherwise Kademlia dials our
+    // node itself, from 127.0.0.1, and that is another source with its own share.
+    within(async {
+        loop {
+            if let libp2p::swarm::SwarmEvent::ConnectionEstablished { peer_id, .. } =
+                swarm.select_next_some().await
+            {
+                if peer_id == target.peer {
+                    return;
+                }
+            }
         }
     })
     .await;
-    assert_eq!(connected.unwrap(), me);
+    assert_eq!(within(dial).await.unwrap().unwrap(), me);
     for k in keys {
         swarm
             .behaviour_mut()
