@@ -3,7 +3,7 @@
 //! Gossipsub relays only what every node has validated, so a payload must prove itself
 //! with no round trip: it is signed by a steward of the circle's latest, unexpired term,
 //! over domain-separated bytes. [`check`] is that validation, pure and cheap (cheap
-//! checks first, the signature last). Times are coarse on purpose: announcements carry
+//! checks first, the signature before any verdict that would spare the sender). Times are coarse on purpose: announcements carry
 //! a day, alerts a minute; no precise time leaves a circle.
 //!
 //! Replay detection (remembering [`Gossip::replay_key`]s) and the circle's compliance
@@ -306,15 +306,38 @@ pub fn check_text(text: &str) -> Result<(), GossipError> {
 }
 
 /// Whether a payload may be shown and relayed, judged against the circle's verified
-/// chain at `now` (unix seconds): right circle, not flagged, the latest unexpired term,
-/// signed by one of its stewards, fresh, coarse times, valid text.
+/// chain at `now` (unix seconds): right circle, not flagged, the latest term, signed by
+/// one of its stewards, coarse times, valid text; then the term unexpired, and fresh. A
+/// flagged circle's message is refused as such only once a steward of the forked term
+/// has signed it.
+///
+/// The signature is checked before the reasons that say only that our view may lag
+/// (a flagged or expired chain, a time outside the window, e.g. clock skew): the node
+/// answers those by pulling rather than penalising, so they must come from a steward,
+/// never from anyone who forges bytes. Only a newer term cannot be verified here.
 pub fn check(msg: &Gossip, chain: &TermChain, now: u64) -> Result<(), GossipError> {
     let (circle_id, term, signer) = msg.header();
     if circle_id != chain.circle_id() {
         return Err(GossipError::WrongCircle);
     }
-    if let Some(e) = chain.equivocations().iter().map(|e| e.term).min() {
-        return Err(GossipError::Equivocation(e));
+    if let Some(fork) = chain.equivocations().iter().map(|e| e.term).min() {
+        // Frozen at the fork: a steward of any certificate of the forked term (the one
+        // standing or a rival) may still be heard of, as a reason to pull.
+        let of_the_fork = chain
+            .equivocations()
+            .iter()
+            .filter(|e| e.term == fork)
+            .any(|e| {
+                e.first.body.stewards.contains(&signer) || e.second.body.stewards.contains(&signer)
+            });
+        if !of_the_fork {
+            return Err(GossipError::NotASteward(fork));
+        }
+        let (bytes, signature) = msg.signed();
+        signer
+            .verify(&bytes, &signature)
+            .map_err(|_| GossipError::Forged)?;
+        return Err(GossipError::Equivocation(fork));
     }
     let latest = chain.latest();
     if term != latest.body.term {
@@ -322,9 +345,6 @@ pub fn check(msg: &Gossip, chain: &TermChain, now: u64) -> Result<(), GossipErro
             got: term,
             latest: latest.body.term,
         });
-    }
-    if chain.latest_expired(now) {
-        return Err(GossipError::Expired(term));
     }
     if !latest.body.stewards.contains(&signer) {
         return Err(GossipError::NotASteward(term));
@@ -337,20 +357,25 @@ pub fn check(msg: &Gossip, chain: &TermChain, now: u64) -> Result<(), GossipErro
             if a.day % DAY != 0 {
                 return Err(GossipError::PreciseTime);
             }
-            window(a.day, day_of(now), DAY, DAY)?;
         }
         Gossip::Alert(a) => {
             check_text(&a.text)?;
             if a.sent % MINUTE != 0 {
                 return Err(GossipError::PreciseTime);
             }
-            window(a.sent, now, ALERT_MAX_AGE, ALERT_MAX_AHEAD)?;
         }
     }
     let (bytes, signature) = msg.signed();
     signer
         .verify(&bytes, &signature)
-        .map_err(|_| GossipError::Forged)
+        .map_err(|_| GossipError::Forged)?;
+    if chain.latest_expired(now) {
+        return Err(GossipError::Expired(term));
+    }
+    match msg {
+        Gossip::Announce(a) => window(a.day, day_of(now), DAY, DAY),
+        Gossip::Alert(a) => window(a.sent, now, ALERT_MAX_AGE, ALERT_MAX_AHEAD),
+    }
 }
 
 /// `t` must lie in `[now - behind, now + ahead]`, without overflow at the extremes.

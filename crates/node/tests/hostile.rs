@@ -6,6 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "hostile/quotas.rs"]
+mod quotas;
+#[path = "hostile/skew.rs"]
+mod skew;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -200,11 +204,12 @@ async fn an_alert_is_judged_while_sync_answers_take_every_permit() {
         })
     });
     is_held.await.unwrap();
-    let (evil, _events, evil_id, _) = hostile(Some(&b.addrs()[0])).await;
-    let evil_peer: circle_net::PeerId = evil_id.parse().unwrap();
+    let (evil, _events, _, _) = hostile(Some(&b.addrs()[0])).await;
+    // To B: each request takes one of B's sync permits while it waits for the own circle.
+    let b_peer: circle_net::PeerId = b.peer_id().parse().unwrap();
     for _ in 0..24 {
         let evil = evil.clone();
-        tokio::spawn(async move { evil.request(evil_peer, Request::Catalog.encode()).await });
+        tokio::spawn(async move { evil.request(b_peer, Request::Catalog.encode()).await });
     }
     // The requests reach B well before the alert: nothing signals that, so give them a
     // moment (bounded; the test passes only if the alert then still gets through).
@@ -273,5 +278,37 @@ async fn a_flood_of_alerts_for_unknown_circles_penalises_its_sender() {
         assert!(Instant::now() < deadline, "the flooder was not penalised");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    b.shutdown().await;
+}
+
+/// Item 11: the node reads no sync request larger than core accepts. A peer whose own cap
+/// is 1 MiB sends 40 KiB: the node's transport refuses it unread (the sender gets no
+/// answer at all, not a refusal core wrote after reading it), and then still answers
+/// that peer's proper requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_request_over_cores_cap_is_not_read() {
+    let db = tempfile::tempdir().unwrap();
+    let b = start(circle(db.path(), "Birch", true)).await;
+    let (evil, _events, _, _) = hostile_with(Some(&b.addrs()[0]), |cfg| {
+        cfg.limits.max_request_size = 1 << 20;
+    })
+    .await;
+    let b_peer: circle_net::PeerId = b.peer_id().parse().unwrap();
+    let cap = circle_core::sync::MAX_REQUEST_BYTES;
+    let mut big = Request::Catalog.encode();
+    big.resize(cap + 8 * 1024, 0);
+    let answer = timeout(WAIT, evil.request(b_peer, big)).await.unwrap();
+    assert!(
+        answer.is_err(),
+        "B read a request over core's cap and answered it"
+    );
+    let answer = timeout(WAIT, evil.request(b_peer, Request::Catalog.encode()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        Response::decode(&answer),
+        Ok(Response::Catalog(_))
+    ));
     b.shutdown().await;
 }

@@ -254,6 +254,20 @@ fn expired_terms_and_flagged_circles_are_refused() {
         check(&msg, &flagged, s.now),
         Err(GossipError::Equivocation(1))
     );
+    // Whichever certificate stands (the lower id), and only for a valid signature.
+    let Gossip::Alert(mut forged) = msg else {
+        unreachable!()
+    };
+    forged.signature.0[0] ^= 1;
+    assert_eq!(
+        check(&Gossip::Alert(forged), &flagged, s.now),
+        Err(GossipError::Forged)
+    );
+    let stranger = alert_with(&s, &StewardKey::generate(), |_| {});
+    assert_eq!(
+        check(&stranger, &flagged, s.now),
+        Err(GossipError::NotASteward(1))
+    );
 }
 
 #[test]
@@ -316,4 +330,46 @@ proptest! {
         }
         let _ = Gossip::decode(&input);
     }
+}
+
+/// The reasons the node answers by pulling rather than penalising (a flagged or expired
+/// chain, a time outside the window) are given only for a steward's own signature: a
+/// forgery of such a message is a forgery, whatever it claims.
+#[test]
+fn lag_reasons_are_given_only_for_a_valid_signature() {
+    let s = scenario(2, 1);
+    let chain = s.chain();
+    let key = &s.circle.keys[0];
+    let minute = |t: u64| t - t % 60;
+    let forge = |msg: Gossip| match msg {
+        Gossip::Alert(mut a) => {
+            a.signature.0[0] ^= 1;
+            Gossip::Alert(a)
+        }
+        Gossip::Announce(mut a) => {
+            a.signature.0[0] ^= 1;
+            Gossip::Announce(a)
+        }
+    };
+    let honest = [
+        alert_with(&s, key, |a| a.sent = minute(s.now + 3 * 3600)),
+        alert_with(&s, key, |a| a.sent = minute(s.now - 3 * DAY)),
+        alert_with(&s, key, |a| a.sent = minute(u64::MAX)),
+        announce_with(&s, |a| a.day = day_of(s.now) + 30 * DAY),
+    ];
+    for msg in honest {
+        let lag = check(&msg, &chain, s.now).unwrap_err();
+        assert!(
+            matches!(lag, GossipError::Stale | GossipError::FromFuture),
+            "{lag:?}"
+        );
+        assert_eq!(check(&forge(msg), &chain, s.now), Err(GossipError::Forged));
+    }
+    let msg = Gossip::Alert(alert(&s, "hello"));
+    let expires = chain.latest().body.expires;
+    assert_eq!(check(&msg, &chain, expires), Err(GossipError::Expired(1)));
+    assert_eq!(
+        check(&forge(msg), &chain, expires),
+        Err(GossipError::Forged)
+    );
 }

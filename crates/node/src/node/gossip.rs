@@ -4,10 +4,13 @@
 //! Verdicts: malformed, off-topic, forged, signed by a non-steward of the term we know, or
 //! of an older term → `Reject` (the sender's score drops). Reasons to pull, not to
 //! penalise → `Ignore` and a pull from the sender: a newer term (a rotation whose
-//! certificate we lack), an expired term, dates outside the window (clock skew), a circle
-//! not compliant in our copy or saying it is not compliant. An alert with such a reason
-//! waits (bounded) for that pull and is judged again, so a follower that missed a rotation
-//! still shows the alert. About a circle this node does not hold → `Ignore`, but past a
+//! certificate we lack), an expired term, a circle not compliant in our copy or saying it
+//! is not compliant. An alert with such a reason waits (bounded) for that pull and is
+//! judged again, so a follower that missed a rotation still shows the alert. A steward's
+//! message dated outside the window (clock skew, ours or theirs) → `Ignore` and a pull,
+//! but no wait: no pull changes its date; an absurd date (further off than any clock
+//! drifts) → `Ignore` alone. Only a steward's signature earns these (`gossip::check`
+//! verifies it first). About a circle this node does not hold → `Ignore`, but past a
 //! per-peer rate `Reject` (a flooder is graylisted); a duplicate of a known alert, or past
 //! a circle's alert rate → `Ignore`; valid → `Accept` (forwarded).
 
@@ -31,6 +34,10 @@ const ANNOUNCE_HEADS: usize = 64;
 /// Longest an alert waits for the pull its judgement needs (a certificate after a
 /// rotation); gossipsub keeps an unjudged message for a few heartbeats.
 const ALERT_RETRY: Duration = Duration::from_secs(4);
+/// Furthest a signer's clock may plausibly be from ours: a message dated further off is
+/// ignored without a pull (pulling cannot make it valid, and it says nothing about what
+/// the sender holds).
+const PLAUSIBLE_SKEW: u64 = 7 * 24 * 3600;
 
 /// An alert as `circle alerts` and the web page show it.
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +70,8 @@ impl AlertView {
 struct Judged {
     verdict: Acceptance,
     pull: Option<Hash32>,
+    /// Judge an alert again once the pull is done (it may bring what the judgement lacks).
+    recheck: bool,
     alert: Option<AlertView>,
 }
 
@@ -71,6 +80,7 @@ impl Judged {
         Judged {
             verdict,
             pull: None,
+            recheck: false,
             alert: None,
         }
     }
@@ -80,21 +90,38 @@ impl Judged {
         Judged {
             verdict: Acceptance::Ignore,
             pull: Some(circle),
+            recheck: true,
             alert: None,
         }
     }
 }
 
-/// Whether a failed check says the sender misbehaved, or only that our view (certificates,
-/// clock) may be behind.
-fn is_our_lag(e: &GossipError) -> bool {
+/// What a failed check says: the sender misbehaved, or only that our view may lag.
+#[derive(Debug, PartialEq, Eq)]
+enum Fault {
+    /// Reject: the sender's score drops.
+    Sender,
+    /// Certificates or content we lack: pull, and judge an alert again after.
+    OurCopy,
+    /// A steward's date outside our window (skewed clocks): no penalty; a pull if the
+    /// skew is plausible, never a wait.
+    Clock { plausible: bool },
+}
+
+fn fault_of(e: &GossipError, msg: &Gossip, now: u64) -> Fault {
     match e {
-        GossipError::WrongTerm { got, latest } => got > latest,
-        GossipError::Expired(_)
-        | GossipError::Stale
-        | GossipError::FromFuture
-        | GossipError::Equivocation(_) => true,
-        _ => false,
+        GossipError::WrongTerm { got, latest } if got > latest => Fault::OurCopy,
+        GossipError::Expired(_) | GossipError::Equivocation(_) => Fault::OurCopy,
+        GossipError::Stale | GossipError::FromFuture => {
+            let dated = match msg {
+                Gossip::Announce(a) => a.day,
+                Gossip::Alert(a) => a.sent,
+            };
+            Fault::Clock {
+                plausible: dated.abs_diff(now) <= PLAUSIBLE_SKEW,
+            }
+        }
+        _ => Fault::Sender,
     }
 }
 
@@ -127,11 +154,11 @@ impl Node {
         let (topic, data) = (std::sync::Arc::new(topic), std::sync::Arc::new(data));
         let mut pulls = self.inner.pulls_done.subscribe();
         let mut judged = self.judge_once(source, &topic, &data).await;
-        if let (Some(circle), true) = (judged.pull, is_alert) {
+        if let (Some(circle), true, true) = (judged.pull, judged.recheck, is_alert) {
             // An alert goes first: pull what its judgement needs, then judge it again.
             self.enqueue(Job::Pull(source, circle));
             let deadline = tokio::time::Instant::now() + ALERT_RETRY;
-            while judged.pull.is_some() {
+            while judged.pull.is_some() && judged.recheck {
                 let changed = tokio::time::timeout_at(deadline, pulls.changed()).await;
                 if !matches!(changed, Ok(Ok(()))) {
                     break;
@@ -218,12 +245,23 @@ impl Node {
             return Ok(self.unwanted(source));
         };
         if let Err(e) = gossip::check(&msg, chain, now) {
-            if is_our_lag(&e) {
-                debug!(%e, circle = %short(&circle), "gossip we cannot judge yet; pulling");
-                return Ok(Judged::pull_first(circle));
-            }
-            debug!(%e, circle = %short(&circle), "rejecting gossip");
-            return Ok(Judged::just(Acceptance::Reject));
+            return Ok(match fault_of(&e, &msg, now) {
+                Fault::OurCopy => {
+                    debug!(%e, circle = %short(&circle), "gossip we cannot judge yet; pulling");
+                    Judged::pull_first(circle)
+                }
+                Fault::Clock { plausible } => {
+                    debug!(%e, circle = %short(&circle), "gossip dated outside our window");
+                    Judged {
+                        pull: plausible.then_some(circle),
+                        ..Judged::just(Acceptance::Ignore)
+                    }
+                }
+                Fault::Sender => {
+                    debug!(%e, circle = %short(&circle), "rejecting gossip");
+                    Judged::just(Acceptance::Reject)
+                }
+            });
         }
         let compliant = lock(&self.inner.budgets)
             .compliance
@@ -252,9 +290,8 @@ impl Node {
                 })?;
                 store.sync()?;
                 Ok(Judged {
-                    verdict: Acceptance::Accept,
-                    pull: None,
                     alert: Some(AlertView::of(&a, &self.inner.own)),
+                    ..Judged::just(Acceptance::Accept)
                 })
             }
             Gossip::Announce(a) => {

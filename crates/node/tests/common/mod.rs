@@ -77,10 +77,24 @@ pub async fn hostile(
     String,
     Multiaddr,
 ) {
+    hostile_with(dial, |_| {}).await
+}
+
+/// [`hostile`] with its network configuration changed by `change` (e.g. larger caps).
+pub async fn hostile_with(
+    dial: Option<&str>,
+    change: impl FnOnce(&mut NetConfig),
+) -> (
+    circle_net::Client,
+    tokio::sync::mpsc::Receiver<Event>,
+    String,
+    Multiaddr,
+) {
     let key = Keypair::generate_ed25519();
     let peer = key.public().to_peer_id();
     let mut cfg = NetConfig::new(key, Transport::Memory);
     cfg.listen = vec!["/memory/0".parse().unwrap()];
+    change(&mut cfg);
     let (client, mut events, event_loop) = circle_net::new(cfg).unwrap();
     tokio::spawn(event_loop.run(std::future::pending::<()>()));
     let addr = loop {
