@@ -34,6 +34,11 @@ pub(crate) const ALERT_WAIT: Duration = Duration::from_secs(3);
 /// forwarded). A circle in trouble sends a few; thousands are a flood.
 pub(crate) const ALERTS_PER_WINDOW: u32 = 30;
 pub(crate) const ALERT_WINDOW: Duration = Duration::from_secs(3600);
+/// Alerts of one circle that may hold an alert permit while they wait for a pull (their
+/// term is newer than ours, so their signature cannot be checked yet). More of them are
+/// ignored at once, with the pull still asked for: a flood of unverifiable alerts for
+/// one circle can then hold at most this many of the [`ALERTS_AT_ONCE`] permits.
+pub(crate) const ALERT_PULL_WAITS_PER_CIRCLE: usize = 2;
 /// Gossip about circles this node does not hold, tolerated per peer per
 /// [`UNWANTED_WINDOW`] (honest relays forward their own circles' messages to everyone);
 /// beyond it each one is rejected, so a flooder's score sinks until it is graylisted.
@@ -106,6 +111,35 @@ impl<K: std::hash::Hash + Eq + Clone> RateTable<K> {
         }
         entry.1 = entry.1.saturating_add(1);
         entry.1 <= self.per
+    }
+}
+
+/// Alerts waiting for a pull, per circle. Entries exist only while an alert waits, and an
+/// alert waits only while it holds one of [`ALERTS_AT_ONCE`] permits: the table holds at
+/// most that many circles.
+#[derive(Debug, Default)]
+pub(crate) struct PullWaits {
+    by_circle: HashMap<Hash32, usize>,
+}
+
+impl PullWaits {
+    /// Takes a waiting slot for `circle`, if it has one left.
+    pub(crate) fn enter(&mut self, circle: Hash32) -> bool {
+        let waiting = self.by_circle.entry(circle).or_insert(0);
+        if *waiting >= ALERT_PULL_WAITS_PER_CIRCLE {
+            return false;
+        }
+        *waiting += 1;
+        true
+    }
+
+    pub(crate) fn leave(&mut self, circle: &Hash32) {
+        if let Some(waiting) = self.by_circle.get_mut(circle) {
+            *waiting = waiting.saturating_sub(1);
+            if *waiting == 0 {
+                self.by_circle.remove(circle);
+            }
+        }
     }
 }
 
@@ -207,6 +241,22 @@ mod tests {
         assert_eq!((0..5).filter(|_| t.allow(&1u8, t0)).count(), 3);
         assert!(t.allow(&2u8, t0), "another key has its own count");
         assert!(t.allow(&1u8, t0 + Duration::from_secs(11)));
+    }
+
+    #[test]
+    fn pull_waits_are_capped_per_circle_and_forgotten_when_done() {
+        let mut w = PullWaits::default();
+        let (a, b) = (Hash32([1; 32]), Hash32([2; 32]));
+        let taken = (0..5).filter(|_| w.enter(a)).count();
+        assert_eq!(taken, ALERT_PULL_WAITS_PER_CIRCLE);
+        assert!(w.enter(b), "another circle has its own slots");
+        w.leave(&a);
+        assert!(w.enter(a), "a slot left is free again");
+        for _ in 0..ALERT_PULL_WAITS_PER_CIRCLE {
+            w.leave(&a);
+        }
+        w.leave(&b);
+        assert!(w.by_circle.is_empty());
     }
 
     #[test]

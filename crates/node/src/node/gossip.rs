@@ -125,6 +125,28 @@ fn fault_of(e: &GossipError, msg: &Gossip, now: u64) -> Fault {
     }
 }
 
+/// One of a circle's few slots for alerts waiting for a pull; given back when dropped,
+/// also when the judgement is cancelled mid-wait.
+struct PullWait<'a> {
+    node: &'a Node,
+    circle: Hash32,
+}
+
+impl<'a> PullWait<'a> {
+    fn enter(node: &'a Node, circle: Hash32) -> Option<PullWait<'a>> {
+        let entered = lock(&node.inner.budgets).pull_waits.enter(circle);
+        entered.then_some(PullWait { node, circle })
+    }
+}
+
+impl Drop for PullWait<'_> {
+    fn drop(&mut self) {
+        lock(&self.node.inner.budgets)
+            .pull_waits
+            .leave(&self.circle);
+    }
+}
+
 /// Every kept alert, newest first (works with or without a running node).
 pub fn stored_alerts(
     store: &circle_store::Store,
@@ -154,9 +176,12 @@ impl Node {
         let (topic, data) = (std::sync::Arc::new(topic), std::sync::Arc::new(data));
         let mut pulls = self.inner.pulls_done.subscribe();
         let mut judged = self.judge_once(source, &topic, &data).await;
-        if let (Some(circle), true, true) = (judged.pull, judged.recheck, is_alert) {
+        let waits = judged.pull.filter(|_| judged.recheck && is_alert);
+        if let Some(slot) = waits.and_then(|circle| PullWait::enter(self, circle)) {
             // An alert goes first: pull what its judgement needs, then judge it again.
-            self.enqueue(Job::Pull(source, circle));
+            // Only a few of one circle's alerts wait so (their signatures cannot be
+            // checked yet): a flood of forged ones cannot hold every alert permit.
+            self.enqueue(Job::Pull(source, slot.circle));
             let deadline = tokio::time::Instant::now() + ALERT_RETRY;
             while judged.pull.is_some() && judged.recheck {
                 let changed = tokio::time::timeout_at(deadline, pulls.changed()).await;

@@ -281,3 +281,40 @@ async fn forged_alerts_dated_ahead_are_rejected_and_do_not_silence_a_real_one() 
     }
     b.shutdown().await;
 }
+
+/// Alerts naming a term newer than ours cannot have their signature checked until the
+/// pull brings that term's certificate, so they wait for it; a forger floods them. Only
+/// a few of one circle's alerts may wait at once, so the flood cannot hold every alert
+/// permit and the waiting room, and a real alert sent after it is still shown.
+///
+/// Known gap, kept as a failing case: with 100 forged alerts from one peer, only about 30
+/// reach the node's judgement and the real alert from another peer never does; with up
+/// to 40 it passes. Where the rest stop (gossipsub or the event path) is not found yet.
+#[ignore = "known gap (issue 8, item 8): a flood of 100 unverifiable alerts still hides a later real one"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_alerts_of_a_newer_term_do_not_hold_every_alert_permit() {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
+    let (evil, _pulls, inv) = skewed_steward(a.clone()).await;
+    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
+        cfg.resync = Duration::from_secs(3600);
+    })
+    .await;
+    assert!(b.follow(inv, None).await.unwrap().synced);
+    let mut alerts = b.subscribe_alerts();
+
+    // The forger answers no sync request: a pull from it only waits.
+    let (forger, _events, _, _) = hostile(Some(&b.addrs()[0])).await;
+    for i in 0..100u32 {
+        let (_, bytes) = alert_at(&a, &format!("Forged {i}"), now());
+        let Ok(Gossip::Alert(mut alert)) = Gossip::decode(&bytes) else {
+            unreachable!()
+        };
+        alert.term += 1;
+        publish(&forger, ALERT_TOPIC, Gossip::Alert(alert).encode()).await;
+    }
+    let (real, bytes) = alert_at(&a, "Eviction at dawn", now());
+    publish(&evil, ALERT_TOPIC, bytes).await;
+    receives(&mut alerts, &real).await;
+    b.shutdown().await;
+}
