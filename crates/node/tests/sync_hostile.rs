@@ -75,7 +75,9 @@ async fn a_node_that_saw_one_version_freezes_the_writer_after_syncing_with_one_t
     assert_eq!(a_heads, honest_heads(&honest), "both versions are out at A");
     // B: only x2.
     let mut b = circle(dirs[1].path(), "Birch", true);
-    let imported = b.import(with(&honest, &[x2.clone()]), now()).unwrap();
+    let imported = b
+        .import(with(&honest, std::slice::from_ref(&x2)), now())
+        .unwrap();
     assert_eq!(imported.rejected, 0);
     let (a, b) = (start(a).await, start(b).await);
     let c = start(circle(dirs[2].path(), "Cedar", true)).await;
