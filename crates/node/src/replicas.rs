@@ -24,7 +24,7 @@ const CACHED: usize = 4;
 const QUARANTINE_CHANGES: usize = 400_000;
 const QUARANTINE_BYTES: usize = 64 * 1024 * 1024;
 /// Changes one peer's sync requests may make this node list or build per
-/// [`WORK_WINDOW`]: a first sync of a 100,000-change circle takes about 200,000 (each
+/// [`WORK_WINDOW`]: a first sync of a 100,000-change circle takes about 300,000 (each
 /// page costs what it sends, see `sync::ServeOrder`); a peer that asks for the same
 /// far-back difference again and again is refused once it has used this up.
 pub(crate) const PEER_WORK: usize = 2_000_000;

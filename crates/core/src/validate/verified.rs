@@ -161,3 +161,60 @@ pub fn ingest_verified(
     }
     report
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::keys::StewardKey;
+    use crate::term::TermCert;
+    use crate::testing::scenario;
+    use crate::validate::ingest;
+
+    #[test]
+    fn verified_apart_then_applied_is_ingest_and_a_chain_changed_meanwhile_is_judged_again() {
+        let s = scenario(2, 2);
+        let chain = s.chain();
+        // Same outcome as ingest when nothing changed in between.
+        let mut apart = s.empty_replica();
+        let verified = verify_batch(&chain, s.changes.clone(), s.now);
+        let r = ingest_verified(&mut apart, &chain, verified, s.now);
+        let mut whole = s.empty_replica();
+        let w = ingest(&mut whole, &chain, s.changes.clone(), s.now);
+        assert_eq!(r.applied, w.applied);
+        assert_eq!(apart.heads(), whole.heads());
+        // Offered again: all duplicates, nothing verified twice into the document.
+        let verified = verify_batch(&chain, s.changes.clone(), s.now);
+        let again = ingest_verified(&mut apart, &chain, verified, s.now);
+        assert_eq!(again.duplicates, s.changes.len());
+        // A certificate fork at term 1 learnt after verifying, before applying.
+        let mut body = chain.term(1).unwrap().body.clone();
+        body.stewards = vec![StewardKey::generate().public()];
+        let rival = TermCert::sign(body, &[&s.old_keys[0].1]).unwrap();
+        let mut forked = chain.clone();
+        forked.insert(rival).unwrap();
+        assert_eq!(forked.fork_term(), Some(1));
+        let verified = verify_batch(&chain, s.changes.clone(), s.now);
+        let mut late = s.empty_replica();
+        let r = ingest_verified(&mut late, &forked, verified, s.now);
+        for c in &s.changes {
+            let applied = r.applied.contains(c);
+            assert_eq!(
+                applied,
+                c.envelope.term == 0,
+                "judged against the chain now"
+            );
+        }
+        assert!(r
+            .rejected
+            .iter()
+            .all(|(_, e)| *e == ValidationError::Equivocation(1)));
+        // Another circle's chain refuses everything.
+        let other = scenario(1, 0);
+        let verified = verify_batch(&chain, s.changes.clone(), s.now);
+        let mut foreign = other.empty_replica();
+        let r = ingest_verified(&mut foreign, &other.chain(), verified, s.now);
+        assert!(r.applied.is_empty() && r.rejected.len() == s.changes.len());
+    }
+}
