@@ -6,7 +6,8 @@ use std::path::Path;
 use circle_core::bundle::Bundle;
 use circle_core::gossip::{Alert, Announcement, Gossip};
 use circle_core::sync::{
-    answer_pull, catalog_entry, pull_request, Request, Response, WireChange, MAX_PAGE_BYTES,
+    answer_pull, answer_pull_with, catalog_entry, pull_request, Request, Response, Serve,
+    ServeOrder, WireChange, MAX_PAGE_BYTES,
 };
 use circle_core::testing::scenario;
 
@@ -66,6 +67,24 @@ fn main() {
         let page = answer_pull(&full, &chain, req, &mut { envelope }, MAX_PAGE_BYTES);
         write("sync_response", name, &Response::Page(page).encode());
     }
+    // A first sync in small pages, from the serve order: a page with a cursor, the
+    // request that follows it, and a page carrying (here not valid) evidence.
+    let mut order = ServeOrder::new();
+    order.refresh(full.doc());
+    let evidence = [(s.changes[1].clone(), s.changes[2].clone())];
+    let serve = Serve {
+        order: Some(&order),
+        evidence: &evidence,
+    };
+    let small = pull_request(None, None, circle, &[], 1);
+    let paged = answer_pull_with(&full, &chain, &small, &mut { envelope }, MAX_PAGE_BYTES, serve);
+    let next = small.follow_up(&paged.page.resume, paged.page.cursor, None, Some(&chain));
+    write("sync_request", "pull-cursor", &Request::Pull(next).encode());
+    write(
+        "sync_response",
+        "page-cursor-evidence",
+        &Response::Page(paged.page).encode(),
+    );
     let catalog = Response::Catalog(vec![catalog_entry(&full, &chain)]);
     write("sync_response", "catalog", &catalog.encode());
     write("sync_response", "not-served", &Response::NotServed.encode());

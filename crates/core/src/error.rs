@@ -76,6 +76,8 @@ pub enum ValidationError {
     Equivocation(u64),
     #[error("ledger schema: {0}")]
     Schema(String),
+    #[error("not evidence of an equivocation: {0}")]
+    NotEvidence(&'static str),
 }
 
 /// Why a change cannot be judged yet: it waits in quarantine.

@@ -46,14 +46,17 @@ use crate::term::{TermCert, TermChain, CERT_VERSION, MAX_CERT_BYTES};
 use crate::validate::has_change;
 
 mod codec;
+mod order;
 mod respond;
 
 use codec::{decode, encode, varint_len};
-pub use respond::answer_pull;
+pub use order::{Cursor, ServeOrder};
+pub use respond::{answer_pull, answer_pull_with, Answered, Serve};
 
 /// First byte of every sync message. Automerge's sync messages start with 0x42/0x43,
-/// so they are refused by the first byte, before any parsing.
-pub const SYNC_VERSION: u8 = 1;
+/// so they are refused by the first byte, before any parsing. Version 2 added the
+/// cursor (request and page) and the evidence of a page; version 1 is refused.
+pub const SYNC_VERSION: u8 = 2;
 /// Most heads (and `shared`, `resume` hashes) one message may carry.
 pub const MAX_HEADS: usize = 256;
 /// Most sampled history hashes in one request.
@@ -62,6 +65,8 @@ pub const MAX_SAMPLE: usize = 64;
 pub const MAX_CATALOG: usize = 20_000;
 /// Most certificates one page may carry.
 pub const MAX_PAGE_CERTS: usize = 64;
+/// Most pairs of equivocation evidence one page may carry.
+pub const MAX_PAGE_EVIDENCE: usize = 8;
 /// Most changes one page may carry.
 pub const MAX_PAGE_CHANGES: usize = 50_000;
 /// Largest encoded response (page or catalog) accepted.
@@ -78,7 +83,7 @@ pub const MAX_REASON_BYTES: usize = 1024;
 pub enum SyncError {
     #[error("sync message is larger than {0} bytes")]
     TooLarge(usize),
-    #[error("sync message format byte {0:#04x} is not circle-ledger sync v1")]
+    #[error("sync message format byte {0:#04x} is not circle-ledger sync v2")]
     Version(u8),
     #[error("sync message is truncated or malformed")]
     Malformed,
@@ -124,6 +129,9 @@ pub struct PullRequest {
     /// Most bytes of changes the requester wants in this page (at least one change
     /// is always sent, so that every pull makes progress).
     pub budget: u32,
+    /// The previous page's cursor, if it had one: the responder resumes there in its
+    /// serve order, at O(page), whatever the base says.
+    pub cursor: Option<Cursor>,
 }
 
 /// A node's answer.
@@ -168,6 +176,27 @@ pub struct Page {
     /// is all in quarantine (awaiting a handover further on) would get the same page
     /// forever.
     pub resume: Vec<Hash32>,
+    /// When `more` and the page came from the responder's serve order: where the next
+    /// page starts (sent back in [`PullRequest::cursor`]).
+    pub cursor: Option<Cursor>,
+    /// Evidence of change equivocations the responder holds, each pair checkable on its
+    /// own (see `validate::check_evidence`).
+    pub evidence: Vec<EvidencePair>,
+}
+
+/// Two changes one writer signed with one actor and sequence number: evidence that
+/// the actor forked, which freezes it on every node that checks it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidencePair {
+    pub first: WireChange,
+    pub second: WireChange,
+}
+
+impl EvidencePair {
+    /// Exact postcard size of this pair on the wire.
+    pub fn encoded_len(&self) -> usize {
+        self.first.encoded_len() + self.second.encoded_len()
+    }
 }
 
 /// A signed change on the wire: the envelope and chunk header minus what the receiver
@@ -204,6 +233,12 @@ pub struct OpenedPage {
     pub missing_on_responder: bool,
     /// Where the next page starts (the next request's `shared`).
     pub resume: Vec<Hash32>,
+    /// Where the next page starts in the responder's serve order (the next request's
+    /// `cursor`).
+    pub cursor: Option<Cursor>,
+    /// Evidence pairs with their envelopes rebuilt (not verified yet: see
+    /// `validate::check_evidence`).
+    pub evidence: Vec<(SignedChange, SignedChange)>,
 }
 
 impl Request {
@@ -251,12 +286,15 @@ impl PullRequest {
     }
 
     /// The request for the page after one with `more` set: current heads and term,
-    /// same budget, and the page's `resume` frontier as `shared` (it covers this
-    /// request's whole base, sample included). Passing `resume` as `shared` to
-    /// [`pull_request`] (e.g. after persisting it) does the same.
+    /// same budget, the page's `cursor`, and its `resume` frontier as `shared` (it
+    /// covers this request's whole base, sample included; the responder uses it if
+    /// the cursor no longer matches). Passing `resume` as `shared` to
+    /// [`pull_request`] (e.g. after persisting it) does the same at a higher cost for
+    /// the responder.
     pub fn follow_up(
         &self,
         resume: &[Hash32],
+        cursor: Option<Cursor>,
         ledger: Option<&Ledger>,
         chain: Option<&TermChain>,
     ) -> PullRequest {
@@ -272,6 +310,7 @@ impl PullRequest {
             sample,
             latest_term: chain.map(|c| c.latest().body.term).or(self.latest_term),
             budget: self.budget,
+            cursor,
         }
     }
 }
@@ -283,6 +322,7 @@ impl Page {
         bound(self.changes.len(), MAX_PAGE_CHANGES, "changes")?;
         bound(self.heads.len(), MAX_HEADS, "heads")?;
         bound(self.resume.len(), MAX_HEADS, "resume hashes")?;
+        bound(self.evidence.len(), MAX_PAGE_EVIDENCE, "evidence pairs")?;
         for cert in &self.certs {
             if cert.body.version != CERT_VERSION {
                 return Err(SyncError::Cert(CertError::Version(cert.body.version)));
@@ -294,7 +334,9 @@ impl Page {
                 return Err(SyncError::Cert(CertError::TooLarge(len)));
             }
         }
-        match self.changes.iter().any(|c| c.chunk.len() > MAX_CHUNK_BYTES) {
+        let evidence = self.evidence.iter().flat_map(|e| [&e.first, &e.second]);
+        let mut wires = self.changes.iter().chain(evidence);
+        match wires.any(|c| c.chunk.len() > MAX_CHUNK_BYTES) {
             true => Err(SyncError::ChangeTooLarge(MAX_CHANGE_BYTES)),
             false => Ok(()),
         }
@@ -417,6 +459,7 @@ pub fn pull_request(
         sample,
         latest_term: chain.map(|c| c.latest().body.term),
         budget,
+        cursor: None,
     }
 }
 
@@ -489,6 +532,14 @@ pub fn open_page(
         .into_iter()
         .map(|w| w.into_signed(*expected_circle, &working))
         .collect::<Result<Vec<_>, _>>()?;
+    let evidence = page
+        .evidence
+        .into_iter()
+        .map(|e| {
+            let first = e.first.into_signed(*expected_circle, &working)?;
+            Ok((first, e.second.into_signed(*expected_circle, &working)?))
+        })
+        .collect::<Result<Vec<_>, SyncError>>()?;
     Ok(OpenedPage {
         certs: page.certs,
         changes,
@@ -496,6 +547,8 @@ pub fn open_page(
         more: page.more,
         missing_on_responder: page.missing_on_responder,
         resume: page.resume,
+        cursor: page.cursor,
+        evidence,
     })
 }
 

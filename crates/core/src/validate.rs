@@ -20,14 +20,18 @@ use std::sync::{mpsc, Mutex};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 
 mod chunk;
+mod evidence;
 mod gate;
 mod rebuild;
+mod verified;
 
 pub use chunk::{chunk_hash, precheck, scan_ops};
+pub use evidence::{check_evidence, freeze_actor};
 pub use gate::ChangeEquivocation;
 use gate::Gate;
 pub(crate) use gate::SeqIndex;
 pub use rebuild::{outside_handover, rebuild_without};
+pub use verified::{ingest_verified, verify_batch, Verified};
 
 use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION};
 use crate::error::{Pending, ValidationError};
@@ -212,13 +216,8 @@ pub fn ingest(
     let total = fresh.len();
     let units = Units::new(fresh);
     let mut state = IngestState::new(chain, now);
-    let frozen: HashMap<ActorId, u64> = chain
-        .frozen_actors()
-        .iter()
-        .map(|(a, s)| (ActorId::from(a.as_slice()), *s))
-        .collect();
     let (doc, seqs) = ledger.doc_and_seqs();
-    let mut gate = Gate::new(frozen, seqs);
+    let mut gate = Gate::new(frozen_of(chain), seqs);
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, Unit)>(units.len().max(1));
         let worker_units = &units;
@@ -267,14 +266,7 @@ pub fn ingest(
             }
         }
     });
-    for (term, items) in std::mem::take(&mut state.deferred) {
-        for p in items {
-            report
-                .pending
-                .push((p.signed, Pending::AwaitingHandover(term)));
-        }
-    }
-    let freezes = gate.finish(&mut report);
+    let freezes = conclude(&mut state, gate, &mut report);
     if report.stale_index {
         ledger.forget_seqs();
     }
@@ -282,6 +274,30 @@ pub fn ingest(
         take_out_frozen(ledger, &freezes, &mut report);
     }
     report
+}
+
+/// Whatever waits when an ingest ends goes back as pending; returns the actors frozen.
+fn conclude(
+    state: &mut IngestState<'_>,
+    gate: Gate<'_>,
+    report: &mut ApplyReport,
+) -> Vec<(ActorId, u64)> {
+    for (term, items) in std::mem::take(&mut state.deferred) {
+        for p in items {
+            report
+                .pending
+                .push((p.signed, Pending::AwaitingHandover(term)));
+        }
+    }
+    gate.finish(report)
+}
+
+fn frozen_of(chain: &TermChain) -> HashMap<ActorId, u64> {
+    chain
+        .frozen_actors()
+        .iter()
+        .map(|(a, s)| (ActorId::from(a.as_slice()), *s))
+        .collect()
 }
 
 /// Rebuilds the ledger without the frozen actors' changes from their fork on (and

@@ -7,7 +7,7 @@ use circle_core::envelope::SignedChange;
 use circle_core::keys::Hash32;
 use circle_core::ledger::Ledger;
 use circle_core::term::TermChain;
-use circle_core::validate::{ingest, ApplyReport};
+use circle_core::validate::{ingest, ingest_verified, ApplyReport, Verified};
 use circle_store::{CircleSummary, Store, COMPACT_AFTER};
 
 use crate::guard::{
@@ -63,6 +63,30 @@ impl Replica {
         changes: Vec<SignedChange>,
         now: u64,
     ) -> Result<ApplyReport, NodeError> {
+        self.absorb_with(store, now, |ledger, chain| {
+            ingest(ledger, chain, changes, now)
+        })
+    }
+
+    /// As [`Replica::absorb`], for changes verified already (outside any lock) by
+    /// `validate::verify_batch`.
+    pub(crate) fn absorb_verified(
+        &mut self,
+        store: &Store,
+        verified: Verified,
+        now: u64,
+    ) -> Result<ApplyReport, NodeError> {
+        self.absorb_with(store, now, |ledger, chain| {
+            ingest_verified(ledger, chain, verified, now)
+        })
+    }
+
+    fn absorb_with(
+        &mut self,
+        store: &Store,
+        now: u64,
+        run: impl FnOnce(&mut Ledger, &TermChain) -> ApplyReport,
+    ) -> Result<ApplyReport, NodeError> {
         let id = self.circle_id();
         store_certs(store, &self.chain)?;
         if chain_mark(&self.chain) != self.checked {
@@ -71,7 +95,7 @@ impl Replica {
             }
             self.checked = chain_mark(&self.chain);
         }
-        let report = ingest(&mut self.ledger, &self.chain, changes, now);
+        let report = run(&mut self.ledger, &self.chain);
         store.stage_changes(&id, &report.applied)?;
         after_ingest(store, &id, &self.ledger, &mut self.chain, &report, false)?;
         self.log_len += report.applied.len();

@@ -9,6 +9,8 @@ use crate::ledger::Signer;
 use crate::testing::{scenario, Scenario};
 use crate::validate::ingest;
 
+mod amplification;
+mod evidence;
 mod hostile;
 
 /// One node's view of the circle: what it stores for sync.
@@ -114,14 +116,31 @@ impl Replica {
         c.envelope.change_hash
     }
 
+    /// Answers as a node does: with an up-to-date serve order (built afresh here).
     fn answer(&self, req: &PullRequest, max_page_bytes: usize) -> Page {
+        let mut order = ServeOrder::new();
+        order.refresh(self.ledger().doc());
+        self.answer_with(req, max_page_bytes, Some(&order)).page
+    }
+
+    fn answer_with(
+        &self,
+        req: &PullRequest,
+        max_page_bytes: usize,
+        order: Option<&ServeOrder>,
+    ) -> Answered {
         let envs = &self.envs;
-        answer_pull(
+        let serve = Serve {
+            order,
+            evidence: &[],
+        };
+        answer_pull_with(
             self.ledger(),
             self.chain.as_ref().unwrap(),
             req,
             &mut |h| envs.get(h).cloned(),
             max_page_bytes,
+            serve,
         )
     }
 
@@ -160,7 +179,7 @@ impl Replica {
             stats.changes += page.changes.len();
             stats.bytes += wire.len() + back.len();
             let opened = open_page(page, &self.cid, self.chain.as_ref()).unwrap();
-            let (more, resume) = (opened.more, opened.resume.clone());
+            let (more, resume, cursor) = (opened.more, opened.resume.clone(), opened.cursor);
             stats.ours = req.heads.clone();
             stats.theirs = opened.heads.clone();
             stats.missing_on_responder = opened.missing_on_responder;
@@ -176,7 +195,7 @@ impl Replica {
                     &resume,
                     budget,
                 ),
-                false => req.follow_up(&resume, self.ledger.as_ref(), self.chain.as_ref()),
+                false => req.follow_up(&resume, cursor, self.ledger.as_ref(), self.chain.as_ref()),
             };
         }
         panic!("pulling never ended");

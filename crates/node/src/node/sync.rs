@@ -3,20 +3,22 @@
 //! The protocol is pull-only (core's `sync` module): a node never accepts content it did
 //! not ask for. When a peer's pull shows it has changes we lack, we pull back from it.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use circle_core::invite::Invite;
 use circle_core::keys::Hash32;
-use circle_core::sync::{self as proto, CatalogEntry, Page, Request, Response};
-use circle_core::term::TermChain;
+use circle_core::sync::{self as proto, CatalogEntry, Cursor, Request, Response, Serve};
 use circle_net::{Multiaddr, PeerId};
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
 use super::{join_err, lock, net_err, now, Job, Node};
 use crate::replicas::Slot;
-use crate::sisters::Replica;
 use crate::NodeError;
+
+mod apply;
+#[cfg(test)]
+mod tests;
 
 /// Bytes of changes asked for per page: well under the 8 MiB response cap, small
 /// enough that a Raspberry Pi holds a page comfortably.
@@ -47,6 +49,7 @@ struct PageOutcome {
     stale: bool,
     more: bool,
     resume: Vec<Hash32>,
+    cursor: Option<Cursor>,
     pending: usize,
     /// The quarantine could not take every pending change.
     overflow: bool,
@@ -123,33 +126,73 @@ impl Node {
     fn answer_pull(&self, peer: PeerId, req: proto::PullRequest) -> Result<Response, NodeError> {
         let store = self.inner.store.clone();
         let circle = req.circle_id;
-        if circle == self.inner.own {
-            // The own circle is served even while it fails the protocol: followers must
-            // see the ledger to judge it, and they enforce the protocol themselves.
-            let local = lock(&self.inner.local);
-            let c = local.circle();
-            let mut envelope = |h: &Hash32| store.envelope(&circle, h).ok().flatten();
-            let page = proto::answer_pull(&c.ledger, &c.chain, &req, &mut envelope, page_cap());
-            return Ok(Response::Page(page));
-        }
-        if !store.is_followed(&circle)? {
-            return Ok(Response::NotServed);
-        }
-        let slot = self.inner.replicas.get(&circle)?;
-        let held = lock(&slot);
-        let Some(r) = held.replica.as_ref() else {
-            return Ok(Response::NotServed);
-        };
-        // Relaying is for compliant circles only (the protocol, enforced here).
-        if !r.compliance(now()).compliant {
-            return Ok(Response::NotServed);
+        let who = peer.to_string();
+        // The work a peer's requests cause is bounded per window, checked before it is
+        // done (each page costs about what it sends; a far-back base costs more).
+        if !lock(&self.inner.replicas.work).allows(&who, Instant::now()) {
+            return Ok(Response::Refused(
+                "over this node's sync work budget for your peer; try again later".into(),
+            ));
         }
         let mut envelope = |h: &Hash32| store.envelope(&circle, h).ok().flatten();
-        let page = proto::answer_pull(&r.ledger, &r.chain, &req, &mut envelope, page_cap());
-        if page.missing_on_responder {
-            self.enqueue(Job::Pull(peer, circle));
-        }
-        Ok(Response::Page(page))
+        let answered = if circle == self.inner.own {
+            // The own circle is served even while it fails the protocol: followers must
+            // see the ledger to judge it, and they enforce the protocol themselves.
+            let evidence = store.change_evidence_pairs(&circle)?;
+            let local = lock(&self.inner.local);
+            let c = local.circle();
+            let mut order = lock(&self.inner.replicas.own_order);
+            let listed = order.refresh(c.ledger.doc());
+            let serve = Serve {
+                order: Some(&order),
+                evidence: &evidence,
+            };
+            let mut a = proto::answer_pull_with(
+                &c.ledger,
+                &c.chain,
+                &req,
+                &mut envelope,
+                page_cap(),
+                serve,
+            );
+            a.touched += listed;
+            a
+        } else {
+            if !store.is_followed(&circle)? {
+                return Ok(Response::NotServed);
+            }
+            let slot = self.inner.replicas.get(&circle)?;
+            let mut held = lock(&slot);
+            let held = &mut *held;
+            let Some(r) = held.replica.as_ref() else {
+                return Ok(Response::NotServed);
+            };
+            // Relaying is for compliant circles only (the protocol, enforced here).
+            if !r.compliance(now()).compliant {
+                return Ok(Response::NotServed);
+            }
+            let evidence = store.change_evidence_pairs(&circle)?;
+            let listed = held.order.refresh(r.ledger.doc());
+            let serve = Serve {
+                order: Some(&held.order),
+                evidence: &evidence,
+            };
+            let mut a = proto::answer_pull_with(
+                &r.ledger,
+                &r.chain,
+                &req,
+                &mut envelope,
+                page_cap(),
+                serve,
+            );
+            a.touched += listed;
+            if a.page.missing_on_responder {
+                self.enqueue(Job::Pull(peer, circle));
+            }
+            a
+        };
+        lock(&self.inner.replicas.work).charge(&who, answered.touched, Instant::now());
+        Ok(Response::Page(answered.page))
     }
 
     /// Asks `peer` for its catalog and pulls every followed circle whose heads differ.
@@ -268,7 +311,7 @@ impl Node {
             .map_err(join_err)??;
         // Where the next page starts. Kept in memory only: it covers quarantined
         // changes, which a restart forgets; what is persisted covers applied ones.
-        let mut resume: Option<Vec<Hash32>> = None;
+        let mut resume: Option<(Vec<Hash32>, Option<Cursor>)> = None;
         // The whole pull, every page, within one budget: a peer that drips pages slowly
         // holds one pull slot for at most this long.
         let deadline = tokio::time::Instant::now() + self.inner.pull_budget;
@@ -353,7 +396,7 @@ impl Node {
             if !outcome.more || received == 0 {
                 break;
             }
-            resume = Some(outcome.resume);
+            resume = Some((outcome.resume, outcome.cursor));
         }
         Ok(true)
     }
@@ -366,83 +409,26 @@ impl Node {
         peer: PeerId,
         circle: Hash32,
         slot: &Slot,
-        resume: Option<Vec<Hash32>>,
+        resume: Option<(Vec<Hash32>, Option<Cursor>)>,
     ) -> Result<(Vec<u8>, Vec<Hash32>), NodeError> {
-        let shared = match resume {
+        let (shared, cursor) = match resume {
             Some(r) => r,
-            None => self.inner.store.shared_heads(&peer.to_string(), &circle)?,
+            None => (
+                self.inner.store.shared_heads(&peer.to_string(), &circle)?,
+                None,
+            ),
         };
         let held = lock(slot);
         let budget = self.inner.page_bytes;
-        let req = match &held.replica {
+        let mut req = match &held.replica {
             Some(r) => {
                 proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)
             }
             None => proto::pull_request(None, None, circle, &shared, budget),
         };
+        req.cursor = cursor;
         let sent = req.heads.clone();
         Ok((Request::Pull(req).encode(), sent))
-    }
-
-    /// Verifies and keeps one page.
-    fn apply_page(
-        &self,
-        peer: PeerId,
-        circle: Hash32,
-        slot: &Slot,
-        page: Page,
-        sent: &[Hash32],
-    ) -> Result<PageOutcome, NodeError> {
-        let store = &self.inner.store;
-        let now = now();
-        let mut held = lock(slot);
-        let chain = held.replica.as_ref().map(|r| &r.chain);
-        let opened = proto::open_page(page, &circle, chain).map_err(sync_err)?;
-        let had_replica = held.replica.is_some();
-        let mut replica = match held.replica.take() {
-            Some(r) => r,
-            None => Replica::new(TermChain::from_certs(opened.certs.clone())?),
-        };
-        let certs_before = replica.chain.certs().len();
-        let source = crate::guard::cert_source(&peer.to_string());
-        for cert in opened.certs {
-            replica.chain.insert_from(cert, source)?;
-        }
-        let new_certs = !had_replica || replica.chain.certs().len() != certs_before;
-        let received = opened.changes.len();
-        let mut batch = held.take_quarantine();
-        batch.extend(opened.changes);
-        let report = replica.absorb(store, batch, now);
-        let replica = held.replica.insert(replica);
-        let report = report?;
-        if !opened.more {
-            // Both sides' heads, as far as this ledger holds them: the next sync with
-            // this peer starts there.
-            let ours: &[Hash32] = if opened.missing_on_responder {
-                &[]
-            } else {
-                sent
-            };
-            let shared = proto::shared_after(ours, &opened.heads, &replica.ledger);
-            store.set_shared_heads(&peer.to_string(), &circle, &shared)?;
-        }
-        store.sync()?;
-        let rejected = report.rejected.len();
-        let applied = report.applied.len();
-        let dropped = held.hold(report.pending.into_iter().map(|(c, _)| c));
-        if rejected > 0 {
-            return Err(NodeError::Invalid(format!(
-                "{rejected} change(s) failed verification"
-            )));
-        }
-        debug!(applied, quarantined = held.quarantined(), "page applied");
-        Ok(PageOutcome {
-            stale: received > 0 && report.duplicates >= received && !new_certs,
-            more: opened.more,
-            resume: opened.resume,
-            pending: held.quarantined(),
-            overflow: dropped > 0,
-        })
     }
 
     /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger

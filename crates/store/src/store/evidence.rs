@@ -50,6 +50,28 @@ impl Store {
             .collect()
     }
 
+    /// The kept evidence as pairs: for each (actor, seq), the first two different
+    /// changes kept for it (what a page carries to other nodes).
+    pub fn change_evidence_pairs(
+        &self,
+        circle: &Hash32,
+    ) -> Result<Vec<(SignedChange, SignedChange)>, StoreError> {
+        let mut open: Vec<ChangeEvidence> = Vec::new();
+        let mut pairs = Vec::new();
+        for e in self.change_evidence(circle)? {
+            let twin = open.iter().position(|o| {
+                o.actor == e.actor
+                    && o.seq == e.seq
+                    && o.change.envelope.change_hash != e.change.envelope.change_hash
+            });
+            match twin {
+                Some(i) => pairs.push((open.swap_remove(i).change, e.change)),
+                None => open.push(e),
+            }
+        }
+        Ok(pairs)
+    }
+
     /// Replaces a circle's stored document by `doc` after a rebuild took changes out:
     /// one snapshot, and no logged change left to bring them back on load. Envelopes
     /// stay (they are evidence). Staged; durable after [`Store::sync`].
