@@ -227,6 +227,18 @@ pub(crate) fn follower_child(o: &Opts) {
         if linger > 0 {
             cfg.resync = Duration::from_secs(1);
         }
+        // The whole follow may take as long as the bench waits for it: on a loaded
+        // machine, or under a memory cap that makes the kernel reclaim, the first sync
+        // can run past the node's default budget for one pull (600 s).
+        cfg.pull_budget = FOLLOW_LIMIT;
+        // `FED_PAGE_KIB=N`: ask for pages of N KiB instead of the node's default, to see
+        // what the page size costs in peak RSS (scripts/pi-memory).
+        if let Some(kib) = std::env::var("FED_PAGE_KIB")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            cfg.page_bytes = kib.saturating_mul(1024);
+        }
         let node = Node::start(local, cfg).await.unwrap();
         let pages = AtomicU64::new(0);
         let last = Mutex::new(Instant::now());
@@ -238,8 +250,11 @@ pub(crate) fn follower_child(o: &Opts) {
             if last.elapsed() > Duration::from_secs(5) {
                 *last = Instant::now();
                 eprintln!(
-                    "    follower: {} pages, {} changes",
-                    p.pages, p.changes_received
+                    "    follower: {} pages, {} changes ({} waiting), RSS {:.0} MiB",
+                    p.pages,
+                    p.changes_received,
+                    p.pending,
+                    mib(status_kib("VmRSS"))
                 );
             }
         };
