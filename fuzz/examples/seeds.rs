@@ -77,7 +77,14 @@ fn main() {
         evidence: &evidence,
     };
     let small = pull_request(None, None, circle, &[], 1);
-    let paged = answer_pull_with(&full, &chain, &small, &mut { envelope }, MAX_PAGE_BYTES, serve);
+    let paged = answer_pull_with(
+        &full,
+        &chain,
+        &small,
+        &mut { envelope },
+        MAX_PAGE_BYTES,
+        serve,
+    );
     let next = small.follow_up(&paged.page.resume, paged.page.cursor, None, Some(&chain));
     write("sync_request", "pull-cursor", &Request::Pull(next).encode());
     write(

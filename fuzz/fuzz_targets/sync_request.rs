@@ -56,6 +56,9 @@ fuzz_target!(|data: &[u8]| {
         // One page of work, whatever the request says.
         assert!(answered.touched <= 2 * order.len() + 64);
         let bytes = Response::Page(answered.page).encode();
-        assert!(Response::decode(&bytes).is_ok(), "our own ordered page is refused");
+        assert!(
+            Response::decode(&bytes).is_ok(),
+            "our own ordered page is refused"
+        );
     });
 });
