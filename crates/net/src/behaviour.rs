@@ -3,6 +3,7 @@
 use std::{iter, time::Duration};
 
 use libp2p::{
+    allow_block_list::{self, BlockedPeers},
     autonat, connection_limits, dcutr,
     gossipsub::{self, AllowAllSubscriptionFilter, IdentityTransform, MaxCountSubscriptionFilter},
     identify,
@@ -36,10 +37,12 @@ pub(crate) const GOSSIP_FRAME_SLACK: usize = 1024;
 pub(crate) type Gossipsub =
     gossipsub::Behaviour<IdentityTransform, MaxCountSubscriptionFilter<AllowAllSubscriptionFilter>>;
 
-/// Every protocol a circle node speaks. `limits` comes first so that a connection over the limits
-/// is refused before any other behaviour sets up state for it.
+/// Every protocol a circle node speaks. `cut_off` and `limits` come first so that a connection
+/// from a cut-off peer or over the limits is refused before any other behaviour sets up state
+/// for it.
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
+    pub(crate) cut_off: allow_block_list::Behaviour<BlockedPeers>,
     pub(crate) limits: connection_limits::Behaviour,
     pub(crate) pending_per_ip: PendingPerIp,
     pub(crate) identify: identify::Behaviour,
@@ -73,6 +76,7 @@ impl Behaviour {
             .relay_server
             .then(|| relay::Behaviour::new(peer, relay::Config::default()));
         Ok(Self {
+            cut_off: allow_block_list::Behaviour::default(),
             limits: connection_limits::Behaviour::new(connection_limits(limits)),
             pending_per_ip: PendingPerIp::new(limits.max_pending_per_ip),
             identify: identify::Behaviour::new(

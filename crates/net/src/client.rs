@@ -49,6 +49,11 @@ pub(crate) enum Command {
         peer: PeerId,
         reply: Reply<bool>,
     },
+    CutOff {
+        peer: PeerId,
+        duration: std::time::Duration,
+        reply: Reply<()>,
+    },
     ConnectedPeers {
         reply: Reply<Vec<PeerId>>,
     },
@@ -139,6 +144,21 @@ impl Client {
     /// Closes every connection to a peer; false if there was none.
     pub async fn disconnect(&self, peer: PeerId) -> Result<bool, NetError> {
         self.call(|reply| Command::Disconnect { peer, reply }).await
+    }
+
+    /// Disconnects a peer and refuses every connection to or from it for `duration`: it served
+    /// invalid content, and neither our redial nor its own must bring it straight back.
+    pub async fn cut_off(
+        &self,
+        peer: PeerId,
+        duration: std::time::Duration,
+    ) -> Result<(), NetError> {
+        self.call(|reply| Command::CutOff {
+            peer,
+            duration,
+            reply,
+        })
+        .await
     }
 
     /// Peers we have at least one connection to.

@@ -11,6 +11,7 @@ use std::{
 
 use futures::StreamExt;
 use libp2p::{
+    allow_block_list::Blocked,
     gossipsub::{self, IdentTopic, MessageAcceptance, MessageId},
     identify,
     kad::{self, QueryId, RecordKey},
@@ -31,6 +32,7 @@ use crate::{
     behaviour::{speaks_kad, topic_score_params, Behaviour, BehaviourEvent},
     client::{Acceptance, Command},
     config::Limits,
+    cut_off::CutOffs,
     event::{Event, ResponseChannelId},
     NetError,
 };
@@ -59,6 +61,8 @@ pub struct EventLoop {
     /// Where each connected peer's latest connection comes from, for per-source DHT limits.
     /// Bounded by the connection limits.
     sources: HashMap<PeerId, Source>,
+    /// Peers refused for a while (see [`crate::Client::cut_off`]), and until when.
+    cut_offs: CutOffs,
 }
 
 /// Least time between two warnings about dropped events.
@@ -96,6 +100,7 @@ impl EventLoop {
             dropped_events: 0,
             last_drop_warning: None,
             sources: HashMap::new(),
+            cut_offs: CutOffs::default(),
         }
     }
 
@@ -122,6 +127,7 @@ impl EventLoop {
 
     /// Carries out one command; `Break` means stop the loop.
     fn handle_command(&mut self, command: Command) -> ControlFlow<()> {
+        self.lift_ended_cut_offs();
         match command {
             Command::ListenOn { addr, reply } => {
                 let result = self
@@ -141,6 +147,14 @@ impl EventLoop {
             }
             Command::Disconnect { peer, reply } => {
                 let _ = reply.send(Ok(self.swarm.disconnect_peer_id(peer).is_ok()));
+            }
+            Command::CutOff {
+                peer,
+                duration,
+                reply,
+            } => {
+                self.cut_off(peer, duration);
+                let _ = reply.send(Ok(()));
             }
             Command::ConnectedPeers { reply } => {
                 let _ = reply.send(Ok(self.swarm.connected_peers().copied().collect()));
@@ -214,7 +228,7 @@ impl EventLoop {
                 self.pending_dial.insert(id, reply);
             }
             Err(e) => {
-                let _ = reply.send(Err(NetError::Dial(e.to_string())));
+                let _ = reply.send(Err(NetError::Dial(describe_dial_error(&e))));
             }
         }
     }
@@ -307,6 +321,9 @@ impl EventLoop {
     }
 
     fn handle_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        // An incoming connection is an event before its handshake ends, so a peer whose time
+        // is up is unblocked before the block list judges its established connection.
+        self.lift_ended_cut_offs();
         match event {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(e)) => self.handle_sync(e),
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(e)) => self.handle_gossip(e),
@@ -539,6 +556,22 @@ impl EventLoop {
 
     /// Hands an event to the node without ever waiting: a full channel drops the event (see
     /// [`Event`]). Returns whether it was delivered.
+    /// Blocks `peer` (its connections close now) until `duration` from now.
+    fn cut_off(&mut self, peer: PeerId, duration: Duration) {
+        let behaviour = self.swarm.behaviour_mut();
+        behaviour.cut_off.block_peer(peer);
+        if let Some(lifted) = self.cut_offs.add(peer, Instant::now() + duration) {
+            behaviour.cut_off.unblock_peer(lifted);
+        }
+        debug!(%peer, ?duration, "peer cut off");
+    }
+
+    fn lift_ended_cut_offs(&mut self) {
+        for peer in self.cut_offs.expired(Instant::now()) {
+            self.swarm.behaviour_mut().cut_off.unblock_peer(peer);
+        }
+    }
+
     fn emit(&mut self, event: Event) -> bool {
         let event = match self.events.try_send(event) {
             Ok(()) => return true,
@@ -590,6 +623,9 @@ pub(crate) fn dial_opts(mut addr: Multiaddr) -> DialOpts {
 /// say why instead.
 fn describe_dial_error(error: &DialError) -> String {
     match error {
+        DialError::Denied { cause } if cause.downcast_ref::<Blocked>().is_some() => {
+            "refused: that peer served invalid content and is cut off for a while".to_owned()
+        }
         DialError::Denied { cause } => match std::error::Error::source(cause) {
             Some(why) => format!("refused: {why}"),
             None => format!("refused: {cause}"),

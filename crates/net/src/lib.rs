@@ -55,6 +55,7 @@ mod behaviour;
 mod client;
 mod codec;
 mod config;
+mod cut_off;
 mod event;
 mod event_loop;
 mod port_probe;

@@ -152,7 +152,7 @@ async fn false_evidence_is_refused_and_its_sender_cut_off() {
         },
         addrs: vec![addr.to_string()],
     };
-    let report = timeout(WAIT, c.follow(invite, None))
+    let report = timeout(WAIT, c.follow(invite.clone(), None))
         .await
         .unwrap()
         .unwrap();
@@ -160,6 +160,18 @@ async fn false_evidence_is_refused_and_its_sender_cut_off() {
     assert!(pulls.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     let cut = timeout(WAIT, gone.recv()).await.unwrap().unwrap();
     assert_eq!(cut.to_string(), c.peer_id(), "the sender was cut off");
+    // And it stays cut off: following it again does not reach it.
+    let before = pulls.load(std::sync::atomic::Ordering::SeqCst);
+    let again = timeout(WAIT, c.follow(invite, None))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!again.synced, "{again:?}");
+    assert_eq!(
+        pulls.load(std::sync::atomic::Ordering::SeqCst),
+        before,
+        "not pulled from again"
+    );
     assert!(c.store().change_evidence(&cid).unwrap().is_empty());
     let frozen = c.with_local(|l| {
         l.sister(&cid)

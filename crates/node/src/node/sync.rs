@@ -29,6 +29,10 @@ const MAX_PAGES: usize = 10_000;
 const PULL_WAIT: Duration = Duration::from_secs(300);
 /// How long a follow waits for the providers of a circle in the DHT.
 const PROVIDER_WAIT: Duration = Duration::from_secs(10);
+/// How long a peer that served invalid content (a forged, malformed or falsely evidenced
+/// page) is refused. Long enough that it is not pulled from again at once; short enough
+/// that a sister whose node was fixed is not shut out for good.
+const INVALID_CONTENT_CUT_OFF: Duration = Duration::from_secs(600);
 
 /// How far the sync of one circle got, for `circle status` and progress lines.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -348,9 +352,10 @@ impl Node {
             let outcome = match outcome {
                 Ok(o) => o,
                 Err(e) => {
-                    // A peer that serves invalid content is cut off.
-                    warn!(%e, "a peer served invalid content; disconnecting it");
-                    let _ = self.inner.net.disconnect(peer).await;
+                    // A peer that serves invalid content is cut off: disconnected, and
+                    // refused both ways for a while so a redial cannot bring it straight back.
+                    warn!(%e, "a peer served invalid content; it is cut off for ten minutes");
+                    let _ = self.inner.net.cut_off(peer, INVALID_CONTENT_CUT_OFF).await;
                     return Err(e);
                 }
             };
