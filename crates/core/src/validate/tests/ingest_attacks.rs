@@ -225,6 +225,47 @@ fn a_withheld_root_quarantines_its_dependants_and_dedup_still_works() {
     assert_eq!(replica.heads(), s.circle.ledger.heads());
 }
 
+/// Issue 8, item 3, with the dependants written by another actor (so the sequence rule
+/// cannot hold them; only the dependency rule does): while the root is withheld they wait
+/// outside Automerge, and membership of what is applied still answers.
+#[test]
+fn dependants_of_another_actor_wait_outside_automerge_for_a_withheld_root() {
+    let s = scenario(1, 3);
+    let signer = Signer {
+        key: &s.circle.keys[0],
+        term: s.circle.term(),
+    };
+    let mut writer = s.circle.ledger.clone();
+    writer.set_actor(ActorId::from(&[7u8; 16][..]));
+    let (_, root) = writer.log_action(&signer, s.now, "root", "", &[]).unwrap();
+    writer.set_actor(ActorId::from(&[8u8; 16][..]));
+    let dependants: Vec<_> = (0..20)
+        .map(|i| {
+            let title = format!("after {i}");
+            writer
+                .log_action(&signer, s.now, &title, "", &[])
+                .unwrap()
+                .1
+        })
+        .collect();
+    let mut replica = replica_with_history(&s);
+    let r = ingest(&mut replica, &s.chain(), dependants.clone(), s.now);
+    assert!(r.applied.is_empty(), "none applies without the root");
+    assert_eq!(r.pending.len(), dependants.len());
+    assert!(empty_queue(replica.doc()), "Automerge's queue stays empty");
+    let again = ingest(&mut replica, &s.chain(), s.changes.clone(), s.now);
+    assert_eq!(
+        again.duplicates,
+        s.changes.len(),
+        "what is applied is still known"
+    );
+    let mut batch: Vec<_> = r.pending.into_iter().map(|(c, _)| c).collect();
+    batch.push(root);
+    let r = ingest(&mut replica, &s.chain(), batch, s.now);
+    assert_eq!(r.applied.len(), dependants.len() + 1);
+    assert_eq!(replica.heads(), writer.heads());
+}
+
 /// Two writes by one actor with one sequence number, by the current steward.
 fn equivocating_pair(s: &Scenario) -> (SignedChange, SignedChange, SignedChange) {
     let actor = ActorId::from(&[9u8; 16][..]);
