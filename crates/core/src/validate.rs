@@ -267,12 +267,7 @@ pub fn ingest(
         }
     });
     let freezes = conclude(&mut state, gate, &mut report);
-    if report.stale_index {
-        ledger.forget_seqs();
-    }
-    if !freezes.is_empty() {
-        take_out_frozen(ledger, &freezes, &mut report);
-    }
+    settle(ledger, &freezes, &mut report);
     report
 }
 
@@ -290,6 +285,17 @@ fn conclude(
         }
     }
     gate.finish(report)
+}
+
+/// After the gate is done with the ledger: the sequence index is re-read if changes were
+/// applied one by one, and the writers frozen by this batch are taken out.
+fn settle(ledger: &mut Ledger, freezes: &[(ActorId, u64)], report: &mut ApplyReport) {
+    if report.stale_index {
+        ledger.forget_seqs();
+    }
+    if !freezes.is_empty() {
+        take_out_frozen(ledger, freezes, report);
+    }
 }
 
 fn frozen_of(chain: &TermChain) -> HashMap<ActorId, u64> {

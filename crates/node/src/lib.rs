@@ -14,6 +14,8 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod error;
+#[doc(hidden)]
+pub mod fixtures;
 mod guard;
 mod lexicon;
 mod local;

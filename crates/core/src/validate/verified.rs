@@ -9,8 +9,8 @@ use automerge::ChangeHash;
 
 use super::gate::Gate;
 use super::{
-    apply, conclude, frozen_of, has_change, judge_without_history, prepare, take_out_frozen,
-    ApplyReport, IngestState, Unit, Units, Verdict,
+    apply, conclude, frozen_of, has_change, judge_without_history, prepare, settle, ApplyReport,
+    IngestState, Unit, Units, Verdict,
 };
 use crate::envelope::SignedChange;
 use crate::error::ValidationError;
@@ -153,12 +153,7 @@ pub fn ingest_verified(
     let released = gate.admit(doc, ready, &mut report);
     apply(doc, released, &mut report);
     let freezes = conclude(&mut state, gate, &mut report);
-    if report.stale_index {
-        ledger.forget_seqs();
-    }
-    if !freezes.is_empty() {
-        take_out_frozen(ledger, &freezes, &mut report);
-    }
+    settle(ledger, &freezes, &mut report);
     report
 }
 

@@ -167,18 +167,7 @@ pub(crate) fn write_local(root: &Path, g: &Gen) {
 /// A small compliant circle in `root`, as a node's own.
 pub(crate) fn small_local(root: &Path, name: &str, actions: usize) -> LocalCircle {
     let t = now_secs();
-    let mut local = LocalCircle::init(root, name, 14, t).unwrap();
-    local
-        .write(t, |l, s| {
-            l.declare_fund(s, t, "Hardship fund").map(|c| ((), c))
-        })
-        .unwrap();
-    local
-        .write(t, |l, s| {
-            l.sign_pledge(s, t, "We answer every call.")
-                .map(|c| ((), c))
-        })
-        .unwrap();
+    let mut local = circle_node::fixtures::protocol_circle(root, name, t, true).unwrap();
     for i in 0..actions {
         let title = format!("action {i}");
         local

@@ -20,22 +20,7 @@ pub fn now() -> u64 {
 
 /// A circle on disk, optionally keeping the protocol, with one tactic.
 pub fn circle(dir: &std::path::Path, name: &str, compliant: bool) -> LocalCircle {
-    let t = now();
-    let mut local = LocalCircle::init(dir, name, 14, t).unwrap();
-    if compliant {
-        local
-            .write(t, |l, s| {
-                l.declare_fund(s, t, "Hardship fund").map(|c| ((), c))
-            })
-            .unwrap();
-    }
-    local
-        .write(t, |l, s| {
-            l.sign_pledge(s, t, "We answer every call.")
-                .map(|c| ((), c))
-        })
-        .unwrap();
-    local
+    circle_node::fixtures::protocol_circle(dir, name, now(), compliant).unwrap()
 }
 
 pub async fn start(local: LocalCircle) -> Node {

@@ -50,19 +50,7 @@ fn now() -> u64 {
 
 /// A compliant circle with `n` actions.
 fn sister(dir: &std::path::Path, n: usize) -> LocalCircle {
-    let t = now();
-    let mut local = LocalCircle::init(dir, "Sister", 14, t).unwrap();
-    local
-        .write(t, |l, s| {
-            l.declare_fund(s, t, "Hardship fund").map(|c| ((), c))
-        })
-        .unwrap();
-    local
-        .write(t, |l, s| {
-            l.sign_pledge(s, t, "We answer every call.")
-                .map(|c| ((), c))
-        })
-        .unwrap();
+    let mut local = crate::fixtures::protocol_circle(dir, "Sister", now(), true).unwrap();
     write(&mut local, 0, n);
     local
 }
