@@ -69,7 +69,24 @@ impl Names {
     }
 
     fn is_first(&self, t: &Token) -> bool {
-        self.first.contains(&t.lower) && !self.stop.contains(&t.lower)
+        (self.first.contains(&t.lower) && !self.stop.contains(&t.lower))
+            || self.hyphenated_first(&t.lower)
+    }
+
+    /// "Jean-Baptiste", "Anne-Sophie", "Karl-Heinz": a compound given name whose first
+    /// part is a clear given name. Not "Saint-Denis" (a place) nor a compound with a
+    /// street or organisation word in it ("Karl-Marx-Allee").
+    fn hyphenated_first(&self, lower: &str) -> bool {
+        let parts: Vec<&str> = lower.split('-').collect();
+        parts.len() >= 2
+            && parts.iter().all(|p| p.chars().count() >= 2)
+            && !matches!(
+                parts[0],
+                "saint" | "sainte" | "st" | "ste" | "san" | "santa" | "sankt" | "santo"
+            )
+            && self.first.contains(parts[0])
+            && !self.ambiguous.contains(parts[0])
+            && parts.iter().all(|p| !self.stop.contains(*p))
     }
 
     fn is_clear_first(&self, t: &Token) -> bool {
@@ -77,7 +94,9 @@ impl Names {
     }
 
     fn is_nameish(&self, t: &Token) -> bool {
-        self.first.contains(&t.lower) || self.surnames.contains(&t.lower)
+        self.first.contains(&t.lower)
+            || self.surnames.contains(&t.lower)
+            || self.hyphenated_first(&t.lower)
     }
 
     fn usable(&self, t: &Token) -> bool {
@@ -193,13 +212,24 @@ impl Names {
             if joined(text, prev, next)
                 && PARTICLES.contains(&next.lower.as_str())
                 && (!next.cap || (end == i && self.is_first(prev)))
-                && tokens
-                    .get(j + 1)
-                    .is_some_and(|n| joined(text, next, n) && self.usable(n) && n.cap)
             {
-                end = j + 1;
-                j += 2;
-                continue;
+                // Two lowercase particles in a row: "María de la Fuente", "Pieter van
+                // der Berg", "Juan de los Santos".
+                let second = tokens.get(j + 1).filter(|p| {
+                    !next.cap
+                        && !p.cap
+                        && joined(text, next, p)
+                        && PARTICLES.contains(&p.lower.as_str())
+                });
+                let name_at = if second.is_some() { j + 2 } else { j + 1 };
+                let name_after = tokens[name_at - 1..].get(1).is_some_and(|n| {
+                    joined(text, &tokens[name_at - 1], n) && self.usable(n) && n.cap
+                });
+                if name_after {
+                    end = name_at;
+                    j = name_at + 1;
+                    continue;
+                }
             }
             break;
         }
@@ -265,6 +295,12 @@ impl Names {
         }
         if strong_cue || said_ok {
             return true;
+        }
+        // "Grace, Hope and Will were the boats": a list of words that are all names only
+        // in the weak sense is a list of words.
+        if words.len() == 1 && !self.is_clear_first(words[0]) && self.ambiguous_list(text, words[0])
+        {
+            return false;
         }
         if after_article && !(words.len() >= 2 && any_first) {
             return false;
@@ -351,24 +387,7 @@ impl Names {
     /// "or") in its sentence in which another item is a place: a capitalised phrase of at
     /// most three words ending in a place or organisation word ("Victoria Park").
     fn in_place_list(&self, text: &str, t: &Token) -> bool {
-        const ENDS: [char; 6] = ['.', '!', '?', '\n', ';', ':'];
-        let head = crate::util::before(text, t.start, 300);
-        let head = head.rsplit(ENDS).next().unwrap_or(head);
-        let tail = crate::util::after(text, t.start, 300);
-        let tail = tail.split(ENDS).next().unwrap_or(tail);
-        let sentence = format!("{head}{tail}");
-        let mut items = Vec::new();
-        for part in sentence.split(',') {
-            let mut rest = part;
-            // Split at the conjunctions too, keeping each item's own words.
-            for conj in [" and ", " or ", " y ", " et ", " und ", " e ", " o "] {
-                if let Some((a, b)) = rest.split_once(conj) {
-                    items.push(a.trim().to_string());
-                    rest = b;
-                }
-            }
-            items.push(rest.trim().to_string());
-        }
+        let items = list_items(text, t.start);
         let strip = |item: &str| -> String {
             let lower = item.to_lowercase();
             for article in ["the ", "la ", "le ", "el ", "il ", "der ", "die ", "das "] {
@@ -401,6 +420,49 @@ impl Names {
         listed_with_places || place_name_run(&items, word) >= 3
     }
 
+    /// Whether `t` is in a run of at least three single-word list items ("Grace, Hope and
+    /// Will") that are all given names only in the weak sense (also ordinary words).
+    fn ambiguous_list(&self, text: &str, t: &Token) -> bool {
+        let word = text.get(t.start..t.end).unwrap_or("");
+        let items = list_items(text, t.start);
+        let weak = |item: &String| {
+            let lower = item.to_lowercase();
+            item.split_whitespace().count() == 1
+                && item.starts_with(char::is_uppercase)
+                && self.ambiguous.contains(&lower)
+                && !self.is_clear_first_word(&lower)
+        };
+        let last_of = |i: &String| i.split_whitespace().last().unwrap_or("").to_string();
+        let first_of = |i: &String| i.split_whitespace().next().unwrap_or("").to_string();
+        let Some(c) = items
+            .iter()
+            .position(|i| i == word || first_of(i) == word || last_of(i) == word)
+        else {
+            return false;
+        };
+        let (mut lo, mut hi) = (c, c);
+        while lo > 0 && weak(&items[lo - 1]) {
+            lo -= 1;
+        }
+        while hi + 1 < items.len() && weak(&items[hi + 1]) {
+            hi += 1;
+        }
+        // The first and last items may start or end a longer phrase ("…named Grace",
+        // "Will were the boats").
+        let weak_word = |w: String| weak(&w);
+        if lo > 0 && weak_word(last_of(&items[lo - 1])) {
+            lo -= 1;
+        }
+        if hi + 1 < items.len() && weak_word(first_of(&items[hi + 1])) {
+            hi += 1;
+        }
+        hi - lo + 1 >= 3
+    }
+
+    fn is_clear_first_word(&self, lower: &str) -> bool {
+        self.first.contains(lower) && !self.ambiguous.contains(lower)
+    }
+
     fn cue_before(&self, text: &str, start: usize, weak: bool) -> bool {
         let window = crate::util::before(text, start, 24);
         // Only spaces (and an opening quote or comma) between cue and name.
@@ -419,6 +481,29 @@ impl Names {
                     .is_none_or(|c| !c.is_alphanumeric())
         })
     }
+}
+
+/// The items of the list (split at commas and "and"/"y"/"et"/"und"/"e"/"or") in the
+/// sentence around `at`, each trimmed.
+fn list_items(text: &str, at: usize) -> Vec<String> {
+    const ENDS: [char; 6] = ['.', '!', '?', '\n', ';', ':'];
+    let head = crate::util::before(text, at, 300);
+    let head = head.rsplit(ENDS).next().unwrap_or(head);
+    let tail = crate::util::after(text, at, 300);
+    let tail = tail.split(ENDS).next().unwrap_or(tail);
+    let sentence = format!("{head}{tail}");
+    let mut items = Vec::new();
+    for part in sentence.split(',') {
+        let mut rest = part;
+        for conj in [" and ", " or ", " y ", " et ", " und ", " e ", " o "] {
+            if let Some((a, b)) = rest.split_once(conj) {
+                items.push(a.trim().to_string());
+                rest = b;
+            }
+        }
+        items.push(rest.trim().to_string());
+    }
+    items
 }
 
 /// "rooms named Victoria, Florence and Jordan": the length of the run of list items around

@@ -90,6 +90,40 @@ const NOT_STREET_NAME: &[&str] = &[
     "Dolorosa",
 ];
 
+/// Nouns after a number that make it a count ("via London 3 times").
+const COUNT_NOUNS: &[&str] = &[
+    "times", "time", "days", "hours", "minutes", "miles", "km", "people", "stops", "changes",
+    "weeks", "nights",
+];
+
+/// German compounds on "-straße"/"-gasse"/"-allee" that name a kind of street, not one.
+const GENERIC_DE_STREETS: &[&str] = &[
+    "hauptstraße",
+    "seitenstraße",
+    "nebenstraße",
+    "einbahnstraße",
+    "sackgasse",
+    "landstraße",
+    "bundesstraße",
+    "querstraße",
+    "durchgangsstraße",
+    "fahrradstraße",
+    "spielstraße",
+    "wohnstraße",
+    "hauptstrasse",
+    "seitenstrasse",
+    "nebenstrasse",
+    "einbahnstrasse",
+    "landstrasse",
+    "bundesstrasse",
+    "ringstraße",
+    "dorfstraße",
+    "baumallee",
+    "lindenallee",
+    "kastanienallee",
+    "rettungsgasse",
+];
+
 /// Whether `start` follows a sentence end, a line start or the start of the text.
 fn sentence_start(text: &str, start: usize) -> bool {
     let head = crate::util::before(text, start, 8).trim_end();
@@ -112,6 +146,11 @@ pub(crate) struct Address {
     /// Type-first streets and squares named without a number: "Piazza della Scala",
     /// "Calle Mayor", "in via dei Volsci".
     romance_named: Option<Regex>,
+    /// French streets and squares named in lowercase without a number: "rue Oberkampf",
+    /// "place de la Bastille" (not "à la place de Marie", which means "instead of").
+    french_named: Option<Regex>,
+    /// German streets named without a number: "in der Bergmannstraße", "Karl-Marx-Allee".
+    german_named: Option<Regex>,
     /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
     building_part: Option<Regex>,
     building_part_de_es: Option<Regex>,
@@ -138,11 +177,11 @@ impl Address {
                 r"(?m)(?:^|,)[ \t]*(\d{5}[ \t]+\p{Lu}[\p{L}\-]+(?:[ \t]\p{Lu}[\p{L}\-]+)?)",
             ),
             germanic: compile(
-                r"\b(?:\p{Lu}[\p{L}\-]{2,}(?:straße|strasse|str\.|gasse|weg|allee|platz|damm|ring|ufer|chaussee|steig|pfad|markt|promenade|straat|gracht|laan|plein|kade|singel|dijk|steeg)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)*-(?:Straße|Strasse|Allee|Platz|Weg|Ring|Damm|Ufer|Gasse|Promenade)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Damm|Ring|Ufer|Chaussee|Gasse|Markt|Steig|Promenade))[ \t]?\d{1,4}[a-zA-Z]?\b(?:,?[ \t]*(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus|Hof(?:[ \t]+(?:links|rechts))?|Aufgang[ \t]+[A-Z]|Haus[ \t]+\d{1,3}|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|EG|Erdgeschoss|DG|Dachgeschoss)\b)*",
+                r"\b(?:\p{Lu}[\p{L}\-]{2,}(?:straße|strasse|str\.|gasse|weg|allee|platz|damm|ring|ufer|chaussee|steig|pfad|markt|promenade|straat|gracht|laan|plein|kade|singel|dijk|steeg)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)*-(?:Straße|Strasse|Str\.|Allee|Platz|Weg|Ring|Damm|Ufer|Gasse|Promenade)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Str\.|Weg|Allee|Platz|Damm|Ring|Ufer|Chaussee|Gasse|Markt|Steig|Promenade))[ \t]?\d{1,4}[a-zA-Z]?\b(?:,?[ \t]*(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus|Hof(?:[ \t]+(?:links|rechts))?|Aufgang[ \t]+[A-Z]|Haus[ \t]+\d{1,3}|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|EG|Erdgeschoss|DG|Dachgeschoss)\b)*",
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
+                (?:\b(?:Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -150,7 +189,7 @@ impl Address {
                 (?:[\x20\t]*,?[\x20\t]*(?:
                     \d{1,2}[\x20\t]?[ºª°](?:[\x20\t]?(?:izquierda|derecha|izda\.?|izq\.?|dcha\.?|dch\.?|centro|ext\.?|int\.?|[A-H])\b\.?)?
                   | (?:bajo|entresuelo|principal|ático|atico)(?:[\x20\t]+(?:[A-H]|izquierda|derecha|izq\.?|dcha\.?)\b)?
-                  | (?:scala|interno|int\.|piano|escalera|esc\.|portal|puerta|pta\.)[\x20\t]*(?:[A-Z]\b|\d{1,3}\b|terra\b|rialzato\b)
+                  | (?:scala|interno|int\.|piano|escalera|esc\.|portal|puerta|pta\.|nave)[\x20\t]*(?:[A-Z]\b|\d{1,3}\b|terra\b|rialzato\b)
                   | (?:primo|secondo|terzo|quarto|quinto|sesto|settimo|ultimo|\d{1,2}[°º])[\x20\t]+piano
                   | (?:bâtiment|bât\.|escalier|esc\.)[\x20\t]+[A-Z\d]\b
                   | \d{1,2}(?:e|er|ème)[\x20\t]+étage
@@ -167,7 +206,13 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Polígono[ \t]+Industrial|Polígono|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+            ),
+            french_named: compile(
+                r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
+            ),
+            german_named: compile(
+                r"\b(?:\p{Lu}[\p{L}]{2,}(?:straße|strasse|gasse|allee)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)+-(?:Straße|Strasse|Str\.|Allee|Platz|Gasse|Ufer|Damm|Ring)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Allee))",
             ),
             french: compile(
                 // Only the street type and particles ignore case: under a global (?i)
@@ -190,7 +235,10 @@ impl Address {
         ];
         for re in simple.into_iter().flatten() {
             for m in re.find_iter(text) {
-                if !glued(text, m.start(), m.end()) {
+                // "via London 3 times": English "via" and a count, not an Italian street.
+                let count = m.as_str().starts_with("via ")
+                    && next_word(text, m.end()).is_some_and(|w| COUNT_NOUNS.contains(&w.as_str()));
+                if !glued(text, m.start(), m.end()) && !count {
                     let end = m.start() + drop_sentence_period(m.as_str()).len();
                     push(out, Kind::Address, text, m.start(), end);
                 }
@@ -210,7 +258,13 @@ impl Address {
                 };
                 // The span starts at the street type ("in via X" -> "via X").
                 let ty = kind.as_str().split_whitespace().last().unwrap_or("");
-                let start = kind.end() - ty.len();
+                // Only a leading preposition ("in via") is dropped, not "Polígono" of
+                // "Polígono Industrial".
+                let start = if kind.as_str().starts_with(char::is_lowercase) {
+                    kind.end() - ty.len()
+                } else {
+                    kind.start()
+                };
                 let name = text.get(kind.end()..whole.end()).unwrap_or("").trim();
                 let first_name_word = name
                     .split_whitespace()
@@ -227,6 +281,44 @@ impl Address {
                     continue;
                 }
                 push(out, Kind::Address, text, start, whole.end());
+            }
+        }
+        if let Some(re) = &self.french_named {
+            for caps in re.captures_iter(text) {
+                let (Some(whole), Some(ty)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                let part = caps.get(2).map(|p| p.as_str().trim()).unwrap_or("");
+                let prev = crate::util::prev_word(text, whole.start());
+                // "place" is also "room" and "instead of": it needs a particle, and after
+                // "la"/"en"/"sur" a bare "de" reads as "à la place de Marie".
+                let instead = ty.as_str() == "place"
+                    && (part.is_empty()
+                        || (matches!(part, "de" | "d'" | "d’")
+                            && matches!(
+                                prev.as_str(),
+                                "la" | "en" | "sur" | "une" | "ma" | "sa" | "ta"
+                            )));
+                let name = text.get(ty.end()..whole.end()).unwrap_or("").trim();
+                let first = name
+                    .split_whitespace()
+                    .find(|w| w.starts_with(char::is_uppercase))
+                    .unwrap_or("");
+                if !instead
+                    && !NOT_STREET_NAME.contains(&first)
+                    && !glued(text, whole.start(), whole.end())
+                {
+                    push(out, Kind::Address, text, whole.start(), whole.end());
+                }
+            }
+        }
+        if let Some(re) = &self.german_named {
+            for m in re.find_iter(text) {
+                let lower = m.as_str().to_lowercase();
+                let generic = GENERIC_DE_STREETS.iter().any(|g| lower == *g);
+                if !generic && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
             }
         }
         if let Some(re) = &self.english_named {

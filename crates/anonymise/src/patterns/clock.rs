@@ -146,6 +146,9 @@ const FREE_AFTER: &[&str] = &[
     "sera",
     "mattina",
     "ore",
+    "alle",
+    "dalle",
+    "fino",
     "il",
     "gli",
     "ci",
@@ -178,6 +181,10 @@ pub(crate) struct Clock {
     prep_hour_de: Option<Regex>,
     /// A 24-hour block at a line start ("- 2100 doors open"), for time-led logs.
     line_block: Option<Regex>,
+    /// A French hour with "h" and no minutes, with no preposition before it ("départ
+    /// 14 h place de la Bastille", "rdv 18h devant la mairie", "demain 8 h"); checked
+    /// against the words that make it a duration ("pendant 3 h", "3 h de route").
+    h_hour: Option<Regex>,
 }
 
 impl Clock {
@@ -230,6 +237,10 @@ impl Clock {
             format!(r"(?i)\b(?:alle|dalle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h})\s+(?:e|meno)\s+(?:{MINUTES_IT}|\d{{1,2}})\b"),
             format!(r"(?i)\b(?:all['’]|dall['’]|verso\s+l['’])una(?:\s+(?:e|meno)\s+(?:{MINUTES_IT}))?\b"),
             r"(?i)\b(?:(?:a|verso|dopo|prima\s+di|fino\s+a|entro)\s+)?(?:mezzanotte|mezzogiorno)\b".to_string(),
+            // Italian "ore 21", "ore 18.30" without "alle" (a count is "21 ore").
+            format!(r"(?i)\bore\s+{h}(?:[.:][0-5]\d)?\b"),
+            // A departure named by its clock time: "the 7.30 train", "the 6:15 bus".
+            format!(r"(?i)\bthe\s+{h}[.:][0-5]\d\s+(?:bus|train|coach|ferry|flight|tram|service|departure|shift|sailing|boat)\b"),
         ];
         // A zero-padded 24-hour block standing alone ("- 0610-ish: van arrives"): no
         // count or year is written with a leading zero; codes are weeded out in `find`.
@@ -267,6 +278,7 @@ impl Clock {
             line_block: compile(&format!(
                 r"(?m)^[ \t]*(?:[-*•]|\d{{1,2}}[.)])?[ \t]*({b}[0-5]\d)\b"
             )),
+            h_hour: compile(&format!(r"\b{h}\s?h\b")),
         }
     }
 
@@ -319,6 +331,21 @@ impl Clock {
                 }
             }
         }
+        if let Some(re) = &self.h_hour {
+            for m in re.find_iter(text) {
+                if !glued(text, m.start(), m.end())
+                    && !minutes_follow(text, m.end())
+                    && !duration(text, m.end())
+                    && !H_DURATION_BEFORE.contains(&prev_word(text, m.start()).as_str())
+                    && !matches!(
+                        next_word(text, m.end()).as_deref(),
+                        Some("par" | "chaque" | "sur" | "each" | "a" | "am" | "pm")
+                    )
+                {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
         for re in &self.prep_hour {
             for m in re.find_iter(text) {
                 if glued(text, m.start(), m.end())
@@ -333,6 +360,23 @@ impl Clock {
             }
         }
     }
+}
+
+/// Words before "3 h" that make it a length of time, not a clock time: "pendant 3 h",
+/// "en 2 h", "il y a 2 h", "a duré 4 h", "for 3h", "took 2h".
+const H_DURATION_BEFORE: &[&str] = &[
+    "pendant", "durant", "en", "environ", "depuis", "dans", "toutes", "tous", "les", "des", "plus",
+    "moins", "de", "sur", "a", "y", "duré", "dure", "durée", "tenu", "for", "took", "takes",
+    "take", "about", "over", "last", "lasted", "spent", "every", "each", "the", "a", "un", "une",
+    "nos", "ces", "quelque", "quelques", "max", "maximum", "minimum", "total", "than", "than",
+];
+
+/// "14 h 30", "14h30": minutes follow, and a longer pattern has the time.
+fn minutes_follow(text: &str, end: usize) -> bool {
+    text.get(end..).is_some_and(|r| {
+        r.trim_start_matches(' ')
+            .starts_with(|c: char| c.is_ascii_digit())
+    })
 }
 
 fn glued(text: &str, start: usize, end: usize) -> bool {

@@ -31,10 +31,64 @@ const ORD: &str = "(?:st|nd|rd|th)";
 /// Words that may follow a bare hour ("at 7 in the hall") without turning it
 /// into a quantity ("at 7 people").
 const AFTER_BARE_HOUR: &[&str] = &[
-    "on", "in", "when", "then", "sharp", "tonight", "tomorrow", "today", "oclock", "o", "with",
-    "at", "for", "if", "so", "and", "or", "but", "pls", "please", "ish", "latest", "same", "this",
+    "on",
+    "in",
+    "when",
+    "then",
+    "sharp",
+    "tonight",
+    "tomorrow",
+    "today",
+    "oclock",
+    "o",
+    "with",
+    "at",
+    "for",
+    "if",
+    "so",
+    "and",
+    "or",
+    "but",
+    "pls",
+    "please",
+    "ish",
+    "latest",
+    "same",
+    "this",
     "next", // An article or a subject pronoun starts a new phrase: "At 11 the officer came".
-    "the", "we", "i", "you", "they", "everyone", "our", "she", "he",
+    "the",
+    "we",
+    "i",
+    "you",
+    "they",
+    "everyone",
+    "our",
+    "she",
+    "he",
+    // A weekday names the day of the time: "at 8 Saturday", "by 9 Fri".
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "tues",
+    "wed",
+    "weds",
+    "thu",
+    "thur",
+    "thurs",
+    "fri",
+    "sat",
+    "sun",
+    "tonite",
+    "tmrw",
+    "tmw",
+    "tomoz",
+    "sharpish",
 ];
 
 /// Nouns that make "5 a week" a rate rather than a time.
@@ -133,6 +187,9 @@ impl DateTime {
             // Ordinal words: the first of May, primero de mayo.
             format!(r"(?i)\b(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth)\s+of\s+(?:{MONTHS_EN})\b"),
             format!(r"(?i)\bprimero\s+de\s+(?:{MONTHS_ES})\b"),
+            // German day and month in digits after "den"/"am"/a weekday: "am Dienstag den
+            // 4.3.", "vom 12.5." ("Punkt 1.2." has neither).
+            format!(r"\b(?:(?i:den|am|vom|zum|ab|seit|bis\s+zum)\s+|(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag|Mo|Di|Mi|Do|Fr|Sa|So)\.?,?\s+(?:den\s+)?){day}\.(?:0?[1-9]|1[0-2])\."),
             // Spanish clock: a las 10, sobre las 6:20, a las 8 de la mañana.
             r"(?i)\b(?:a|sobre|desde|hasta|hacia|de)\s+las?\s+(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d|h)?(?:\s+(?:de\s+la\s+(?:mañana|tarde|noche|madrugada)|en\s+punto))?\b".to_string(),
         ];
@@ -141,7 +198,7 @@ impl DateTime {
             dotted_time: compile(r"\b(?:[01]?\d|2[0-3])\.[0-5]\d\b"),
             h_time: compile(r"\b(?:[01]?\d|2[0-3])h(?:[0-5]\d)?\b"),
             numeric_short: compile(&format!(r"\b{day}/(?:0?[1-9]|1[0-2])\b")),
-            bare_hour: compile(r"\b(?:1[0-2]|0?[1-9])\b"),
+            bare_hour: compile(r"\b(?:1[0-2]|0?[1-9])(?:-?ish)?\b"),
             ordinal_alone: compile(&format!(
                 r"(?i)\b(?:by|on|until|till|before|after|from)\s+(the\s+{day}{ORD})\b"
             )),
@@ -350,6 +407,8 @@ fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
     if !numeric_ok(text, start, end) {
         return false;
     }
+    // "at 6ish", "by 9-ish": the hedge is part of the time.
+    let hedge = text.get(start..end).is_some_and(|m| m.ends_with("ish"));
     // Directly followed by ':', '.', 'h', am/pm etc. is handled elsewhere;
     // here the number must stand alone.
     if char_at(text, end).is_some_and(|c| {
@@ -390,6 +449,9 @@ fn bare_hour_ok(text: &str, start: usize, end: usize) -> bool {
         .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
     {
         return false;
+    }
+    if hedge {
+        return true;
     }
     // End of text, a line end or punctuation next: "by 12." is a time.
     if crate::util::phrase_ends(text, end) {
