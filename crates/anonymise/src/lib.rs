@@ -172,6 +172,7 @@ impl Anonymiser {
         d.datetime.find(text, &mut candidates);
         d.clock.find(text, &mut candidates);
         d.time_range.widen(text, &mut candidates);
+        d.time_range.widen_day_words(text, &mut candidates);
         d.names.find(text, &mut candidates);
         resolve::resolve(candidates)
     }

@@ -29,7 +29,7 @@ use lists::{
 };
 
 use crate::patterns::push;
-use crate::util::{char_at, char_before, compile};
+use crate::util::{char_at, char_before, compile, next_word};
 use crate::{Finding, Kind};
 
 #[derive(Debug)]
@@ -129,6 +129,10 @@ impl Names {
                 continue;
             }
             let end = start + s.len();
+            // "MA19 CXE", "B2B": letters glued to digits are a code, not a name.
+            if char_at(text, end).is_some_and(|c| c.is_ascii_digit()) {
+                continue;
+            }
             let mut chars = s.chars();
             let first = chars.next().unwrap_or(' ');
             let cap = first.is_uppercase();
@@ -158,6 +162,16 @@ impl Names {
         let mut i = 0;
         while i < tokens.len() {
             let t = &tokens[i];
+            // "bât. D Geneviève Roussel", "scala A Franca Zanetti": a letter after a
+            // building word names the building, not a person's initial.
+            if t.cap
+                && !t.initial
+                && t.lower.chars().count() == 1
+                && after_building_word(text, t.start)
+            {
+                i += 1;
+                continue;
+            }
             // A title starts a name whatever follows, if something capitalised does.
             let lower_title = !t.cap && LOWER_TITLES.contains(&t.lower.as_str());
             if (TITLES.contains(&t.lower.as_str()) && t.cap) || lower_title {
@@ -178,6 +192,38 @@ impl Names {
                         continue;
                     }
                 }
+            }
+            // "la famiglia El Amrani", "Familie Al Khatib": a capitalised particle starts
+            // the name after a family cue.
+            if t.cap
+                && PARTICLES.contains(&t.lower.as_str())
+                && self.cue_before(text, t.start, false)
+            {
+                if let Some(next) = tokens.get(i + 1) {
+                    if joined(text, t, next) && self.usable(next) && next.cap {
+                        let run_end = self.run_end(text, &tokens, i + 1);
+                        push(out, Kind::PersonName, text, t.start, tokens[run_end].end);
+                        i = run_end + 1;
+                        continue;
+                    }
+                }
+            }
+            // "the Adebayo hearing", "the Okafor family": a known surname between an
+            // article and a noun that belongs to a person or a household.
+            if t.cap
+                && !t.sentence_start
+                && self.surnames.contains(&t.lower)
+                && !self.stop.contains(&t.lower)
+                && prev_is(
+                    text,
+                    t.start,
+                    &["the", "la", "le", "el", "il", "die", "der"],
+                )
+                && next_word(text, t.end).is_some_and(|w| HOUSEHOLD_NOUNS.contains(&w.as_str()))
+            {
+                push(out, Kind::PersonName, text, t.start, t.end);
+                i += 1;
+                continue;
             }
             if self.usable(t) && !(t.initial && TITLES.contains(&t.lower.as_str())) {
                 let run_end = self.run_end(text, &tokens, i);
@@ -256,7 +302,9 @@ impl Names {
             let prev = &tokens[s - 1];
             let org = self.org_place.contains(&prev.lower)
                 || (!prev.sentence_start && self.stop.contains(&prev.lower));
-            if prev.cap && org && joined(text, prev, first_tok) {
+            let building_letter =
+                prev.lower.chars().count() == 1 && after_building_word(text, prev.start);
+            if prev.cap && org && joined(text, prev, first_tok) && !building_letter {
                 return false;
             }
         }
@@ -374,9 +422,11 @@ impl Names {
             return None;
         }
         let end = self.run_end(text, tokens, j);
-        // "M" and "D" are also initials, and a lowercase "don" is also English: insist on
-        // a name-like word after them.
-        let weak_title = title.lower.chars().count() == 1 || (!title.cap && title.lower == "don");
+        // "M" and "D" are also initials, a lowercase "don" is also English and "Me"
+        // (maître) is also the pronoun: insist on a name-like word after them.
+        let weak_title = title.lower.chars().count() == 1
+            || (!title.cap && title.lower == "don")
+            || title.lower == "me";
         if weak_title && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
             return None;
         }
@@ -481,6 +531,66 @@ impl Names {
                     .is_none_or(|c| !c.is_alphanumeric())
         })
     }
+}
+
+/// Nouns after "the <surname>" that make the surname a person's or a household's.
+const HOUSEHOLD_NOUNS: &[&str] = &[
+    "hearing",
+    "case",
+    "family",
+    "household",
+    "eviction",
+    "trial",
+    "appeal",
+    "children",
+    "kids",
+    "flat",
+    "house",
+    "home",
+    "tenancy",
+    "brothers",
+    "sisters",
+    "twins",
+];
+
+/// Building words after which a lone capital letter is the building's: "bât. D", "scala
+/// A", "Block C", "escalier B", "Aufgang C".
+fn after_building_word(text: &str, start: usize) -> bool {
+    let back = crate::util::before(text, start, 24);
+    let back = back.trim_end().trim_end_matches('.');
+    matches!(
+        crate::util::prev_word(back, back.len()).as_str(),
+        "bât"
+            | "bâtiment"
+            | "batiment"
+            | "escalier"
+            | "esc"
+            | "scala"
+            | "block"
+            | "blk"
+            | "wing"
+            | "tower"
+            | "entrance"
+            | "stair"
+            | "staircase"
+            | "aufgang"
+            | "haus"
+            | "treppe"
+            | "escalera"
+            | "portal"
+            | "bloque"
+            | "torre"
+            | "edificio"
+            | "palazzina"
+            | "interno"
+            | "flat"
+            | "unit"
+    )
+}
+
+fn prev_is(text: &str, start: usize, words: &[&str]) -> bool {
+    let gap_is_space = char_before(text, start).is_some_and(|c| c == ' ');
+    gap_is_space && words.contains(&crate::util::prev_word(text, start).as_str())
 }
 
 /// The items of the list (split at commas and "and"/"y"/"et"/"und"/"e"/"or") in the

@@ -9,6 +9,8 @@ pub(super) const AMBIGUOUS: &str = include_str!("../../data/ambiguous_names.txt"
 pub(super) const NOT_NAMES: &str = include_str!("../../data/not_names.txt");
 
 pub(super) const TITLES: &[&str] = &[
+    // French "Me" (maître, a lawyer): only before a name-like word (see `after_title`).
+    "me",
     "mr",
     "mrs",
     "ms",
@@ -209,6 +211,7 @@ pub(super) const CUES_BEFORE: &[&str] = &[
     "family",
     "famille",
     "familia",
+    "famiglia",
     "gracias a",
     "merci à",
     "danke an",

@@ -17,7 +17,7 @@ use crate::{Finding, Kind};
 const EN_TYPES: &str = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Grove|Terrace|Tce|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court|Ct|Crescent|Cres|Row|Walk|Square|Sq|Gardens|Gdns|Hill|Mews|Parade|Rise|View|Green|Park|Highway|Hwy|Parkway|Pkwy|Circle|Trail|Yard|Wharf|Quay|Embankment|Approach|Broadway";
 
 /// Types that are specific enough to flag without a house number.
-const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard";
+const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard|Rd\\.?|Ave\\.?|Ln\\.?|Gdns\\.?|Cres\\.?|Tce\\.?";
 
 /// First words that make "X Court"/"X Road" an institution or a phrase
 /// rather than a street name.
@@ -88,12 +88,66 @@ const NOT_STREET_NAME: &[&str] = &[
     "Crucis",
     "Lattea",
     "Dolorosa",
+    // A weekday or month after a lowercase type: "scendere in strada Sabato".
+    "Lunedì",
+    "Martedì",
+    "Mercoledì",
+    "Giovedì",
+    "Venerdì",
+    "Sabato",
+    "Domenica",
+    "Lunes",
+    "Martes",
+    "Jueves",
+    "Viernes",
+    "Sábado",
+    "Domingo",
+    "Monday",
+    "Saturday",
+    "Sunday",
 ];
 
 /// Nouns after a number that make it a count ("via London 3 times").
 const COUNT_NOUNS: &[&str] = &[
     "times", "time", "days", "hours", "minutes", "miles", "km", "people", "stops", "changes",
     "weeks", "nights",
+];
+
+/// German compounds on "-platz" that are not squares.
+const GENERIC_DE_SQUARES: &[&str] = &[
+    "arbeitsplatz",
+    "parkplatz",
+    "spielplatz",
+    "sportplatz",
+    "bauplatz",
+    "zeltplatz",
+    "stellplatz",
+    "sitzplatz",
+    "schlafplatz",
+    "abstellplatz",
+    "ausbildungsplatz",
+    "studienplatz",
+    "kitaplatz",
+    "krippenplatz",
+    "therapieplatz",
+    "campingplatz",
+    "rastplatz",
+    "sammelplatz",
+    "bolzplatz",
+    "festplatz",
+    "marktplatz",
+    "spitzenplatz",
+    "stammplatz",
+    "sportplatz",
+    "fussballplatz",
+    "fußballplatz",
+    "tennisplatz",
+    "golfplatz",
+    "flugplatz",
+    "lagerplatz",
+    "treffplatz",
+    "wohnplatz",
+    "listenplatz",
 ];
 
 /// German compounds on "-straße"/"-gasse"/"-allee" that name a kind of street, not one.
@@ -151,6 +205,12 @@ pub(crate) struct Address {
     french_named: Option<Regex>,
     /// German streets named without a number: "in der Bergmannstraße", "Karl-Marx-Allee".
     german_named: Option<Regex>,
+    /// "vom Augustusplatz", "am Hermannplatz" (not "am Arbeitsplatz").
+    german_square: Option<Regex>,
+    /// "St Agnes Place", "Kestrel Estate", "Block C".
+    english_extra: Option<Regex>,
+    /// A flat or entrance number on its own: "flat 43", "portal 3" (not "flat 20 years").
+    lone_unit: Option<Regex>,
     /// A building part on its own: "bâtiment C, 3e étage", "escalier B", "interno 7".
     building_part: Option<Regex>,
     building_part_de_es: Option<Regex>,
@@ -163,7 +223,7 @@ impl Address {
         let name_word = r"(?:\p{Lu}[\p{L}'’\-]*|[NSEW]|\d{1,3}(?:st|nd|rd|th))";
         Address {
             english: compile(&format!(
-                r"\b(?:{unit}{unit_link})?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
+                r"\b(?:(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:House|Court|Mansions|Buildings|Building|Tower|Lodge|Heights),[ \t]+)?(?:{unit}{unit_link})?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
             )),
             english_named: compile(&format!(
                 r"(?:\b{unit},?\s+)?\b(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:{EN_NAMED_TYPES})\b"
@@ -181,7 +241,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
+                (?:\b(?:Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|do|da)[\x20\t]+)*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -206,14 +266,19 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Polígono[ \t]+Industrial|Polígono|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
             ),
             french_named: compile(
-                r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
+                r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
             ),
             german_named: compile(
-                r"\b(?:\p{Lu}[\p{L}]{2,}(?:straße|strasse|gasse|allee)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)+-(?:Straße|Strasse|Str\.|Allee|Platz|Gasse|Ufer|Damm|Ring)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Allee))",
+                r"\b(?:\p{Lu}[\p{L}]{2,}(?:straße|strasse|gasse|allee)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)+-(?:Straße|Strasse|Str\.|Allee|Platz|Gasse|Ufer|Damm|Ring)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Allee)|\p{Lu}[\p{L}\-]+er[ \t]Platz)",
             ),
+            german_square: compile(r"\b\p{Lu}[\p{L}]{2,}platz\b"),
+            english_extra: compile(
+                r"\bSt\.?[ \t]+\p{Lu}[\p{L}'’\-]+[ \t]+(?:Place|Square|Street|Road|Lane|Gardens|Terrace|Walk|Row|Close|Court)\b|\b(?:\p{Lu}[\p{L}'’\-]+[ \t]+){1,2}Estate\b|\b(?:Block|block|Blk)[ \t]+[A-Z]\b|\bBlock[ \t]+\d{1,3}\b",
+            ),
+            lone_unit: compile(r"\b(?i:flat|apt\.?|apartment|portal)[ \t]+\d{1,4}[A-Za-z]?\b"),
             french: compile(
                 // Only the street type and particles ignore case: under a global (?i)
                 // `\p{Lu}` matches lowercase too, and the name ran on into the words
@@ -223,7 +288,31 @@ impl Address {
         }
     }
 
+    /// Finds addresses, joining parts written one after the other with a comma ("Block C,
+    /// Kestrel Estate", "Polígono Los Olivos, calle Diésel 14") into one finding.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
+        let mut parts = Vec::new();
+        self.find_parts(text, &mut parts);
+        parts.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        let mut merged: Vec<Finding> = Vec::new();
+        for f in parts {
+            if let Some(last) = merged.last_mut() {
+                let gap = text.get(last.end..f.start).unwrap_or("x");
+                if f.start >= last.end && matches!(gap, ", " | "," | " , ") {
+                    let (start, end) = (last.start, f.end);
+                    out.push(last.clone());
+                    last.end = end;
+                    last.text = text.get(start..end).unwrap_or("").to_string();
+                    out.push(f);
+                    continue;
+                }
+            }
+            merged.push(f);
+        }
+        out.extend(merged);
+    }
+
+    fn find_parts(&self, text: &str, out: &mut Vec<Finding>) {
         let simple = [
             &self.building_part,
             &self.building_part_de_es,
@@ -274,6 +363,18 @@ impl Address {
                 // London we…"): the words that are also English need a preposition.
                 let english_too = matches!(ty, "Via" | "Corso" | "Largo");
                 let has_prep = whole.start() < start;
+                // "nel corso di Maria", "in strada Sabato": lowercase types that are also
+                // ordinary words need a street-like context.
+                let prev = crate::util::prev_word(text, start);
+                let ordinary = (ty == "corso"
+                    && matches!(
+                        prev.as_str(),
+                        "nel" | "del" | "durante" | "al" | "dal" | "sul" | "un" | "il" | "questo"
+                    ))
+                    || (ty == "ronda" && !matches!(prev.as_str(), "la" | "en" | "de" | "por"));
+                if ordinary {
+                    continue;
+                }
                 if NOT_STREET_NAME.contains(&first_name_word)
                     || (english_too && !has_prep && sentence_start(text, start))
                     || glued(text, start, whole.end())
@@ -317,6 +418,44 @@ impl Address {
                 let lower = m.as_str().to_lowercase();
                 let generic = GENERIC_DE_STREETS.iter().any(|g| lower == *g);
                 if !generic && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.german_square {
+            for m in re.find_iter(text) {
+                let lower = m.as_str().to_lowercase();
+                let prev = crate::util::prev_word(text, m.start());
+                let placed = matches!(
+                    prev.as_str(),
+                    "am" | "vom" | "zum" | "dem" | "den" | "treffpunkt" | "über" | "auf"
+                );
+                if placed
+                    && !GENERIC_DE_SQUARES.iter().any(|g| lower.ends_with(g))
+                    && !glued(text, m.start(), m.end())
+                {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.english_extra {
+            for m in re.find_iter(text) {
+                let lead = m.as_str().split_whitespace().next().unwrap_or("");
+                if !NOT_STREET_LEAD.contains(&lead) && !glued(text, m.start(), m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.lone_unit {
+            for m in re.find_iter(text) {
+                let count = next_word(text, m.end()).is_some_and(|w| {
+                    COUNT_NOUNS.contains(&w.as_str())
+                        || matches!(
+                            w.as_str(),
+                            "years" | "pounds" | "euros" | "per" | "percent" | "fee" | "rate"
+                        )
+                });
+                if !count && !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
             }

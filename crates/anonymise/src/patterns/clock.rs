@@ -185,6 +185,10 @@ pub(crate) struct Clock {
     /// 14 h place de la Bastille", "rdv 18h devant la mairie", "demain 8 h"); checked
     /// against the words that make it a duration ("pendant 3 h", "3 h de route").
     h_hour: Option<Regex>,
+    /// Italian hours in words after "alle"/"verso le": "Alle cinque eravamo in 120".
+    /// Italian plural nouns end in -i or -e ("alle tre sorelle"): such a word after the
+    /// hour makes it a count.
+    it_word_hour: Option<Regex>,
 }
 
 impl Clock {
@@ -251,7 +255,7 @@ impl Clock {
                 r"(?i)\b(?:at|by|from|until|till|around|about|before|after)\s+(?:half\s+(?:{HOURS_EN})|{HOURS_PREP_EN}|{b}[0-5]\d)\b"
             ),
             // "half seven", "eight-thirty", "seven forty-five" (checked against a quantity noun).
-            format!(r"(?i)\bhalf\s+(?:{HOURS_EN})\b"),
+            format!(r"(?i)\bhalf\s+(?:{HOURS_EN}|1[0-2]|[1-9])\b"),
             format!(
                 r"(?i)\b(?:{HOURS_EN})[-\s](?:fifteen|thirty|forty[-\s]five|o['’]?five|twenty|forty|fifty)\b"
             ),
@@ -263,7 +267,7 @@ impl Clock {
             format!(r"(?i)\b(?:um|gegen)\s+(?:{HOURS_DE})\b"),
             // Italian: alle 19, alle ore 18, verso le nove, alle 18.30.
             format!(
-                r"(?i)\b(?:alle|dalle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h}(?:[.:][0-5]\d)?)\b"
+                r"(?i)\b(?:alle|dalle|delle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT}|{h}(?:[.:][0-5]\d)?)\b"
             ),
             // Opening words before a 24-hour block: "opens 0830", "from 0900".
             r"(?i)\b(?:opens|starts|start|begins|leave|leaves|closes)\s+0\d[0-5]\d\b".to_string(),
@@ -279,6 +283,9 @@ impl Clock {
                 r"(?m)^[ \t]*(?:[-*•]|\d{{1,2}}[.)])?[ \t]*({b}[0-5]\d)\b"
             )),
             h_hour: compile(&format!(r"\b{h}\s?h\b")),
+            it_word_hour: compile(&format!(
+                r"(?i)\b(?:alle|dalle|delle|verso\s+le|prima\s+delle|dopo\s+le|entro\s+le|fino\s+alle|per\s+le)\s+(?:ore\s+)?(?:{HOURS_IT})\b"
+            )),
         }
     }
 
@@ -342,6 +349,18 @@ impl Clock {
                         Some("par" | "chaque" | "sur" | "each" | "a" | "am" | "pm")
                     )
                 {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.it_word_hour {
+            for m in re.find_iter(text) {
+                let plural_noun = next_word(text, m.end()).is_some_and(|w| {
+                    !FREE_AFTER.contains(&w.as_str())
+                        && w.chars().count() > 2
+                        && w.ends_with(['i', 'e'])
+                });
+                if !glued(text, m.start(), m.end()) && !plural_noun {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
             }

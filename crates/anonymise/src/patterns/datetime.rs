@@ -178,6 +178,8 @@ impl DateTime {
             // Spanish: 7 de marzo (de 2024), jueves 21 de marzo, viernes 15.
             format!(r"(?i)\b(?:(?:{WEEKDAYS_ES}),?\s+)?{day}\s+de\s+(?:{MONTHS_ES})(?:\s+del?\s+\d{{4}})?\b"),
             format!(r"(?i)\b(?:{WEEKDAYS_ES})\s+{day}\b"),
+            // French and Italian weekday and day number: "samedi 29", "lundi 1er", "sabato 6".
+            format!(r"(?i)\b(?:{WEEKDAYS_FR}|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica)\s+(?:1er|{day})\b"),
             // German: (am) 3. März (2024), Samstag, 9. März.
             format!(r"\b(?:(?:{WEEKDAYS_DE}),?\s+)?(?:(?i:am|vom|bis zum|zum)\s+)?{day}\.\s?(?:{MONTHS_DE})(?:\s+\d{{4}})?\b"),
             // French: (le) 5 mars (2024), mardi 19 mars, 1er mai.
@@ -200,7 +202,7 @@ impl DateTime {
             numeric_short: compile(&format!(r"\b{day}/(?:0?[1-9]|1[0-2])\b")),
             bare_hour: compile(r"\b(?:1[0-2]|0?[1-9])(?:-?ish)?\b"),
             ordinal_alone: compile(&format!(
-                r"(?i)\b(?:by|on|until|till|before|after|from)\s+(the\s+{day}{ORD})\b"
+                r"(?i)\b(?:by|on|until|till|before|after|from|to|for|since)\s+(the\s+{day}{ORD})\b"
             )),
         }
     }
@@ -269,7 +271,8 @@ impl DateTime {
             for caps in re.captures_iter(text) {
                 if let Some(m) = caps.get(1) {
                     let quantity = next_word(text, m.end())
-                        .is_some_and(|w| ORDINAL_NOUNS.contains(&w.as_str()));
+                        .is_some_and(|w| ORDINAL_NOUNS.contains(&w.as_str()))
+                        || ordinal_range_of_nouns(text, m.end());
                     let glued = char_at(text, m.end()).is_some_and(char::is_alphanumeric);
                     if !quantity && !glued {
                         push(out, Kind::DateTime, text, m.start(), m.end());
@@ -278,6 +281,29 @@ impl DateTime {
             }
         }
     }
+}
+
+/// "the 8th to 11th floors": the first ordinal of a range of ranks.
+fn ordinal_range_of_nouns(text: &str, end: usize) -> bool {
+    let rest = text.get(end..).unwrap_or("").to_lowercase();
+    let rest = rest.trim_start();
+    let Some(after_joiner) = ["to ", "and ", "-", "–"]
+        .iter()
+        .find_map(|j| rest.strip_prefix(j))
+    else {
+        return false;
+    };
+    let after_joiner = after_joiner.trim_start();
+    let digits = after_joiner
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .count();
+    if digits == 0 {
+        return false;
+    }
+    let noun = next_word(after_joiner, digits + 2).unwrap_or_default();
+    let noun = noun.strip_suffix('s').unwrap_or(&noun);
+    ORDINAL_NOUNS.contains(&noun) || ORDINAL_NOUNS.contains(&format!("{noun}s").as_str())
 }
 
 /// Lines that start (after a list mark) with a colon time: "08:50 arrived".

@@ -65,7 +65,8 @@ impl Plate {
                 .filter_map(|p| compile(p).or_else(|| compile("[^\\s\\S]")))
                 .collect(),
             // Spain since 2000: four digits and three consonants (no vowels, Ñ or Q).
-            spanish: compile(r"\b\d{4}[\s\-]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b"),
+            // A trailer ("remolque") or special vehicle carries an "R-"/"E-" in front.
+            spanish: compile(r"\b(?:[RE][\s\-])?\d{4}[\s\-]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b"),
             // US three letters and four digits with a hyphen (New York, Texas…); the letters
             // must not be a standard's or file's name ("ISO-9001", "RFC-5737").
             us_hyphen: compile(r"\b[A-Z]{3}-\d{4}\b"),

@@ -8,6 +8,11 @@ use regex::Regex;
 use crate::util::{before, compile};
 use crate::{Finding, Kind};
 
+/// Weekdays in the five languages, for [`TimeRange::widen_day_words`].
+const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
+/// Parts of the day written between a weekday and a time.
+const PARTS: &str = "morning|evening|afternoon|night|matin|soir|après-midi|mattina|sera|pomeriggio|mañana|tarde|noche|morgen|abend|vormittag|nachmittag|früh";
+
 /// How far back the first end of a range may start.
 const LOOK_BACK: usize = 40;
 
@@ -17,6 +22,12 @@ pub(crate) struct TimeRange {
     with_joiner: Option<Regex>,
     /// "dalle 18 " before a finding that starts with its own joiner ("alle 20").
     opener_only: Option<Regex>,
+    /// A weekday and a part of the day right before a date or time: "samedi matin 10 h",
+    /// "Samstag, dem 22. November", "Sunday evening at 7".
+    day_before: Option<Regex>,
+    /// A part of the day right after a time: "dalle 7 del mattino", "a quarter past ten
+    /// at night", "um 8 abends".
+    part_after: Option<Regex>,
 }
 
 impl TimeRange {
@@ -27,6 +38,39 @@ impl TimeRange {
         TimeRange {
             with_joiner: compile(&format!(r"(?i)(?:\b{opener}\s+)?\b{hour}\s*{joiner}\s*$")),
             opener_only: compile(&format!(r"(?i)\b{opener}\s+{hour}\s+$")),
+            day_before: compile(&format!(
+                r"(?i)\b(?:{WEEKDAYS})\.?(?:,?\s+(?:{PARTS}))?(?:,?\s+(?:dem|den|the|le|el|il))?,?\s+$"
+            )),
+            part_after: compile(
+                r"(?i)^\s+(?:in\s+the\s+(?:morning|evening|afternoon)|at\s+night|del\s+mattino|della\s+mattina|della\s+sera|di\s+sera|di\s+notte|del\s+pomeriggio|de\s+la\s+(?:mañana|tarde|noche|madrugada)|du\s+(?:matin|soir)|de\s+l['’]après-midi|morgens|abends|nachts|früh)\b",
+            ),
+        }
+    }
+
+    /// Widens date and time findings over the weekday and part of the day written with
+    /// them, so that nothing of the expression is left in the text.
+    pub(crate) fn widen_day_words(&self, text: &str, out: &mut [Finding]) {
+        for f in out.iter_mut().filter(|f| f.kind == Kind::DateTime) {
+            if let Some(re) = &self.part_after {
+                if let Some(m) = text.get(f.end..).and_then(|rest| re.find(rest)) {
+                    let end = f.end + m.end();
+                    if let Some(widened) = text.get(f.start..end) {
+                        f.end = end;
+                        f.text = widened.to_string();
+                    }
+                }
+            }
+            if let Some(re) = &self.day_before {
+                let head = before(text, f.start, LOOK_BACK);
+                let head_start = f.start - head.len();
+                if let Some(m) = re.find(head) {
+                    let start = head_start + m.start();
+                    if let Some(widened) = text.get(start..f.end) {
+                        f.start = start;
+                        f.text = widened.to_string();
+                    }
+                }
+            }
         }
     }
 
