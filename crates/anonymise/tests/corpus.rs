@@ -16,11 +16,11 @@
 //!   recall.
 //!
 //! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
-//! 700 on, every file (the sixth issue-13 held-out set, written and committed
-//! before it was first scanned). Files 199-699 are all tuning files: the first
-//! (200-260, every fifth) and the second to fifth (300-314, 400-414, 500-514,
-//! 600-614) issue-13 held-out sets were moved to tuning once their misses had been
-//! looked at. While tuning only the aggregate numbers for
+//! 900 on, every file (the eighth issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-899 are all tuning files: the first
+//! (200-260, every fifth) and the second to seventh (300-314, 400-414, 500-514,
+//! 600-614, 700-714, 800-829) issue-13 held-out sets were moved to tuning once their
+//! misses had been looked at. While tuning only the aggregate numbers for
 //! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
 //! misses and false positives, which are printed for the tuning files only.
 
@@ -44,22 +44,26 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// First file of the current issue-13 held-out set (the sixth). The first set (200-260,
-/// every fifth) missed "at 0630" and took "Someone" (twice) for a name; the second
-/// (300-314) missed five times, a plate and a title-led name and took five places or
-/// things for names; the third (400-414) missed three times and a German house part and
-/// took "Reception" for a name; the fourth (500-514) missed two times, two streets, two
-/// titled names and a particle, a phone and a spelt-out alias and took three room
+/// First file of the current issue-13 held-out set (the eighth, 900-929). The first set
+/// (200-260, every fifth) missed "at 0630" and took "Someone" (twice) for a name; the
+/// second (300-314) missed five times, a plate and a title-led name and took five places
+/// or things for names; the third (400-414) missed three times and a German house part
+/// and took "Reception" for a name; the fourth (500-514) missed two times, two streets,
+/// two titled names and a particle, a phone and a spelt-out alias and took three room
 /// names for people; the fifth (600-614) missed six times, a building part and two names
-/// and took three room names for people. Those families were fixed and the five sets
-/// are tuning files now.
+/// and took three room names for people; the sixth (700-714) missed "14 h", "demain 8 h",
+/// "at 8 Saturday", "place de la Bastille", a Polígono unit, "Amine" and "Carolina Peña"
+/// and took two boat names ("Hope", "Will") for people; the seventh (800-829, 30 files)
+/// missed 23 of 79 addresses (lone flats and blocks, named estates and squares, lowercase
+/// Spanish streets, parts joined by a comma), 2 of 25 plates, 13 of 138 times and 9 of 117
+/// names. Those families were fixed and the seven sets are tuning files now.
 const HELD_OUT_FROM: usize = 900;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
-/// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first scan
-/// the sixth set missed 2 of 22 addresses, 3 of 51 times and 2 of 22 names, and 2 of 22
-/// name findings were not names; it has not been looked at since.
+/// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first (and
+/// only) scan the eighth set found 50 of 64 addresses, 103 of 120 times and 115 of 128
+/// names, and 2 of 114 name findings were not names; it has not been looked at since.
 const SHORT_OF_TARGET: &[Kind] = &[Kind::Address, Kind::DateTime, Kind::PersonName];
 
 fn held_out(number: usize) -> bool {
@@ -259,7 +263,7 @@ fn corpus_recall_and_precision() {
     let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part (700 on) was written
+    // with units, evasion) in five languages; their held-out part (900 on) was written
     // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()
@@ -284,6 +288,11 @@ fn corpus_recall_and_precision() {
         &fresh_held_rows,
     );
     let rows = evaluate(&all, false);
+    // The recall floors below hold for every file but the current issue-13 held-out set,
+    // which is held to the issue-13 target on its own (with `SHORT_OF_TARGET`): a floor
+    // over the whole corpus would otherwise push its misses into tuning.
+    let not_current: Vec<_> = docs.iter().filter(|d| d.0.number < HELD_OUT_FROM).collect();
+    let floor_rows = evaluate(&not_current, false);
     print_table(
         &format!("tuning subset ({} files)", tuning.len()),
         &tuning_rows,
@@ -298,7 +307,7 @@ fn corpus_recall_and_precision() {
     let precision = print_table(&format!("full corpus ({} files)", all.len()), &rows);
 
     let mut failures = Vec::new();
-    for (kind, r) in &rows {
+    for (kind, r) in &floor_rows {
         let need = match kind {
             Kind::MemberAlias | Kind::RedactWord => 1.0,
             Kind::PersonName | Kind::Address | Kind::LicencePlate => 0.9,
