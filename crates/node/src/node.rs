@@ -123,6 +123,8 @@ struct Inner {
     /// One running job per peer: a slow or stalled peer holds one pull slot, not all.
     peer_jobs: Mutex<HashMap<PeerId, Arc<tokio::sync::Mutex<()>>>>,
     budgets: Mutex<Budgets>,
+    /// Alerts waiting for a pull before they can be judged; they hold no permit.
+    waiting_room: budget::WaitingRoom,
     redial: redial::Redial,
     delivery: deliver::Delivery,
     /// Addresses the user chose for invites.
@@ -135,7 +137,6 @@ struct Budgets {
     alerts: budget::RateTable<Hash32>,
     unwanted: budget::RateTable<PeerId>,
     bench: budget::Bench,
-    pull_waits: budget::PullWaits,
     compliance: budget::ComplianceCache,
     dropped_requests: budget::QuietWarning,
     dropped_alerts: budget::QuietWarning,
@@ -147,7 +148,6 @@ impl Default for Budgets {
             alerts: budget::RateTable::new(budget::ALERTS_PER_WINDOW, budget::ALERT_WINDOW),
             unwanted: budget::RateTable::new(budget::UNWANTED_PER_WINDOW, budget::UNWANTED_WINDOW),
             bench: budget::Bench::default(),
-            pull_waits: budget::PullWaits::default(),
             compliance: budget::ComplianceCache::default(),
             dropped_requests: budget::QuietWarning::default(),
             dropped_alerts: budget::QuietWarning::default(),
@@ -249,6 +249,7 @@ impl Node {
                 pulls_done: watch::channel(0).0,
                 peer_jobs: Mutex::new(HashMap::new()),
                 budgets: Mutex::new(Budgets::default()),
+                waiting_room: budget::WaitingRoom::default(),
                 redial: redial::Redial::default(),
                 delivery: deliver::Delivery::default(),
                 chosen,
@@ -529,9 +530,14 @@ impl Node {
             } => {
                 let node = self.clone();
                 let permit = node.gossip_permit(&topic, pools);
+                let alert_pool = pools.alert.clone();
                 tokio::spawn(async move {
                     let verdict = match permit.await {
-                        Some(_permit) => node.judge_gossip(source, topic, data).await,
+                        // The permit is given back while an alert waits for a pull.
+                        Some(permit) => {
+                            node.judge_gossip(source, topic, data, permit, &alert_pool)
+                                .await
+                        }
                         None => circle_net::Acceptance::Ignore,
                     };
                     let _ = node

@@ -4,7 +4,7 @@
 //! Everything here is bounded in entries; none of it survives a restart.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use circle_core::compliance::compliance;
@@ -34,11 +34,21 @@ pub(crate) const ALERT_WAIT: Duration = Duration::from_secs(3);
 /// forwarded). A circle in trouble sends a few; thousands are a flood.
 pub(crate) const ALERTS_PER_WINDOW: u32 = 30;
 pub(crate) const ALERT_WINDOW: Duration = Duration::from_secs(3600);
-/// Alerts of one circle that may hold an alert permit while they wait for a pull (their
-/// term is newer than ours, so their signature cannot be checked yet). More of them are
-/// ignored at once, with the pull still asked for: a flood of unverifiable alerts for
-/// one circle can then hold at most this many of the [`ALERTS_AT_ONCE`] permits.
-pub(crate) const ALERT_PULL_WAITS_PER_CIRCLE: usize = 2;
+/// Alerts that wait for a pull (their term is newer than ours, so their signature cannot
+/// be checked until the pull brings that term's certificate) wait in a waiting room, not
+/// holding an alert permit: a flood of them costs a few entries, and an alert of a term we
+/// know is judged at once whatever the flood. The room holds this many of one circle's
+/// alerts; more are ignored at once (no penalty: the sender may only relay), the pull still
+/// asked for.
+pub(crate) const PARKED_PER_CIRCLE: usize = 8;
+/// Of one circle's seats, those one relaying peer may take: a forger flooding from one
+/// peer leaves the others' seats to the alerts honest relays bring.
+pub(crate) const PARKED_PER_PEER: usize = 2;
+/// Alerts waiting in the room in all (over every circle).
+pub(crate) const PARKED_IN_ALL: usize = 256;
+/// Longest an alert waits in the room for its pull. It holds no permit meanwhile; past a
+/// few heartbeats gossipsub no longer forwards it, but it is still shown.
+pub(crate) const PARKED_FOR: Duration = Duration::from_secs(30);
 /// Gossip about circles this node does not hold, tolerated per peer per
 /// [`UNWANTED_WINDOW`] (honest relays forward their own circles' messages to everyone);
 /// beyond it each one is rejected, so a flooder's score sinks until it is graylisted.
@@ -114,33 +124,90 @@ impl<K: std::hash::Hash + Eq + Clone> RateTable<K> {
     }
 }
 
-/// Alerts waiting for a pull, per circle. Entries exist only while an alert waits, and an
-/// alert waits only while it holds one of [`ALERTS_AT_ONCE`] permits: the table holds at
-/// most that many circles.
+/// Who waits in the waiting room (see [`PARKED_PER_CIRCLE`]): counts per circle, per
+/// (circle, relaying peer) and in all. Entries exist only while an alert waits, so each
+/// table holds at most [`PARKED_IN_ALL`] keys.
 #[derive(Debug, Default)]
-pub(crate) struct PullWaits {
+struct Seats {
     by_circle: HashMap<Hash32, usize>,
+    by_peer: HashMap<(Hash32, PeerId), usize>,
+    in_all: usize,
 }
 
-impl PullWaits {
-    /// Takes a waiting slot for `circle`, if it has one left.
-    pub(crate) fn enter(&mut self, circle: Hash32) -> bool {
-        let waiting = self.by_circle.entry(circle).or_insert(0);
-        if *waiting >= ALERT_PULL_WAITS_PER_CIRCLE {
-            return false;
+/// The waiting room for alerts that need a pull before they can be judged. A [`Seat`] is
+/// given back when dropped (judged, timed out, or its task cancelled).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WaitingRoom {
+    seats: Arc<Mutex<Seats>>,
+}
+
+impl WaitingRoom {
+    /// A seat for an alert of `circle` relayed by `peer`, if the circle, the peer's share
+    /// of it and the room have one left.
+    pub(crate) fn enter(&self, circle: Hash32, peer: PeerId) -> Option<Seat> {
+        let mut seats = lock(&self.seats);
+        let of_circle = seats.by_circle.get(&circle).copied().unwrap_or(0);
+        let of_peer = seats.by_peer.get(&(circle, peer)).copied().unwrap_or(0);
+        if seats.in_all >= PARKED_IN_ALL
+            || of_circle >= PARKED_PER_CIRCLE
+            || of_peer >= PARKED_PER_PEER
+        {
+            return None;
         }
-        *waiting += 1;
-        true
+        *seats.by_circle.entry(circle).or_insert(0) += 1;
+        *seats.by_peer.entry((circle, peer)).or_insert(0) += 1;
+        seats.in_all += 1;
+        Some(Seat {
+            room: self.clone(),
+            circle,
+            peer,
+        })
     }
 
-    pub(crate) fn leave(&mut self, circle: &Hash32) {
-        if let Some(waiting) = self.by_circle.get_mut(circle) {
-            *waiting = waiting.saturating_sub(1);
-            if *waiting == 0 {
-                self.by_circle.remove(circle);
+    #[cfg(test)]
+    fn taken(&self) -> usize {
+        lock(&self.seats).in_all
+    }
+}
+
+/// One alert's place in the [`WaitingRoom`].
+#[derive(Debug)]
+pub(crate) struct Seat {
+    room: WaitingRoom,
+    circle: Hash32,
+    peer: PeerId,
+}
+
+impl Seat {
+    pub(crate) fn circle(&self) -> Hash32 {
+        self.circle
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut seats = lock(&self.room.seats);
+        let seats = &mut *seats;
+        if let Some(n) = seats.by_circle.get_mut(&self.circle) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                seats.by_circle.remove(&self.circle);
             }
         }
+        let key = (self.circle, self.peer);
+        if let Some(n) = seats.by_peer.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                seats.by_peer.remove(&key);
+            }
+        }
+        seats.in_all = seats.in_all.saturating_sub(1);
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock must not take the node down with it.
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Peers not pulled from for a while, because they stalled a pull.
@@ -243,20 +310,54 @@ mod tests {
         assert!(t.allow(&1u8, t0 + Duration::from_secs(11)));
     }
 
+    fn peer() -> PeerId {
+        circle_net::Keypair::generate_ed25519()
+            .public()
+            .to_peer_id()
+    }
+
     #[test]
-    fn pull_waits_are_capped_per_circle_and_forgotten_when_done() {
-        let mut w = PullWaits::default();
+    fn the_waiting_room_is_shared_fairly_and_bounded() {
+        let room = WaitingRoom::default();
         let (a, b) = (Hash32([1; 32]), Hash32([2; 32]));
-        let taken = (0..5).filter(|_| w.enter(a)).count();
-        assert_eq!(taken, ALERT_PULL_WAITS_PER_CIRCLE);
-        assert!(w.enter(b), "another circle has its own slots");
-        w.leave(&a);
-        assert!(w.enter(a), "a slot left is free again");
-        for _ in 0..ALERT_PULL_WAITS_PER_CIRCLE {
-            w.leave(&a);
+        let forger = peer();
+        let held: Vec<Seat> = (0..5).filter_map(|_| room.enter(a, forger)).collect();
+        assert_eq!(held.len(), PARKED_PER_PEER, "one peer's share of a circle");
+        // Refused entries give nothing back (a guard built and dropped on refusal would).
+        for _ in 0..10 {
+            assert!(room.enter(a, forger).is_none());
         }
-        w.leave(&b);
-        assert!(w.by_circle.is_empty());
+        assert_eq!(room.taken(), PARKED_PER_PEER);
+        let others: Vec<Seat> = (0..PARKED_PER_CIRCLE * 2)
+            .filter_map(|_| room.enter(a, peer()))
+            .collect();
+        assert_eq!(others.len(), PARKED_PER_CIRCLE - PARKED_PER_PEER);
+        assert!(
+            room.enter(a, peer()).is_none(),
+            "the circle's seats are taken"
+        );
+        let other_circle = room.enter(b, forger);
+        assert!(other_circle.is_some(), "another circle has its own seats");
+        drop(held);
+        assert!(room.enter(a, forger).is_some(), "seats given back are free");
+        drop((others, other_circle));
+        assert_eq!(room.taken(), 0);
+        let seats = lock(&room.seats);
+        assert!(seats.by_circle.is_empty() && seats.by_peer.is_empty());
+    }
+
+    #[test]
+    fn the_waiting_room_holds_at_most_its_size_over_all_circles() {
+        let room = WaitingRoom::default();
+        let held: Vec<Seat> = (0..PARKED_IN_ALL as u32 * 2)
+            .filter_map(|i| {
+                let mut id = [0; 32];
+                id[..4].copy_from_slice(&i.to_be_bytes());
+                room.enter(Hash32(id), peer())
+            })
+            .collect();
+        assert_eq!(held.len(), PARKED_IN_ALL);
+        assert_eq!(lock(&room.seats).by_circle.len(), PARKED_IN_ALL);
     }
 
     #[test]

@@ -5,16 +5,20 @@
 //! of an older term → `Reject` (the sender's score drops). Reasons to pull, not to
 //! penalise → `Ignore` and a pull from the sender: a newer term (a rotation whose
 //! certificate we lack), an expired term, a circle not compliant in our copy or saying it
-//! is not compliant. An alert with such a reason waits (bounded) for that pull and is
-//! judged again, so a follower that missed a rotation still shows the alert. A steward's
-//! message dated outside the window (clock skew, ours or theirs) → `Ignore` and a pull,
+//! is not compliant. An alert with such a reason waits for that pull in a bounded waiting
+//! room (`budget::WaitingRoom`: per circle, per relaying peer, in all), holding no judging
+//! permit, and is judged again when a pull ends, so a follower that missed a rotation still
+//! shows the alert and a flood of unverifiable alerts cannot delay one of a known term;
+//! past the room's bounds such an alert is ignored at once (the pull still asked for).
+//! A steward's message dated outside the window (clock skew, ours or theirs) → `Ignore` and a pull,
 //! but no wait: no pull changes its date; an absurd date (further off than any clock
 //! drifts) → `Ignore` alone. Only a steward's signature earns these (`gossip::check`
 //! verifies it first). About a circle this node does not hold → `Ignore`, but past a
 //! per-peer rate `Reject` (a flooder is graylisted); a duplicate of a known alert, or past
 //! a circle's alert rate → `Ignore`; valid → `Accept` (forwarded).
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use circle_core::compliance::compliance;
 use circle_core::gossip::{self, Alert, Announcement, Gossip, GossipError};
@@ -23,17 +27,16 @@ use circle_core::validate::has_change;
 use circle_net::{Acceptance, PeerId};
 use circle_store::StoredAlert;
 use serde::Serialize;
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info};
 
+use super::budget::{self, Seat};
 use super::sync::{hashes, short};
 use super::{join_err, lock, net_err, now, Job, Node, ALERT_TOPIC, ANNOUNCE_TOPIC};
 use crate::NodeError;
 
 /// Heads carried by an announcement (more are cut: the pull finds the rest).
 const ANNOUNCE_HEADS: usize = 64;
-/// Longest an alert waits for the pull its judgement needs (a certificate after a
-/// rotation); gossipsub keeps an unjudged message for a few heartbeats.
-const ALERT_RETRY: Duration = Duration::from_secs(4);
 /// Furthest a signer's clock may plausibly be from ours: a message dated further off is
 /// ignored without a pull (pulling cannot make it valid, and it says nothing about what
 /// the sender holds).
@@ -125,28 +128,6 @@ fn fault_of(e: &GossipError, msg: &Gossip, now: u64) -> Fault {
     }
 }
 
-/// One of a circle's few slots for alerts waiting for a pull; given back when dropped,
-/// also when the judgement is cancelled mid-wait.
-struct PullWait<'a> {
-    node: &'a Node,
-    circle: Hash32,
-}
-
-impl<'a> PullWait<'a> {
-    fn enter(node: &'a Node, circle: Hash32) -> Option<PullWait<'a>> {
-        let entered = lock(&node.inner.budgets).pull_waits.enter(circle);
-        entered.then_some(PullWait { node, circle })
-    }
-}
-
-impl Drop for PullWait<'_> {
-    fn drop(&mut self) {
-        lock(&self.node.inner.budgets)
-            .pull_waits
-            .leave(&self.circle);
-    }
-}
-
 /// Every kept alert, newest first (works with or without a running node).
 pub fn stored_alerts(
     store: &circle_store::Store,
@@ -166,32 +147,41 @@ pub fn stored_alerts(
 }
 
 impl Node {
+    /// Judges one gossip message, holding `permit` (from its topic's pool) only while it
+    /// is judged. An alert that needs a pull first (a newer term, whose signature cannot be
+    /// checked yet) gives its permit back and waits for the pull in the waiting room; it
+    /// takes a permit from `alert_pool` again each time it is judged anew.
     pub(super) async fn judge_gossip(
         &self,
         source: PeerId,
         topic: String,
         data: Vec<u8>,
+        permit: OwnedSemaphorePermit,
+        alert_pool: &Arc<Semaphore>,
     ) -> Acceptance {
         let is_alert = topic == ALERT_TOPIC;
-        let (topic, data) = (std::sync::Arc::new(topic), std::sync::Arc::new(data));
-        let mut pulls = self.inner.pulls_done.subscribe();
+        let (topic, data) = (Arc::new(topic), Arc::new(data));
+        // Subscribed before judging: a pull that ends meanwhile wakes the wait below.
+        let pulls = self.inner.pulls_done.subscribe();
         let mut judged = self.judge_once(source, &topic, &data).await;
-        let waits = judged.pull.filter(|_| judged.recheck && is_alert);
-        if let Some(slot) = waits.and_then(|circle| PullWait::enter(self, circle)) {
-            // An alert goes first: pull what its judgement needs, then judge it again.
-            // Only a few of one circle's alerts wait so (their signatures cannot be
-            // checked yet): a flood of forged ones cannot hold every alert permit.
-            self.enqueue(Job::Pull(source, slot.circle));
-            let deadline = tokio::time::Instant::now() + ALERT_RETRY;
-            while judged.pull.is_some() && judged.recheck {
-                let changed = tokio::time::timeout_at(deadline, pulls.changed()).await;
-                if !matches!(changed, Ok(Ok(()))) {
-                    break;
+        drop(permit);
+        match judged.pull {
+            Some(circle) if judged.recheck && is_alert => {
+                match self.inner.waiting_room.enter(circle, source) {
+                    Some(seat) => {
+                        judged = self
+                            .wait_for_pull(seat, source, &topic, &data, alert_pool, pulls)
+                            .await;
+                    }
+                    None => {
+                        // No penalty: the sender may only relay what it cannot check.
+                        debug!(circle = %short(&circle), "waiting room full; alert ignored");
+                        self.enqueue(Job::Pull(source, circle));
+                    }
                 }
-                judged = self.judge_once(source, &topic, &data).await;
             }
-        } else if let Some(circle) = judged.pull {
-            self.enqueue(Job::Pull(source, circle));
+            Some(circle) => self.enqueue(Job::Pull(source, circle)),
+            None => {}
         }
         if let Some(view) = judged.alert {
             info!(circle = %&view.circle_id[..12], "rapid-defense alert received");
@@ -200,12 +190,50 @@ impl Node {
         judged.verdict
     }
 
-    async fn judge_once(
+    /// An alert's wait in the waiting room, holding `seat` and no permit: pull its circle
+    /// from the sender, and each time a pull ends judge the alert again (with a permit
+    /// from `alert_pool`), asking for the pull again while it still needs one: the pull
+    /// that ended may have been another peer's, during which ours was skipped (one pull
+    /// per circle at a time). So a waiting alert causes at most one pull of its circle at
+    /// a time, for at most [`budget::PARKED_FOR`]; then, or at shutdown, it ends `Ignore`
+    /// (no penalty).
+    async fn wait_for_pull(
         &self,
+        seat: Seat,
         source: PeerId,
-        topic: &std::sync::Arc<String>,
-        data: &std::sync::Arc<Vec<u8>>,
+        topic: &Arc<String>,
+        data: &Arc<Vec<u8>>,
+        alert_pool: &Arc<Semaphore>,
+        mut pulls: watch::Receiver<u64>,
     ) -> Judged {
+        let circle = seat.circle();
+        self.enqueue(Job::Pull(source, circle));
+        let deadline = tokio::time::Instant::now() + budget::PARKED_FOR;
+        let mut stopped = std::pin::pin!(self.stopped());
+        loop {
+            let woken = tokio::select! {
+                changed = tokio::time::timeout_at(deadline, pulls.changed()) => {
+                    matches!(changed, Ok(Ok(())))
+                }
+                _ = &mut stopped => false,
+            };
+            if !woken {
+                return Judged::just(Acceptance::Ignore);
+            }
+            let permit = tokio::time::timeout_at(deadline, alert_pool.clone().acquire_owned());
+            let Ok(Ok(_permit)) = permit.await else {
+                return Judged::just(Acceptance::Ignore);
+            };
+            let judged = self.judge_once(source, topic, data).await;
+            match judged.pull {
+                Some(circle) if judged.recheck => self.enqueue(Job::Pull(source, circle)),
+                // Judged: valid, forged (the certificate came), or no reason to wait.
+                _ => return judged,
+            }
+        }
+    }
+
+    async fn judge_once(&self, source: PeerId, topic: &Arc<String>, data: &Arc<Vec<u8>>) -> Judged {
         let (node, topic, data) = (self.clone(), topic.clone(), data.clone());
         let judging = move || node.judge_blocking(source, &topic, &data);
         match tokio::task::spawn_blocking(judging).await {
