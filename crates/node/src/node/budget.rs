@@ -3,7 +3,7 @@
 //!
 //! Everything here is bounded in entries; none of it survives a restart.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -49,6 +49,8 @@ pub(crate) const PARKED_IN_ALL: usize = 256;
 /// Longest an alert waits in the room for its pull. It holds no permit meanwhile; past a
 /// few heartbeats gossipsub no longer forwards it, but it is still shown.
 pub(crate) const PARKED_FOR: Duration = Duration::from_secs(30);
+/// Pulls of a circle asked of one relay while its alerts wait (see [`WaitingRoom`]).
+pub(crate) const PARKED_PULLS: u32 = 3;
 /// Gossip about circles this node does not hold, tolerated per peer per
 /// [`UNWANTED_WINDOW`] (honest relays forward their own circles' messages to everyone);
 /// beyond it each one is rejected, so a flooder's score sinks until it is graylisted.
@@ -124,18 +126,51 @@ impl<K: std::hash::Hash + Eq + Clone> RateTable<K> {
     }
 }
 
-/// Who waits in the waiting room (see [`PARKED_PER_CIRCLE`]): counts per circle, per
-/// (circle, relaying peer) and in all. Entries exist only while an alert waits, so each
-/// table holds at most [`PARKED_IN_ALL`] keys.
+/// One circle's part of the waiting room: its seats, and the relaying peers holding them
+/// in the order they take turns to be pulled from.
+#[derive(Debug, Default)]
+struct CircleSeats {
+    taken: usize,
+    /// At most [`PARKED_PER_CIRCLE`] relays (each holds a seat).
+    rota: VecDeque<Relay>,
+    /// The count of finished pulls for which a turn was last given (one per pull end).
+    turn_at: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Relay {
+    peer: PeerId,
+    seats: usize,
+    /// Pulls asked of this peer for the circle since it took its first seat.
+    asked: u32,
+}
+
+/// Who waits in the waiting room (see [`PARKED_PER_CIRCLE`]). Entries exist only while an
+/// alert waits, so it holds at most [`PARKED_IN_ALL`] circles.
 #[derive(Debug, Default)]
 struct Seats {
-    by_circle: HashMap<Hash32, usize>,
-    by_peer: HashMap<(Hash32, PeerId), usize>,
+    by_circle: HashMap<Hash32, CircleSeats>,
     in_all: usize,
+}
+
+/// Why the waiting room has no seat for an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The relaying peer holds its share of the circle's seats: the pull those alerts
+    /// asked for covers this one too.
+    PeerShare,
+    /// The circle's seats, or the room, are taken.
+    Full,
 }
 
 /// The waiting room for alerts that need a pull before they can be judged. A [`Seat`] is
 /// given back when dropped (judged, timed out, or its task cancelled).
+///
+/// Pulls of a circle run one at a time (a second is skipped while one runs), so the
+/// relays of a circle's waiting alerts take turns: each finished pull gives one turn, to
+/// the relay asked least (each at most [`PARKED_PULLS`] times). A relay that answers pulls
+/// at once, serving nothing, then cannot keep the circle's pull to itself while an honest
+/// relay's pull is skipped, and a waiting room of forgeries cannot make pulls go on for ever.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct WaitingRoom {
     seats: Arc<Mutex<Seats>>,
@@ -143,25 +178,72 @@ pub(crate) struct WaitingRoom {
 
 impl WaitingRoom {
     /// A seat for an alert of `circle` relayed by `peer`, if the circle, the peer's share
-    /// of it and the room have one left.
-    pub(crate) fn enter(&self, circle: Hash32, peer: PeerId) -> Option<Seat> {
+    /// of it and the room have one left; with it, whether to ask `peer` for the pull now
+    /// (its first seat in the circle). `busy`: the circle is being pulled, so that ask
+    /// will be skipped and does not count (the peer's turn comes first).
+    pub(crate) fn enter(
+        &self,
+        circle: Hash32,
+        peer: PeerId,
+        busy: bool,
+    ) -> Result<(Seat, bool), Refused> {
         let mut seats = lock(&self.seats);
-        let of_circle = seats.by_circle.get(&circle).copied().unwrap_or(0);
-        let of_peer = seats.by_peer.get(&(circle, peer)).copied().unwrap_or(0);
-        if seats.in_all >= PARKED_IN_ALL
-            || of_circle >= PARKED_PER_CIRCLE
-            || of_peer >= PARKED_PER_PEER
-        {
-            return None;
+        if seats.in_all >= PARKED_IN_ALL {
+            return Err(Refused::Full);
         }
-        *seats.by_circle.entry(circle).or_insert(0) += 1;
-        *seats.by_peer.entry((circle, peer)).or_insert(0) += 1;
+        let room = seats.by_circle.entry(circle).or_default();
+        let relay = room.rota.iter().position(|r| r.peer == peer);
+        if relay.is_some_and(|i| room.rota[i].seats >= PARKED_PER_PEER) {
+            return Err(Refused::PeerShare);
+        }
+        if room.taken >= PARKED_PER_CIRCLE {
+            return Err(Refused::Full);
+        }
+        room.taken += 1;
+        let first = match relay {
+            Some(i) => {
+                room.rota[i].seats += 1;
+                false
+            }
+            None => {
+                room.rota.push_back(Relay {
+                    peer,
+                    seats: 1,
+                    asked: u32::from(!busy),
+                });
+                true
+            }
+        };
         seats.in_all += 1;
-        Some(Seat {
+        let seat = Seat {
             room: self.clone(),
             circle,
             peer,
-        })
+        };
+        Ok((seat, first))
+    }
+
+    /// The relay to ask for a pull of `circle` now that the `pulls_done`-th pull has
+    /// ended, if this pull end has not given the circle its turn yet and a relay may
+    /// still be asked.
+    pub(crate) fn turn(&self, circle: &Hash32, pulls_done: u64) -> Option<PeerId> {
+        let mut seats = lock(&self.seats);
+        let room = seats.by_circle.get_mut(circle)?;
+        if room.turn_at.is_some_and(|t| t >= pulls_done) {
+            return None;
+        }
+        room.turn_at = Some(pulls_done);
+        let (i, _) = room
+            .rota
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.asked < PARKED_PULLS)
+            .min_by_key(|(_, r)| r.asked)?;
+        let mut relay = room.rota.remove(i)?;
+        relay.asked += 1;
+        let peer = relay.peer;
+        room.rota.push_back(relay);
+        Some(peer)
     }
 
     #[cfg(test)]
@@ -187,21 +269,20 @@ impl Seat {
 impl Drop for Seat {
     fn drop(&mut self) {
         let mut seats = lock(&self.room.seats);
-        let seats = &mut *seats;
-        if let Some(n) = seats.by_circle.get_mut(&self.circle) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                seats.by_circle.remove(&self.circle);
-            }
-        }
-        let key = (self.circle, self.peer);
-        if let Some(n) = seats.by_peer.get_mut(&key) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                seats.by_peer.remove(&key);
-            }
-        }
         seats.in_all = seats.in_all.saturating_sub(1);
+        let Some(room) = seats.by_circle.get_mut(&self.circle) else {
+            return;
+        };
+        room.taken = room.taken.saturating_sub(1);
+        if let Some(i) = room.rota.iter().position(|r| r.peer == self.peer) {
+            room.rota[i].seats = room.rota[i].seats.saturating_sub(1);
+            if room.rota[i].seats == 0 {
+                room.rota.remove(i);
+            }
+        }
+        if room.taken == 0 {
+            seats.by_circle.remove(&self.circle);
+        }
     }
 }
 
@@ -321,29 +402,42 @@ mod tests {
         let room = WaitingRoom::default();
         let (a, b) = (Hash32([1; 32]), Hash32([2; 32]));
         let forger = peer();
-        let held: Vec<Seat> = (0..5).filter_map(|_| room.enter(a, forger)).collect();
+        let mut held = Vec::new();
+        let mut firsts = 0;
+        for _ in 0..5 {
+            match room.enter(a, forger, false) {
+                Ok((seat, first)) => {
+                    firsts += usize::from(first);
+                    held.push(seat);
+                }
+                Err(why) => assert_eq!(why, Refused::PeerShare),
+            }
+        }
         assert_eq!(held.len(), PARKED_PER_PEER, "one peer's share of a circle");
+        assert_eq!(
+            firsts, 1,
+            "a peer is asked for the pull once, at its first seat"
+        );
         // Refused entries give nothing back (a guard built and dropped on refusal would).
         for _ in 0..10 {
-            assert!(room.enter(a, forger).is_none());
+            assert!(room.enter(a, forger, false).is_err());
         }
         assert_eq!(room.taken(), PARKED_PER_PEER);
         let others: Vec<Seat> = (0..PARKED_PER_CIRCLE * 2)
-            .filter_map(|_| room.enter(a, peer()))
+            .filter_map(|_| room.enter(a, peer(), false).ok().map(|(s, _)| s))
             .collect();
         assert_eq!(others.len(), PARKED_PER_CIRCLE - PARKED_PER_PEER);
-        assert!(
-            room.enter(a, peer()).is_none(),
-            "the circle's seats are taken"
-        );
-        let other_circle = room.enter(b, forger);
-        assert!(other_circle.is_some(), "another circle has its own seats");
+        assert_eq!(room.enter(a, peer(), false).err(), Some(Refused::Full));
+        let other_circle = room.enter(b, forger, false);
+        assert!(other_circle.is_ok(), "another circle has its own seats");
         drop(held);
-        assert!(room.enter(a, forger).is_some(), "seats given back are free");
+        assert!(
+            room.enter(a, forger, false).is_ok(),
+            "seats given back are free"
+        );
         drop((others, other_circle));
         assert_eq!(room.taken(), 0);
-        let seats = lock(&room.seats);
-        assert!(seats.by_circle.is_empty() && seats.by_peer.is_empty());
+        assert!(lock(&room.seats).by_circle.is_empty());
     }
 
     #[test]
@@ -353,11 +447,46 @@ mod tests {
             .filter_map(|i| {
                 let mut id = [0; 32];
                 id[..4].copy_from_slice(&i.to_be_bytes());
-                room.enter(Hash32(id), peer())
+                room.enter(Hash32(id), peer(), false).ok().map(|(s, _)| s)
             })
             .collect();
         assert_eq!(held.len(), PARKED_IN_ALL);
         assert_eq!(lock(&room.seats).by_circle.len(), PARKED_IN_ALL);
+    }
+
+    #[test]
+    fn relays_take_turns_one_per_pull_end_and_each_only_a_few_times() {
+        let room = WaitingRoom::default();
+        let circle = Hash32([1; 32]);
+        let forgers = [peer(), peer(), peer()];
+        let steward = peer();
+        let mut held = Vec::new();
+        for p in forgers.iter().chain([&steward]) {
+            held.push(room.enter(circle, *p, false).unwrap().0);
+        }
+        // All of them wake at the same pull end: one turn.
+        assert!(room.turn(&circle, 1).is_some());
+        assert_eq!(room.turn(&circle, 1), None);
+        // The steward's turn comes within one round, however quick the others' pulls.
+        let round: Vec<PeerId> = (2..5).filter_map(|n| room.turn(&circle, n)).collect();
+        assert!(round.contains(&steward), "the steward never got its turn");
+        // Each relay is asked at most PARKED_PULLS times; then the pulls stop.
+        let asked = (5..100).filter_map(|n| room.turn(&circle, n)).count();
+        assert_eq!(asked + 4, 4 * (PARKED_PULLS as usize - 1));
+        assert_eq!(room.turn(&circle, 100), None);
+        drop(held);
+        assert_eq!(room.turn(&circle, 101), None, "no seats, no turns");
+    }
+
+    #[test]
+    fn a_relay_asked_while_its_circle_was_being_pulled_has_the_next_turn() {
+        let room = WaitingRoom::default();
+        let circle = Hash32([1; 32]);
+        let (forger, steward) = (peer(), peer());
+        let _f = room.enter(circle, forger, false).unwrap();
+        // The forger's pull runs: the steward's ask is skipped.
+        let _s = room.enter(circle, steward, true).unwrap();
+        assert_eq!(room.turn(&circle, 1), Some(steward));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use serde::Serialize;
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info};
 
-use super::budget::{self, Seat};
+use super::budget::{self, Refused, Seat};
 use super::sync::{hashes, short};
 use super::{join_err, lock, net_err, now, Job, Node, ALERT_TOPIC, ANNOUNCE_TOPIC};
 use crate::NodeError;
@@ -167,14 +167,22 @@ impl Node {
         drop(permit);
         match judged.pull {
             Some(circle) if judged.recheck && is_alert => {
-                match self.inner.waiting_room.enter(circle, source) {
-                    Some(seat) => {
+                let busy = lock(&self.inner.live).pulling.contains(&circle);
+                match self.inner.waiting_room.enter(circle, source, busy) {
+                    Ok((seat, first)) => {
+                        if first {
+                            self.enqueue(Job::Pull(source, circle));
+                        }
                         judged = self
                             .wait_for_pull(seat, source, &topic, &data, alert_pool, pulls)
                             .await;
                     }
-                    None => {
-                        // No penalty: the sender may only relay what it cannot check.
+                    // No penalty: the sender may only relay what it cannot check. Its
+                    // alerts waiting already asked for the pull.
+                    Err(Refused::PeerShare) => {
+                        debug!(circle = %short(&circle), "peer's share of waiting seats taken");
+                    }
+                    Err(Refused::Full) => {
                         debug!(circle = %short(&circle), "waiting room full; alert ignored");
                         self.enqueue(Job::Pull(source, circle));
                     }
@@ -190,13 +198,12 @@ impl Node {
         judged.verdict
     }
 
-    /// An alert's wait in the waiting room, holding `seat` and no permit: pull its circle
-    /// from the sender, and each time a pull ends judge the alert again (with a permit
-    /// from `alert_pool`), asking for the pull again while it still needs one: the pull
-    /// that ended may have been another peer's, during which ours was skipped (one pull
-    /// per circle at a time). So a waiting alert causes at most one pull of its circle at
-    /// a time, for at most [`budget::PARKED_FOR`]; then, or at shutdown, it ends `Ignore`
-    /// (no penalty).
+    /// An alert's wait in the waiting room, holding `seat` and no permit (its pull was
+    /// asked for on entry). Each time a pull ends the alert is judged again, with a permit
+    /// from `alert_pool`, and while it still needs a pull the room names the relay whose
+    /// turn it is to be pulled from (see [`budget::WaitingRoom`]): the pull that ended may
+    /// have been another peer's, during which ours was skipped. Ends `Ignore` (no penalty)
+    /// after [`budget::PARKED_FOR`] or at shutdown.
     async fn wait_for_pull(
         &self,
         seat: Seat,
@@ -206,8 +213,6 @@ impl Node {
         alert_pool: &Arc<Semaphore>,
         mut pulls: watch::Receiver<u64>,
     ) -> Judged {
-        let circle = seat.circle();
-        self.enqueue(Job::Pull(source, circle));
         let deadline = tokio::time::Instant::now() + budget::PARKED_FOR;
         let mut stopped = std::pin::pin!(self.stopped());
         loop {
@@ -220,15 +225,19 @@ impl Node {
             if !woken {
                 return Judged::just(Acceptance::Ignore);
             }
+            let pulls_done = *pulls.borrow_and_update();
             let permit = tokio::time::timeout_at(deadline, alert_pool.clone().acquire_owned());
             let Ok(Ok(_permit)) = permit.await else {
                 return Judged::just(Acceptance::Ignore);
             };
             let judged = self.judge_once(source, topic, data).await;
-            match judged.pull {
-                Some(circle) if judged.recheck => self.enqueue(Job::Pull(source, circle)),
+            if !(judged.pull.is_some() && judged.recheck) {
                 // Judged: valid, forged (the certificate came), or no reason to wait.
-                _ => return judged,
+                return judged;
+            }
+            let circle = seat.circle();
+            if let Some(peer) = self.inner.waiting_room.turn(&circle, pulls_done) {
+                self.enqueue(Job::Pull(peer, circle));
             }
         }
     }

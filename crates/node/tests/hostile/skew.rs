@@ -379,10 +379,12 @@ async fn a_flood_of_newer_term_alerts_from_three_peers_over_three_circles_hides_
 }
 
 /// After a flood of forged alerts of the next term from three forgers (which answer every
-/// pull at once, serving nothing), A really rotates and its steward sends an alert of the
-/// new term. B cannot check it yet either: it waits in the room — each forger may take
-/// only its share of the circle's seats, so one is left for it — B pulls the certificate
-/// from the steward, judges it again and shows it; the steward is not penalised.
+/// pull after a second, serving nothing), A really rotates and its steward sends an alert
+/// of the new term. B cannot check it yet either: it waits in the room — each forger may
+/// take only its share of the circle's seats, so one is left for it. Its pull is skipped
+/// (a forger's runs), but it has the next turn when that one ends: B pulls the
+/// certificate from the steward, judges the alert again and shows it; the steward is not
+/// penalised.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_alert_of_a_new_term_after_a_flood_is_shown_once_its_certificate_is_pulled() {
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -400,9 +402,10 @@ async fn a_real_alert_of_a_new_term_after_a_flood_is_shown_once_its_certificate_
     let mut forgers_pulled = Vec::new();
     for who in 0..3 {
         let (forger, events, _, _) = hostile(Some(&b.addrs()[0])).await;
+        // Slowly: the steward's alert comes while a forger's pull runs.
         let not_served = Response::NotServed.encode();
         let (pulled, _gone) = serve_hostile(forger.clone(), events, move |_| {
-            Answer::After(Duration::ZERO, not_served.clone())
+            Answer::After(Duration::from_secs(1), not_served.clone())
         });
         forgers_pulled.push(pulled);
         floods.push(tokio::spawn(flood(forger, who, vec![a.clone()], 50)));
