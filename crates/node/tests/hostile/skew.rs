@@ -53,6 +53,41 @@ pub(crate) async fn skewed_steward(
     (evil, pulls, inv)
 }
 
+/// Circle A served by its (skewed) steward, a bare peer that counts the pulls, and B
+/// following A with only gossip to tell it of what is new (no periodic resync). The
+/// temporary directories live as long as the scene.
+pub(crate) struct Scene {
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    pub(crate) a: Arc<Mutex<LocalCircle>>,
+    pub(crate) evil: circle_net::Client,
+    pub(crate) evil_id: String,
+    pub(crate) pulls: Arc<AtomicUsize>,
+    pub(crate) b: Node,
+    pub(crate) alerts: Receiver<AlertView>,
+}
+
+pub(crate) async fn scene() -> Scene {
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
+    let (evil, pulls, inv) = skewed_steward(a.clone()).await;
+    let evil_id = inv.peer_id.clone().unwrap();
+    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
+        cfg.resync = Duration::from_secs(3600);
+    })
+    .await;
+    assert!(b.follow(inv, None).await.unwrap().synced);
+    let alerts = b.subscribe_alerts();
+    Scene {
+        _dirs: (da, db),
+        a,
+        evil,
+        evil_id,
+        pulls,
+        b,
+        alerts,
+    }
+}
+
 /// Publishes until a peer is subscribed to take it (the subscription is exchanged at
 /// connection time, within a few heartbeats).
 pub(crate) async fn publish(client: &circle_net::Client, topic: &str, bytes: Vec<u8>) {
@@ -120,18 +155,17 @@ async fn not_shown_before(alerts: &mut Receiver<AlertView>, id: &str, also: &str
 /// is taken like any other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_steward_with_a_skewed_clock_is_pulled_from_and_never_penalised() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        pulls,
+        evil_id,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
     let cid = a.lock().unwrap().circle_id();
-    let (evil, pulls, inv) = skewed_steward(a.clone()).await;
-    let evil_id = inv.peer_id.clone().unwrap();
-    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
-        // Only gossip tells B of what is new.
-        cfg.resync = Duration::from_secs(3600);
-    })
-    .await;
-    assert!(b.follow(inv, None).await.unwrap().synced);
-    let mut alerts = b.subscribe_alerts();
 
     // A's clock runs two days ahead. It rotates (the new term starts the day after
     // tomorrow by B's clock) and announces: a newer term, B pulls the certificate.
@@ -189,16 +223,16 @@ async fn a_steward_with_a_skewed_clock_is_pulled_from_and_never_penalised() {
 /// relay is not the one with the broken clock); a real alert after them still arrives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn absurd_dates_are_refused_without_a_pull_or_a_penalty() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
-    let (evil, pulls, inv) = skewed_steward(a.clone()).await;
-    let evil_id = inv.peer_id.clone().unwrap();
-    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
-        cfg.resync = Duration::from_secs(3600);
-    })
-    .await;
-    assert!(b.follow(inv, None).await.unwrap().synced);
-    let mut alerts = b.subscribe_alerts();
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        pulls,
+        evil_id,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
     let before = pulls.load(Ordering::SeqCst);
 
     let years = 10 * 365 * DAY;
@@ -251,15 +285,14 @@ async fn absurd_dates_are_refused_without_a_pull_or_a_penalty() {
 /// after them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_alerts_dated_ahead_are_rejected_and_do_not_silence_a_real_one() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
-    let (evil, _pulls, inv) = skewed_steward(a.clone()).await;
-    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
-        cfg.resync = Duration::from_secs(3600);
-    })
-    .await;
-    assert!(b.follow(inv, None).await.unwrap().synced);
-    let mut alerts = b.subscribe_alerts();
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
 
     // The forger: a bare peer that answers no sync request (a pull from it only waits).
     let (forger, _events, forger_id, _) = hostile(Some(&b.addrs()[0])).await;
@@ -320,15 +353,14 @@ async fn flood(
 /// the 4 s retry; of 101 alerts only 30 were judged, the real one dropped.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_alerts_of_a_newer_term_do_not_hold_every_alert_permit() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
-    let (evil, _pulls, inv) = skewed_steward(a.clone()).await;
-    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
-        cfg.resync = Duration::from_secs(3600);
-    })
-    .await;
-    assert!(b.follow(inv, None).await.unwrap().synced);
-    let mut alerts = b.subscribe_alerts();
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
 
     // The forger answers no sync request: a pull from it only waits.
     let (forger, _events, _, _) = hostile(Some(&b.addrs()[0])).await;
@@ -387,16 +419,16 @@ async fn a_flood_of_newer_term_alerts_from_three_peers_over_three_circles_hides_
 /// penalised.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_alert_of_a_new_term_after_a_flood_is_shown_once_its_certificate_is_pulled() {
-    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let a = Arc::new(Mutex::new(circle(da.path(), "Alder", true)));
-    let (evil, pulls, inv) = skewed_steward(a.clone()).await;
-    let evil_id = inv.peer_id.clone().unwrap();
-    let b = start_with(circle(db.path(), "Birch", true), |cfg| {
-        cfg.resync = Duration::from_secs(3600);
-    })
-    .await;
-    assert!(b.follow(inv, None).await.unwrap().synced);
-    let mut alerts = b.subscribe_alerts();
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        pulls,
+        evil_id,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
 
     let mut floods = Vec::new();
     let mut forgers_pulled = Vec::new();
