@@ -47,8 +47,11 @@ pub(crate) const PARKED_PER_PEER: usize = 2;
 /// Alerts waiting in the room in all (over every circle).
 pub(crate) const PARKED_IN_ALL: usize = 256;
 /// Longest an alert waits in the room for its pull. It holds no permit meanwhile; past a
-/// few heartbeats gossipsub no longer forwards it, but it is still shown.
-pub(crate) const PARKED_FOR: Duration = Duration::from_secs(30);
+/// few heartbeats gossipsub no longer forwards it, but it is still shown. Longer than two
+/// sync request timeouts (30 s each): a pull of the circle from a silent relay may run
+/// ahead of the one that brings the certificate, and an urgent alert shown late is better
+/// than one dropped.
+pub(crate) const PARKED_FOR: Duration = Duration::from_secs(75);
 /// Pulls of a circle asked of one relay while its alerts wait (see [`WaitingRoom`]).
 pub(crate) const PARKED_PULLS: u32 = 3;
 /// Gossip about circles this node does not hold, tolerated per peer per

@@ -476,3 +476,52 @@ async fn a_real_alert_of_a_new_term_after_a_flood_is_shown_once_its_certificate_
     not_penalised(&b, &evil_id).await;
     b.shutdown().await;
 }
+
+/// A relay that never answers a pull: B's pull of the circle from it holds that circle's
+/// pulls for the whole sync request timeout (30 s). A's steward rotates and sends an
+/// alert of the new term meanwhile; it waits in the room for longer than that timeout, so
+/// when the silent pull ends the steward has the next turn, B pulls the certificate and
+/// shows the alert (about 30 s late, rather than dropped).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_term_alert_outlasts_a_silent_relays_pull_and_is_shown() {
+    let Scene {
+        _dirs,
+        a,
+        evil,
+        b,
+        mut alerts,
+        ..
+    } = scene().await;
+    let (forger, events, _, _) = hostile(Some(&b.addrs()[0])).await;
+    // It answers catalogs at once (so its pull is asked at once) and never a pull.
+    let (forger_pulls, _gone) = serve_hostile(forger.clone(), events, |r| match r {
+        Request::Catalog => Answer::After(Duration::ZERO, Response::Catalog(vec![]).encode()),
+        Request::Pull(_) => Answer::Never,
+    });
+    flood(forger, 0, vec![a.clone()], 1).await;
+    let deadline = Instant::now() + WAIT;
+    while forger_pulls.load(Ordering::SeqCst) == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "B did not pull from the silent relay"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let t = now();
+    {
+        let mut a = a.lock().unwrap();
+        a.rotate(14, 1, t).unwrap();
+        a.write(t, |l, s| l.sign_pledge(s, t, "We answer.").map(|c| ((), c)))
+            .unwrap();
+    }
+    let (real, bytes) = alert_at(&a, "New term, still here", t);
+    publish(&evil, ALERT_TOPIC, bytes).await;
+    // Longer than the usual wait: the silent pull runs its full 30 s first.
+    timeout(3 * WAIT, async {
+        while alerts.recv().await.unwrap().alert_id != real {}
+    })
+    .await
+    .expect("the alert did not outlast the silent relay's pull");
+    b.shutdown().await;
+}
