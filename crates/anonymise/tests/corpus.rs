@@ -95,10 +95,28 @@ fn parse_lexicon(line: &str) -> Lexicon {
     lex
 }
 
+/// The leading number of a corpus file name (`042-…`, `1003-…`): three or more digits
+/// before the first `-`.
+fn file_number(name: &str) -> usize {
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    assert!(
+        digits.len() >= 3 && name[digits.len()..].starts_with('-'),
+        "{name}: corpus file names start with NNN-"
+    );
+    digits.parse().expect("a run of ASCII digits parses")
+}
+
+#[test]
+fn file_numbers_of_three_and_four_digits() {
+    assert_eq!(file_number("042-notes.txt"), 42);
+    assert_eq!(file_number("929-heldout8-x.txt"), 929);
+    assert_eq!(file_number("1003-heldout9-x.txt"), 1003);
+}
+
 fn load(path: &Path) -> Doc {
     let raw = fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let number: usize = name[..3].parse().expect("file names start with NNN");
+    let number = file_number(&name);
     let (lexicon, body) = match raw.strip_prefix("#lexicon") {
         Some(_) => {
             let (first, rest) = raw.split_once('\n').unwrap_or((&raw, ""));
