@@ -65,12 +65,33 @@ const NAMING_CUES: &[&str] = &[
     "secondo",
     "selon",
     "según",
+    // Family and neighbour words: "il figlio Tonio", "her son Kwabena", "mi vecina Lupe".
+    "son", "daughter", "wife", "husband", "partner", "brother", "sister", "mother",
+    "father", "mum", "mom", "dad", "aunt", "aunty", "auntie", "uncle", "cousin", "nephew",
+    "niece", "grandson", "granddaughter", "neighbour", "neighbor", "hijo", "hija", "mujer",
+    "marido", "esposa", "esposo", "hermano", "hermana", "madre", "padre", "tía", "tío",
+    "primo", "prima", "sobrino", "sobrina", "nieto", "nieta", "vecino", "vecina", "fils",
+    "fille", "femme", "frère", "sœur", "mère", "père", "tante", "oncle", "neveu", "nièce",
+    "voisin", "voisine", "figlio", "figlia", "moglie", "marito", "fratello", "sorella",
+    "zia", "zio", "cugino", "cugina", "nipote", "vicino", "vicina", "sohn", "tochter",
+    "bruder", "schwester", "mutter", "vater", "onkel", "cousine", "neffe", "nichte",
+    "nachbar", "nachbarin", "enkel", "enkelin",
 ];
 
 /// A line led by a speaker: "Kemi: …", "[10:02] Dan: …".
 static SPEAKER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\][ \t]*)?(\p{L}[\p{L}'’\-]{1,19})[ \t]*:[ \t]")
 });
+
+/// Two-letter capitalised words that are not short names ("Bo", "Jo", "Ed" are).
+const SHORT_WORDS: &[&str] = &[
+    "co", "so", "or", "an", "as", "at", "by", "do", "go", "he", "if", "in", "is", "it",
+    "me", "my", "no", "of", "on", "oh", "ok", "to", "up", "us", "we", "tv", "uk", "us",
+    "eu", "pc", "dj", "mp", "gp", "la", "le", "el", "il", "de", "da", "di", "du", "en",
+    "et", "un", "es", "ya", "yo", "tu", "mi", "si", "se", "te", "lo", "al", "ne", "ce",
+    "je", "il", "on", "ma", "ta", "sa", "er", "es", "du", "zu", "im", "am", "um", "ab",
+    "so", "wo", "ob", "ja", "ok", "vs", "ps", "re", "fr", "mo", "di", "mi", "do", "sa",
+];
 
 const CONJUNCTIONS: &[&str] = &["and", "y", "et", "und", "e", "+", "&"];
 
@@ -116,25 +137,29 @@ impl Names {
                 push(out, Kind::PersonName, text, t.start, t.end);
                 continue;
             }
+            let short_ok = t.lower.chars().count() == 2 && !SHORT_WORDS.contains(&t.lower.as_str());
             let plain = t.cap
                 && !t.initial
-                && t.lower.chars().count() >= 3
+                && (t.lower.chars().count() >= 3 || short_ok)
                 && !self.stop.contains(&t.lower)
                 && !super::lists::TITLES.contains(&t.lower.as_str());
             if !plain {
                 continue;
             }
-            let gap = |a: usize, b: usize| text.get(a..b).map(|g| g.trim().to_lowercase());
-            let joined_to_name = |other: Option<&super::Token>, a: usize, b: usize| {
-                other.is_some_and(|o| {
-                    gap(a, b).is_some_and(|g| CONJUNCTIONS.contains(&g.as_str()))
-                        && (known.contains(&o.lower) || self.is_clear_first(o))
-                })
+            let is_name_tok = |o: &super::Token| known.contains(&o.lower) || self.is_clear_first(o);
+            let conj_word = |o: &super::Token| CONJUNCTIONS.contains(&o.lower.as_str());
+            let symbol_gap = |a: &super::Token, b: &super::Token| {
+                text.get(a.end..b.start)
+                    .is_some_and(|g| matches!(g.trim(), "+" | "&"))
             };
             let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+            let prev2 = i.checked_sub(2).and_then(|p| tokens.get(p));
             let next = tokens.get(i + 1);
-            let coordinated = joined_to_name(prev, prev.map_or(0, |p| p.end), t.start)
-                || joined_to_name(next, t.end, next.map_or(0, |n| n.start));
+            let next2 = tokens.get(i + 2);
+            let coordinated = prev.is_some_and(|p| symbol_gap(p, t) && is_name_tok(p))
+                || next.is_some_and(|n| symbol_gap(t, n) && is_name_tok(n))
+                || (prev.is_some_and(conj_word) && prev2.is_some_and(is_name_tok))
+                || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)));
             // Two capitalised words in mid-sentence that no list knows as anything else:
             // "Aylin Demir", "Matteo Rinaldi" (a surname or first name outside the lists).
             let pair = !t.sentence_start

@@ -85,6 +85,11 @@ pub(crate) struct PlaceContext {
     romance_street: Option<Regex>,
     word_number: Option<Regex>,
     rear_of: Option<Regex>,
+    /// "s/n" (no number) after a Spanish street.
+    no_number: Option<Regex>,
+    /// An English street with an abbreviated type after a place preposition: "on
+    /// Talbot St", "off Kings Rd".
+    en_abbrev: Option<Regex>,
     /// A house number and a comma before a street: "8, impasse des Lilas".
     number_first: Option<Regex>,
     comma_gap: Option<Regex>,
@@ -100,21 +105,23 @@ impl PlaceContext {
                 r"\b{unit}[ \t]+(?:\d{{1,4}}[a-z]?|\p{{Lu}})\b|\b(?i:porte|puerta|porta|Tür)[ \t]+(?i:droite|gauche|izquierda|derecha|destra|sinistra|links|rechts)\b"
             )),
             number_word: compile(r"(?i)\b(?:at|to|from|in|al|del|dal|au|du|en\s+el|im|nel|am|beim|chez)\s+(?:no\.|nº|n°|number|civico|numéro|número|núm\.|nr\.|hausnummer)\s*\d{1,4}[a-z]?\b"),
-            ground: compile(r"(?i)^[ \t]?,?[ \t]?(?:rez-de-chaussée|planta\s+baja|piano\s+terra|pianterreno|erdgeschoss|ground\s+floor|basement\s+flat|entresuelo|sous-sol|souterrain|dachgeschoss)\b"),
+            ground: compile(r"(?i)^[ \t]?,?[ \t]?(?:\d{1,2}(?:st|nd|rd|th)[ \t]+floor|\d{1,2}[º°][ \t]?[A-H]\b|rez-de-chaussée|planta\s+baja|piano\s+terra|pianterreno|erdgeschoss|ground\s+floor|basement\s+flat|entresuelo|sous-sol|souterrain|dachgeschoss)\b"),
             ground_after: compile(r"(?i)\b(?:au|at\s+the|on\s+the|al|nel|nello)[ \t]+(?:rez-de-chaussée|planta\s+baja|piano\s+terra|pianterreno|erdgeschoss|ground\s+floor|basement|entresuelo|sous-sol|souterrain|dachgeschoss)\b"),
             building: compile(&format!(
                 r"\b((?:{cap}[ \t]+){{1,2}})(?:House|Tower|Towers|Block|Mansions|Heights|Buildings|Lodge|Estate|estate)\b"
             )),
-            german_er: compile(r"\b\p{Lu}[\p{L}]{2,}er[ \t]+(?:Tor|Platz|Brücke|Straße|Str\.|Weg|Damm|Ufer|Ring|Markt|Allee|Chaussee|Hof|Kiez|Berg)\b"),
+            german_er: compile(r"\b\p{Lu}[\p{L}]{2,}(?:er|en|es)[ \t]+(?:Tor|Platz|Brücke|Straße|Str\.|Weg|Damm|Ufer|Ring|Markt|Allee|Chaussee|Hof|Kiez|Berg)\b"),
             district: compile(&format!(
                 r"\b(?:Colonia|Urbanización|Urb\.|Barriada|Polígono|Residencial|Résidence|Cité|cité|Lotissement|Siedlung|Villaggio|Quartiere)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,2}}"
             )),
             romance_street: compile(&format!(
-                r"\b(?i:piazza|piazzale|piazzetta|viale|corso|vicolo|largo|salita|discesa|borgo|contrada|traversa|rampa|riva|fondamenta|campiello|lungarno|lungotevere|lungomare|strada|place|rue|boulevard|bd|allée|impasse|quai|chemin|cours|passage|villa|sentier|route|chaussée|faubourg|esplanade|promenade|parvis|ruelle|rond-point|calle|plaza|paseo|avenida|avda\.|ronda|travesía|glorieta|cuesta|costanilla|pasaje|callejón|calleja|camino|carretera|rambla|carrer|plaça|passeig|avinguda|rúa)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,3}}(?:,?[ \t]*\d{{1,4}}[a-z]?\b)?"
+                r"\b(?:piazza|piazzale|piazzetta|viale|corso|vicolo|largo|salita|discesa|borgo|contrada|traversa|rampa|riva|fondamenta|campiello|lungarno|lungotevere|lungomare|strada|place|rue|boulevard|bd|allée|impasse|quai|chemin|cours|passage|villa|sentier|route|chaussée|faubourg|esplanade|promenade|parvis|ruelle|rond-point|calle|plaza|paseo|avenida|avda\.|ronda|travesía|glorieta|cuesta|costanilla|pasaje|callejón|calleja|camino|carretera|rambla|carrer|plaça|passeig|avinguda|rúa)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,3}}(?:,?[ \t]*\d{{1,4}}[a-z]?\b)?"
             )),
             word_number: compile(&format!(
                 r"\b(?i:at|on|in|to|near|outside|behind|en|de|del|al|à|au|chez|presso|nel|nella|alla|local|hausprojekt|casa|portal)[ \t]+({cap}(?:[ \t]+{cap})?)[ \t]+(\d{{1,3}}[a-z]?)\b"
             )),
+            no_number: compile(r"^[ \t]*,?[ \t]*s/n\b"),
+            en_abbrev: compile(r"\b(?:on|at|in|off|near|along|from|to|down|up|behind|outside)[ \t]+((?:\p{Lu}[\p{L}'’\-]+[ \t]+){1,2}(?:St|Rd|Ave|Ln|Dr|Pl|Sq|Tce|Cres|Gdns)\b\.?)"),
             number_first: compile(r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,[ \t]+$"),
             rear_of: compile(r"(?i)\b(?:the\s+)?(?:rear|back|front|side|corner|top)\s+of\s+$"),
             comma_gap: compile(r"^\s?[,;]?\s?$"),
@@ -157,6 +164,19 @@ impl PlaceContext {
                 }
             }
         }
+        if let Some(re) = &self.en_abbrev {
+            for caps in re.captures_iter(text) {
+                let Some(street) = caps.get(1) else { continue };
+                // "on Main St Helens" would be a saint's town; a capital after it ends it.
+                let capital_after = text
+                    .get(street.end()..)
+                    .map(str::trim_start)
+                    .is_some_and(|r| r.starts_with(char::is_uppercase));
+                if !capital_after {
+                    push(out, Kind::Address, text, street.start(), street.end());
+                }
+            }
+        }
         if let Some(re) = &self.word_number {
             for caps in re.captures_iter(text) {
                 let (Some(word), Some(num)) = (caps.get(1), caps.get(2)) else {
@@ -191,6 +211,9 @@ impl PlaceContext {
             .collect();
         spans.sort_unstable();
         for &(s, e) in &spans {
+            if let Some(m) = text.get(e..).and_then(|r| self.no_number.as_ref()?.find(r)) {
+                added.push((s, e + m.end()));
+            }
             if let Some(m) = text.get(e..).and_then(|r| self.ground.as_ref()?.find(r)) {
                 added.push((s, e + m.end()));
             }

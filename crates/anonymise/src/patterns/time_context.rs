@@ -33,6 +33,15 @@ const VERSION_WORDS: &[&str] = &[
     "patch", "build", "firmware", "versión", "versione",
 ];
 
+/// Words before "midnight"/"midi" that make it a time of day.
+const NOON_PREPOSITIONS: &[&str] = &[
+    "at", "after", "before", "until", "till", "by", "around", "since", "from", "past",
+    "to", "à", "a", "dès", "vers", "après", "avant", "jusqu", "de", "à", "alle", "a",
+    "verso", "dopo", "prima", "entro", "fino", "um", "gegen", "bis", "ab", "nach", "vor",
+    "hasta", "desde", "del", "al", "sobre", "hacia", "y", "and", "et", "e", "und", "maj",
+    "update",
+];
+
 /// Words before "3 heures" that make it a length of time.
 const DURATION_WORDS: &[&str] = &[
     "for", "pendant", "durante", "per", "während", "über", "lasted", "during", "every",
@@ -52,6 +61,11 @@ pub(crate) struct TimeContext {
     /// A relative day or part of the day, then a bare hour: "domani mattina alle 7",
     /// "morgen früh um 6" (the hour may be followed by any word here).
     day_then_hour: Option<Regex>,
+    /// Hours in words with a range opener or a unit: "de once a dos", "von elf bis
+    /// zwei", "onze heures".
+    word_hours: Option<Regex>,
+    /// A weekday and a day number: "Samstag, 9.", "Sunday 14".
+    weekday_day: Option<Regex>,
     /// An hour with a clock unit and no preposition: "18 heures", "at 18 hrs".
     unit_hour: Option<Regex>,
     /// Relative day and approximator words right before a time finding.
@@ -77,13 +91,19 @@ impl TimeContext {
                 r"(?i)\b(?:0?[1-9]|[12]\d|3[01])\.\s*[/–-]\s*(?:0?[1-9]|[12]\d|3[01])\.\s+(?:{DE_MONTHS})\b"
             )),
             noon: compile(r"\b(?:midi|minuit|midnight|noon|midday|mediodía|medianoche|mezzogiorno|mezzanotte|Mitternacht)\b"),
-            half: compile(r"(?i)\b(?:gegen\s+|um\s+|ab\s+)?halb\s+(?:1[0-2]|[1-9])\b"),
+            half: compile(r"(?i)\b(?:gegen\s+|um\s+|ab\s+)?halb\s+(?:1[0-2]|[1-9])\b|\b(?:alle\s+|dalle\s+|ore\s+)?h\.?[ \t]?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\b"),
             part_of_day: compile(r"(?i)\b(?:matin|soir|nuit|après-midi|morning|evening|night|mañana|tarde|noche|madrugada|mattina|sera|notte|morgen|abend|nacht)\s+(?:du|del|de|of\s+the|des|vom|dello|della)\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|º|\.)?\b"),
             weekday_range: compile(&format!(
                 r"(?i)\b(?:{WEEKDAYS})\b\.?[^\n\d]{{0,30}}?\b((?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?\s?[-–]\s?(?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?)\b"
             )),
             day_then_hour: compile(&format!(
                 r"(?i)\b(?:{rel}|(?:{WEEKDAYS})(?:\s+(?:morning|evening|afternoon|night|matin|soir|mattina|sera|pomeriggio|mañana|tarde|noche|morgen|abend|früh|nachmittag))?)[ \t,]+(?:(?:at|um|alle|à|a\s+las|a\s+la|vers|verso\s+le|gegen|ab|dès|dalle|from|by|around|ore|hacia\s+las|sobre\s+las)[ \t]+)(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d)?\b"
+            )),
+            word_hours: compile(&format!(
+                r"(?i)\b(?:(?:de|von|dalle|from|entre|du)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?[ \t]+(?:a|à|bis|alle|to|till|until|y|e|et|und|and)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?|(?:{HOUR_WORDS})[ \t]+(?:Uhr|o['’]clock))\b"
+            )),
+            weekday_day: compile(&format!(
+                r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?[ \t]+(?:the[ \t]+|le[ \t]+|el[ \t]+|il[ \t]+|den[ \t]+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.|º|er)?(?:\b|$)"
             )),
             unit_hour: compile(r"(?i)\b(?:0?[6-9]|1\d|2[0-3])(?:[:.,][0-5]\d)?[ \t]?(?:hrs|heures|horas|hs|ore)\b"),
             lead: compile(&format!(
@@ -100,7 +120,13 @@ impl TimeContext {
     }
 
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
-        for re in [&self.de_date_pair, &self.half, &self.part_of_day]
+        for re in [
+            &self.de_date_pair,
+            &self.half,
+            &self.part_of_day,
+            &self.word_hours,
+            &self.weekday_day,
+        ]
             .into_iter()
             .flatten()
         {
@@ -145,7 +171,12 @@ impl TimeContext {
             for m in re.find_iter(text) {
                 let after_hyphen = char_before(text, m.start()) == Some('-')
                     || char_at(text, m.end()) == Some('-');
-                if !after_hyphen {
+                // "at midnight", "à midi", "MAJ midi :"; not "the midnight oil".
+                let as_time = NOON_PREPOSITIONS.contains(&prev_word(text, m.start()).as_str())
+                    || text
+                        .get(m.end()..)
+                        .is_some_and(|r| r.trim_start_matches([' ', '\t']).starts_with(':'));
+                if !after_hyphen && as_time {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
             }
