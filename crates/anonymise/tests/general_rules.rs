@@ -52,12 +52,28 @@ fn chat_speakers_and_their_echoes_are_names() {
 
 #[test]
 fn coordination_and_naming_cues_make_names() {
-    covers(Kind::PersonName, "Bring the flask, Peter and Zebulon will help.", "Zebulon");
+    covers(
+        Kind::PersonName,
+        "Bring the flask, Peter and Zebulon will help.",
+        "Zebulon",
+    );
     covers(Kind::PersonName, "Keys: ask Tendai, he knows.", "Tendai");
-    covers(Kind::PersonName, "Noura, Elin and Bo will staff the stall.", "Bo");
+    covers(
+        Kind::PersonName,
+        "Noura, Elin and Bo will staff the stall.",
+        "Bo",
+    );
     no_kind(Kind::PersonName, "Buy paint from Smith and Co tomorrow.");
-    covers(Kind::PersonName, "Pregunta a Xiomara por la llave.", "Xiomara");
-    covers(Kind::PersonName, "Vive con il figlio Tonio al piano terra.", "Tonio");
+    covers(
+        Kind::PersonName,
+        "Pregunta a Xiomara por la llave.",
+        "Xiomara",
+    );
+    covers(
+        Kind::PersonName,
+        "Vive con il figlio Tonio al piano terra.",
+        "Tonio",
+    );
     covers(
         Kind::PersonName,
         "We spoke to Ludovica Ferraresi yesterday.",
@@ -71,12 +87,32 @@ fn coordination_and_naming_cues_make_names() {
 
 #[test]
 fn times_take_in_their_context_words() {
-    covers(Kind::DateTime, "Domani mattina alle 7 partiamo.", "Domani mattina alle 7");
-    covers(Kind::DateTime, "Morgen früh um 6 geht's los.", "Morgen früh um 6");
-    covers(Kind::DateTime, "On se voit ce soir 20 h 15.", "ce soir 20 h 15");
-    covers(Kind::DateTime, "Arriviamo verso le 21:40.", "verso le 21:40");
+    covers(
+        Kind::DateTime,
+        "Domani mattina alle 7 partiamo.",
+        "Domani mattina alle 7",
+    );
+    covers(
+        Kind::DateTime,
+        "Morgen früh um 6 geht's los.",
+        "Morgen früh um 6",
+    );
+    covers(
+        Kind::DateTime,
+        "On se voit ce soir 20 h 15.",
+        "ce soir 20 h 15",
+    );
+    covers(
+        Kind::DateTime,
+        "Arriviamo verso le 21:40.",
+        "verso le 21:40",
+    );
     covers(Kind::DateTime, "Kommt gegen halb 9.", "gegen halb 9");
-    covers(Kind::DateTime, "Rendez-vous 18 heures devant la mairie.", "18 heures");
+    covers(
+        Kind::DateTime,
+        "Rendez-vous 18 heures devant la mairie.",
+        "18 heures",
+    );
     covers(Kind::DateTime, "Stand: 3.12., Kasse geprüft.", "3.12.");
     covers(
         Kind::DateTime,
@@ -84,14 +120,26 @@ fn times_take_in_their_context_words() {
         "jeudi 11 à 15 h",
     );
     covers(Kind::DateTime, "Festival du 5 au 7 juin.", "5 au 7 juin");
-    covers(Kind::DateTime, "El sábado 9, de once a dos.", "de once a dos");
-    covers(Kind::DateTime, "Shift Tue: stacking, 9-12, then lunch.", "9-12");
+    covers(
+        Kind::DateTime,
+        "El sábado 9, de once a dos.",
+        "de once a dos",
+    );
+    covers(
+        Kind::DateTime,
+        "Shift Tue: stacking, 9-12, then lunch.",
+        "9-12",
+    );
     covers(
         Kind::DateTime,
         "Monday 3 March 2025, 14.15 in the hall",
         "3 March 2025, 14.15",
     );
-    covers(Kind::DateTime, "Abrimos a las nueve y a las tres cerramos.", "a las tres");
+    covers(
+        Kind::DateTime,
+        "Abrimos a las nueve y a las tres cerramos.",
+        "a las tres",
+    );
     covers(Kind::DateTime, "Gates shut at midnight.", "midnight");
     covers(Kind::DateTime, "Ci vediamo alle h 21 al circolo.", "h 21");
 }
@@ -106,21 +154,81 @@ fn time_look_alikes_stay_clean() {
 
 #[test]
 fn addresses_from_units_buildings_and_places() {
-    covers(Kind::Address, "Parcels for flat 3, Rowan House please.", "flat 3, Rowan House");
-    covers(Kind::Address, "Meeting on Level 2, Tower Block.", "Level 2, Tower Block");
-    covers(Kind::Address, "Leave it at no. 17 if nobody answers.", "no. 17");
-    covers(Kind::Address, "Flyers for the Thornbury estate.", "Thornbury estate");
-    covers(Kind::Address, "Reparto en la Colonia Las Flores.", "Colonia Las Flores");
-    covers(Kind::Address, "Presidio in piazza dell'Unità alle 10.", "piazza dell'Unità");
-    covers(Kind::Address, "Départ place Louise Michel.", "place Louise Michel");
-    covers(Kind::Address, "Asamblea en el local de Lavapiés 14.", "Lavapiés 14");
-    covers(Kind::Address, "Treffen am Schlesischen Tor.", "Schlesischen Tor");
-    covers(Kind::Address, "Bins at the rear of 40 Quarry Road.", "rear of 40 Quarry Road");
-    covers(Kind::Address, "Elle habite 8, impasse des Lilas.", "8, impasse des Lilas");
-    covers(Kind::Address, "Il vit au rez-de-chaussée, à gauche.", "rez-de-chaussée");
-    covers(Kind::Address, "She is at the Marlowe Court, 3rd floor.", "3rd floor");
-    covers(Kind::Address, "Entrega en Calle Mayor s/n.", "Calle Mayor s/n");
-    covers(Kind::Address, "Vive en el bloque 2, 5º A.", "bloque 2, 5º A");
+    covers(
+        Kind::Address,
+        "Parcels for flat 3, Rowan House please.",
+        "flat 3, Rowan House",
+    );
+    covers(
+        Kind::Address,
+        "Meeting on Level 2, Tower Block.",
+        "Level 2, Tower Block",
+    );
+    covers(
+        Kind::Address,
+        "Leave it at no. 17 if nobody answers.",
+        "no. 17",
+    );
+    covers(
+        Kind::Address,
+        "Flyers for the Thornbury estate.",
+        "Thornbury estate",
+    );
+    covers(
+        Kind::Address,
+        "Reparto en la Colonia Las Flores.",
+        "Colonia Las Flores",
+    );
+    covers(
+        Kind::Address,
+        "Presidio in piazza dell'Unità alle 10.",
+        "piazza dell'Unità",
+    );
+    covers(
+        Kind::Address,
+        "Départ place Louise Michel.",
+        "place Louise Michel",
+    );
+    covers(
+        Kind::Address,
+        "Asamblea en el local de Lavapiés 14.",
+        "Lavapiés 14",
+    );
+    covers(
+        Kind::Address,
+        "Treffen am Schlesischen Tor.",
+        "Schlesischen Tor",
+    );
+    covers(
+        Kind::Address,
+        "Bins at the rear of 40 Quarry Road.",
+        "rear of 40 Quarry Road",
+    );
+    covers(
+        Kind::Address,
+        "Elle habite 8, impasse des Lilas.",
+        "8, impasse des Lilas",
+    );
+    covers(
+        Kind::Address,
+        "Il vit au rez-de-chaussée, à gauche.",
+        "rez-de-chaussée",
+    );
+    covers(
+        Kind::Address,
+        "She is at the Marlowe Court, 3rd floor.",
+        "3rd floor",
+    );
+    covers(
+        Kind::Address,
+        "Entrega en Calle Mayor s/n.",
+        "Calle Mayor s/n",
+    );
+    covers(
+        Kind::Address,
+        "Vive en el bloque 2, 5º A.",
+        "bloque 2, 5º A",
+    );
     covers(Kind::Address, "Meet on Talbot St at six.", "Talbot St");
 }
 

@@ -24,12 +24,63 @@ use crate::{Finding, Kind};
 
 /// Line-leading labels that are not speakers.
 const LABELS: &[&str] = &[
-    "update", "alert", "note", "notes", "date", "time", "where", "when", "who", "what", "re",
-    "subject", "from", "to", "cc", "location", "lugar", "hora", "fecha", "ort", "zeit",
-    "datum", "luogo", "ora", "data", "lieu", "heure", "maj", "alerta", "actualización",
-    "alarm", "agenda", "action", "actions", "contact", "phone", "email", "address", "total",
-    "meeting", "venue", "point", "todo", "done", "info", "status", "result", "aviso",
-    "achtung", "attention", "urgent", "urgente", "nota", "tel", "web", "url", "ps",
+    "update",
+    "alert",
+    "note",
+    "notes",
+    "date",
+    "time",
+    "where",
+    "when",
+    "who",
+    "what",
+    "re",
+    "subject",
+    "from",
+    "to",
+    "cc",
+    "location",
+    "lugar",
+    "hora",
+    "fecha",
+    "ort",
+    "zeit",
+    "datum",
+    "luogo",
+    "ora",
+    "data",
+    "lieu",
+    "heure",
+    "maj",
+    "alerta",
+    "actualización",
+    "alarm",
+    "agenda",
+    "action",
+    "actions",
+    "contact",
+    "phone",
+    "email",
+    "address",
+    "total",
+    "meeting",
+    "venue",
+    "point",
+    "todo",
+    "done",
+    "info",
+    "status",
+    "result",
+    "aviso",
+    "achtung",
+    "attention",
+    "urgent",
+    "urgente",
+    "nota",
+    "tel",
+    "web",
+    "url",
+    "ps",
 ];
 
 /// Words right before a capitalised word that make it a person.
@@ -66,16 +117,89 @@ const NAMING_CUES: &[&str] = &[
     "selon",
     "según",
     // Family and neighbour words: "il figlio Tonio", "her son Kwabena", "mi vecina Lupe".
-    "son", "daughter", "wife", "husband", "partner", "brother", "sister", "mother",
-    "father", "mum", "mom", "dad", "aunt", "aunty", "auntie", "uncle", "cousin", "nephew",
-    "niece", "grandson", "granddaughter", "neighbour", "neighbor", "hijo", "hija", "mujer",
-    "marido", "esposa", "esposo", "hermano", "hermana", "madre", "padre", "tía", "tío",
-    "primo", "prima", "sobrino", "sobrina", "nieto", "nieta", "vecino", "vecina", "fils",
-    "fille", "femme", "frère", "sœur", "mère", "père", "tante", "oncle", "neveu", "nièce",
-    "voisin", "voisine", "figlio", "figlia", "moglie", "marito", "fratello", "sorella",
-    "zia", "zio", "cugino", "cugina", "nipote", "vicino", "vicina", "sohn", "tochter",
-    "bruder", "schwester", "mutter", "vater", "onkel", "cousine", "neffe", "nichte",
-    "nachbar", "nachbarin", "enkel", "enkelin",
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "partner",
+    "brother",
+    "sister",
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "aunt",
+    "aunty",
+    "auntie",
+    "uncle",
+    "cousin",
+    "nephew",
+    "niece",
+    "grandson",
+    "granddaughter",
+    "neighbour",
+    "neighbor",
+    "hijo",
+    "hija",
+    "mujer",
+    "marido",
+    "esposa",
+    "esposo",
+    "hermano",
+    "hermana",
+    "madre",
+    "padre",
+    "tía",
+    "tío",
+    "primo",
+    "prima",
+    "sobrino",
+    "sobrina",
+    "nieto",
+    "nieta",
+    "vecino",
+    "vecina",
+    "fils",
+    "fille",
+    "femme",
+    "frère",
+    "sœur",
+    "mère",
+    "père",
+    "tante",
+    "oncle",
+    "neveu",
+    "nièce",
+    "voisin",
+    "voisine",
+    "figlio",
+    "figlia",
+    "moglie",
+    "marito",
+    "fratello",
+    "sorella",
+    "zia",
+    "zio",
+    "cugino",
+    "cugina",
+    "nipote",
+    "vicino",
+    "vicina",
+    "sohn",
+    "tochter",
+    "bruder",
+    "schwester",
+    "mutter",
+    "vater",
+    "onkel",
+    "cousine",
+    "neffe",
+    "nichte",
+    "nachbar",
+    "nachbarin",
+    "enkel",
+    "enkelin",
 ];
 
 /// A line led by a speaker: "Kemi: …", "[10:02] Dan: …".
@@ -85,12 +209,12 @@ static SPEAKER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Two-letter capitalised words that are not short names ("Bo", "Jo", "Ed" are).
 const SHORT_WORDS: &[&str] = &[
-    "co", "so", "or", "an", "as", "at", "by", "do", "go", "he", "if", "in", "is", "it",
-    "me", "my", "no", "of", "on", "oh", "ok", "to", "up", "us", "we", "tv", "uk", "us",
-    "eu", "pc", "dj", "mp", "gp", "la", "le", "el", "il", "de", "da", "di", "du", "en",
-    "et", "un", "es", "ya", "yo", "tu", "mi", "si", "se", "te", "lo", "al", "ne", "ce",
-    "je", "il", "on", "ma", "ta", "sa", "er", "es", "du", "zu", "im", "am", "um", "ab",
-    "so", "wo", "ob", "ja", "ok", "vs", "ps", "re", "fr", "mo", "di", "mi", "do", "sa",
+    "co", "so", "or", "an", "as", "at", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my",
+    "no", "of", "on", "oh", "ok", "to", "up", "us", "we", "tv", "uk", "us", "eu", "pc", "dj", "mp",
+    "gp", "la", "le", "el", "il", "de", "da", "di", "du", "en", "et", "un", "es", "ya", "yo", "tu",
+    "mi", "si", "se", "te", "lo", "al", "ne", "ce", "je", "il", "on", "ma", "ta", "sa", "er", "es",
+    "du", "zu", "im", "am", "um", "ab", "so", "wo", "ob", "ja", "ok", "vs", "ps", "re", "fr", "mo",
+    "di", "mi", "do", "sa",
 ];
 
 const CONJUNCTIONS: &[&str] = &["and", "y", "et", "und", "e", "+", "&"];
@@ -161,7 +285,7 @@ impl Names {
                 || (prev.is_some_and(conj_word) && prev2.is_some_and(is_name_tok))
                 || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)));
             // Two capitalised words in mid-sentence that no list knows as anything else:
-            // "Aylin Demir", "Matteo Rinaldi" (a surname or first name outside the lists).
+            // "Ludovica Ferraresi", "Tendai Moyo" (a surname or first name outside the lists).
             let pair = !t.sentence_start
                 && next.is_some_and(|n| {
                     n.cap
@@ -171,15 +295,16 @@ impl Names {
                         && !self.org_place.contains(&n.lower)
                         && !self.org_place.contains(&t.lower)
                         && text.get(t.end..n.start) == Some(" ")
-                        && !text
+                        && text
                             .get(n.start..n.end)
-                            .is_some_and(|w| !w.chars().any(char::is_lowercase))
+                            .is_none_or(|w| w.chars().any(char::is_lowercase))
                 });
             if pair {
                 if let Some(n) = next {
                     // Not part of a longer capitalised run (a title, an organisation) nor
                     // of an address found already.
-                    let longer = cap_joined(prev, Some(t)) || cap_joined(Some(n), tokens.get(i + 2));
+                    let longer =
+                        cap_joined(prev, Some(t)) || cap_joined(Some(n), tokens.get(i + 2));
                     let in_place = places.iter().any(|&(s, e)| s < n.end && t.start < e);
                     if !longer && !in_place {
                         push(out, Kind::PersonName, text, t.start, n.end);
@@ -197,9 +322,11 @@ impl Names {
     pub(crate) fn drop_saints(out: &mut Vec<Finding>) {
         out.retain(|f| {
             f.kind != Kind::PersonName
-                || !["San ", "Santa ", "Santo ", "Saint ", "Sainte ", "Sankt ", "São ", "St "]
-                    .iter()
-                    .any(|p| f.text.starts_with(p))
+                || ![
+                    "San ", "Santa ", "Santo ", "Saint ", "Sainte ", "Sankt ", "São ", "St ",
+                ]
+                .iter()
+                .any(|p| f.text.starts_with(p))
         });
     }
 
@@ -234,9 +361,7 @@ impl Names {
         }
         for (word, n) in counts {
             let listed = self.first.contains(&word);
-            if (n >= 2 || listed)
-                && !LABELS.contains(&word.as_str())
-                && !self.stop.contains(&word)
+            if (n >= 2 || listed) && !LABELS.contains(&word.as_str()) && !self.stop.contains(&word)
             {
                 known.insert(word);
             }

@@ -19,7 +19,8 @@ use super::push;
 use crate::util::{before, char_at, char_before, compile, prev_word};
 use crate::{Finding, Kind};
 
-const DE_MONTHS: &str = "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember";
+const DE_MONTHS: &str =
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember";
 const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lun|mar|mié|jue|vie|sáb|dom|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|mo|di|mi|do|fr|sa|so|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|gio|ven";
 const HOUR_WORDS: &str = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|une|deux|trois|quatre|cinq|sept|huit|neuf|dix|onze|douze|uno|due|tre|quattro|sei|sette|otto|nove|dieci|undici|dodici|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf";
 const HOUR: &str = r"(?:[01]?\d|2[0-3])(?:[:.h][0-5]\d)?";
@@ -28,26 +29,79 @@ const CONNECTORS: &str = r"(?:at|on|from|um|ab|von|à|a|alle|ore|alle\s+ore|a\s+
 
 /// Words before "12.5." that make it a version number, not a date.
 const VERSION_WORDS: &[&str] = &[
-    "version", "v", "debian", "ubuntu", "release", "php", "python", "node", "firefox",
-    "android", "ios", "macos", "windows", "kernel", "nextcloud", "signal", "app", "update",
-    "patch", "build", "firmware", "versión", "versione",
+    "version",
+    "v",
+    "debian",
+    "ubuntu",
+    "release",
+    "php",
+    "python",
+    "node",
+    "firefox",
+    "android",
+    "ios",
+    "macos",
+    "windows",
+    "kernel",
+    "nextcloud",
+    "signal",
+    "app",
+    "update",
+    "patch",
+    "build",
+    "firmware",
+    "versión",
+    "versione",
 ];
 
 /// Words before "midnight"/"midi" that make it a time of day.
 const NOON_PREPOSITIONS: &[&str] = &[
-    "at", "after", "before", "until", "till", "by", "around", "since", "from", "past",
-    "to", "à", "a", "dès", "vers", "après", "avant", "jusqu", "de", "à", "alle", "a",
-    "verso", "dopo", "prima", "entro", "fino", "um", "gegen", "bis", "ab", "nach", "vor",
-    "hasta", "desde", "del", "al", "sobre", "hacia", "y", "and", "et", "e", "und", "maj",
-    "update",
+    "at", "after", "before", "until", "till", "by", "around", "since", "from", "past", "to", "à",
+    "a", "dès", "vers", "après", "avant", "jusqu", "de", "à", "alle", "a", "verso", "dopo",
+    "prima", "entro", "fino", "um", "gegen", "bis", "ab", "nach", "vor", "hasta", "desde", "del",
+    "al", "sobre", "hacia", "y", "and", "et", "e", "und", "maj", "update",
 ];
 
 /// Words before "3 heures" that make it a length of time.
 const DURATION_WORDS: &[&str] = &[
-    "for", "pendant", "durante", "per", "während", "über", "lasted", "during", "every",
-    "toutes les", "cada", "ogni", "alle", "nearly", "almost", "casi", "presque", "quasi",
-    "fast", "more than", "plus de", "más de", "più di", "mehr als", "than", "que", "di",
-    "de", "about", "environ", "unas", "circa", "etwa", "ca.", "en", "in", "dans", "entro",
+    "for",
+    "pendant",
+    "durante",
+    "per",
+    "während",
+    "über",
+    "lasted",
+    "during",
+    "every",
+    "toutes les",
+    "cada",
+    "ogni",
+    "alle",
+    "nearly",
+    "almost",
+    "casi",
+    "presque",
+    "quasi",
+    "fast",
+    "more than",
+    "plus de",
+    "más de",
+    "più di",
+    "mehr als",
+    "than",
+    "que",
+    "di",
+    "de",
+    "about",
+    "environ",
+    "unas",
+    "circa",
+    "etwa",
+    "ca.",
+    "en",
+    "in",
+    "dans",
+    "entro",
 ];
 
 #[derive(Debug)]
@@ -86,13 +140,21 @@ impl TimeContext {
         let rel = r"(?:ce\s+soir|ce\s+matin|cet\s+après-midi|cette\s+nuit|demain(?:\s+(?:matin|soir))?|aujourd['’]hui|tonight|today|tomorrow(?:\s+(?:morning|evening|night))?|this\s+(?:morning|evening|afternoon)|hoy|mañana|esta\s+(?:noche|tarde|mañana)|pasado\s+mañana|heute(?:\s+(?:abend|früh|morgen|nachmittag))?|morgen(?:\s+(?:früh|abend))?|oggi|domani(?:\s+(?:mattina|sera))?|stasera|stamattina|stanotte|stanotte)";
         let approx = r"(?:verso\s+le|verso\s+l['’]|verso|intorno\s+alle|attorno\s+alle|circa\s+alle|vers|aux\s+alentours\s+de|gegen|um\s+ca\.|ca\.|circa|around|about|approx\.?|roughly|hacia|sobre|a\s+partir\s+de|à\s+partir\s+de)";
         TimeContext {
-            de_date: compile(r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)\d{2}|\d{2})?"),
+            de_date: compile(
+                r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:(?:19|20)\d{2}|\d{2})?",
+            ),
             de_date_pair: compile(&format!(
                 r"(?i)\b(?:0?[1-9]|[12]\d|3[01])\.\s*[/–-]\s*(?:0?[1-9]|[12]\d|3[01])\.\s+(?:{DE_MONTHS})\b"
             )),
-            noon: compile(r"\b(?:midi|minuit|midnight|noon|midday|mediodía|medianoche|mezzogiorno|mezzanotte|Mitternacht)\b"),
-            half: compile(r"(?i)\b(?:gegen\s+|um\s+|ab\s+)?halb\s+(?:1[0-2]|[1-9])\b|\b(?:alle\s+|dalle\s+|ore\s+)?h\.?[ \t]?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\b"),
-            part_of_day: compile(r"(?i)\b(?:matin|soir|nuit|après-midi|morning|evening|night|mañana|tarde|noche|madrugada|mattina|sera|notte|morgen|abend|nacht)\s+(?:du|del|de|of\s+the|des|vom|dello|della)\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|º|\.)?\b"),
+            noon: compile(
+                r"\b(?:midi|minuit|midnight|noon|midday|mediodía|medianoche|mezzogiorno|mezzanotte|Mitternacht)\b",
+            ),
+            half: compile(
+                r"(?i)\b(?:gegen\s+|um\s+|ab\s+)?halb\s+(?:1[0-2]|[1-9])\b|\b(?:alle\s+|dalle\s+|ore\s+)?h\.?[ \t]?(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\b",
+            ),
+            part_of_day: compile(
+                r"(?i)\b(?:matin|soir|nuit|après-midi|morning|evening|night|mañana|tarde|noche|madrugada|mattina|sera|notte|morgen|abend|nacht)\s+(?:du|del|de|of\s+the|des|vom|dello|della)\s+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|er|º|\.)?\b",
+            ),
             weekday_range: compile(&format!(
                 r"(?i)\b(?:{WEEKDAYS})\b\.?[^\n\d]{{0,30}}?\b((?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?\s?[-–]\s?(?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?)\b"
             )),
@@ -102,14 +164,18 @@ impl TimeContext {
             word_hours: compile(&format!(
                 r"(?i)\b(?:(?:de|von|dalle|from|entre|du)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?[ \t]+(?:a|à|bis|alle|to|till|until|y|e|et|und|and)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?|(?:{HOUR_WORDS})[ \t]+(?:Uhr|o['’]clock))\b"
             )),
-            weekday_day: compile(&format!(
-                r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?[ \t]+(?:the[ \t]+|le[ \t]+|el[ \t]+|il[ \t]+|den[ \t]+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.|º|er)?(?:\b|$)"
-            )),
-            unit_hour: compile(r"(?i)\b(?:0?[6-9]|1\d|2[0-3])(?:[:.,][0-5]\d)?[ \t]?(?:hrs|heures|horas|hs|ore)\b"),
+            weekday_day: compile(
+                r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?[ \t]+(?:the[ \t]+|le[ \t]+|el[ \t]+|il[ \t]+|den[ \t]+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.|º|er)?(?:\b|$)",
+            ),
+            unit_hour: compile(
+                r"(?i)\b(?:0?[6-9]|1\d|2[0-3])(?:[:.,][0-5]\d)?[ \t]?(?:hrs|heures|horas|hs|ore)\b",
+            ),
             lead: compile(&format!(
                 r"(?i)(?:\b{rel}[,\s]+)?(?:\b{approx}\s+(?:(?:las|la|les|le|the)\s+)?)?$"
             )),
-            first_day: compile(r"(?i)(?:\b(?:du|del|dal|vom|from|entre|between)\s+)?\b(?:[12]\d|3[01]|0?[1-9])(?:\.|er|º|st|nd|rd|th)?\s*(?:au|al|bis|to|-|–|/|y|et|e|und|and)\s*$"),
+            first_day: compile(
+                r"(?i)(?:\b(?:du|del|dal|vom|from|entre|between)\s+)?\b(?:[12]\d|3[01]|0?[1-9])(?:\.|er|º|st|nd|rd|th)?\s*(?:au|al|bis|to|-|–|/|y|et|e|und|and)\s*$",
+            ),
             first_hour: compile(&format!(r"(?i)\b{HOUR}\s+$")),
             unit_after: compile(r"(?i)^\s?(?:h|hrs|hours|uhr|heures|horas|ore)\b"),
             time_after: compile(&format!(
@@ -127,8 +193,8 @@ impl TimeContext {
             &self.word_hours,
             &self.weekday_day,
         ]
-            .into_iter()
-            .flatten()
+        .into_iter()
+        .flatten()
         {
             for m in re.find_iter(text) {
                 push(out, Kind::DateTime, text, m.start(), m.end());
@@ -145,11 +211,24 @@ impl TimeContext {
             for m in re.find_iter(text) {
                 // "for 18 hours", "pendant 3 heures", "durante 20 horas": a duration.
                 let head = before(text, m.start(), 24).to_lowercase();
-                let duration = DURATION_WORDS.iter().any(|w| {
-                    head.trim_end().ends_with(w) || head.contains(&format!("{w} "))
+                let duration = DURATION_WORDS
+                    .iter()
+                    .any(|w| head.trim_end().ends_with(w) || head.contains(&format!("{w} ")));
+                let of_after = crate::util::next_word(text, m.end()).is_some_and(|w| {
+                    matches!(
+                        w.as_str(),
+                        "de" | "of"
+                            | "di"
+                            | "d"
+                            | "lang"
+                            | "long"
+                            | "par"
+                            | "por"
+                            | "al"
+                            | "alla"
+                            | "a"
+                    )
                 });
-                let of_after = crate::util::next_word(text, m.end())
-                    .is_some_and(|w| matches!(w.as_str(), "de" | "of" | "di" | "d" | "lang" | "long" | "par" | "por" | "al" | "alla" | "a"));
                 if !duration && !of_after {
                     push(out, Kind::DateTime, text, m.start(), m.end());
                 }
@@ -206,7 +285,10 @@ impl TimeContext {
             {
                 end += m.end();
             }
-            if text.get(..end).is_some_and(|h| h.ends_with(|c: char| c.is_ascii_digit())) {
+            if text
+                .get(..end)
+                .is_some_and(|h| h.ends_with(|c: char| c.is_ascii_digit()))
+            {
                 if let Some(m) = text
                     .get(end..)
                     .and_then(|rest| self.unit_after.as_ref()?.find(rest))
@@ -215,9 +297,11 @@ impl TimeContext {
                 }
             }
             let lower = f.text.to_lowercase();
-            let own_joiner = ["bis ", "to ", "till ", "until ", "a ", "à ", "al ", "alle ", "hasta "]
-                .iter()
-                .any(|j| lower.starts_with(j));
+            let own_joiner = [
+                "bis ", "to ", "till ", "until ", "a ", "à ", "al ", "alle ", "hasta ",
+            ]
+            .iter()
+            .any(|j| lower.starts_with(j));
             let starts_with_day = f.text.starts_with(|c: char| c.is_ascii_digit());
             let lead_res = [
                 (own_joiner, &self.first_hour),
