@@ -142,6 +142,9 @@ fn times_take_in_their_context_words() {
     );
     covers(Kind::DateTime, "Gates shut at midnight.", "midnight");
     covers(Kind::DateTime, "Ci vediamo alle h 21 al circolo.", "h 21");
+    // Joining "at 0745" and "0745 hours" leaves the bare "at" in the text.
+    let joined = found("printed 500 at 0745 hours, then home");
+    assert_eq!(joined, vec![(Kind::DateTime, "0745 hours".to_string())]);
 }
 
 #[test]

@@ -54,6 +54,9 @@ const VERSION_WORDS: &[&str] = &[
     "versione",
 ];
 
+/// Prepositions a joined time does not take in when only its first part carried them.
+const BARE_PREPOSITION: &[&str] = &["at", "um", "à", "a", "alle", "by", "ab", "dès", "ore"];
+
 /// Words before "midnight"/"midi" that make it a time of day.
 const NOON_PREPOSITIONS: &[&str] = &[
     "at", "after", "before", "until", "till", "by", "around", "since", "from", "past", "to", "à",
@@ -177,7 +180,7 @@ impl TimeContext {
                 r"(?i)(?:\b(?:du|del|dal|vom|from|entre|between)\s+)?\b(?:[12]\d|3[01]|0?[1-9])(?:\.|er|º|st|nd|rd|th)?\s*(?:au|al|bis|to|-|–|/|y|et|e|und|and)\s*$",
             ),
             first_hour: compile(&format!(r"(?i)\b{HOUR}\s+$")),
-            unit_after: compile(r"(?i)^\s?(?:h|hrs|hours|uhr|heures|horas|ore)\b"),
+            unit_after: compile(r"(?i)^\s?(?:h|hrs|uhr|heures|horas|ore)\b"),
             time_after: compile(&format!(
                 r"(?i)^(?:[ \t]+(?:y|e|et|und|and|o|or|ou|oder)[ \t]+(?:a[ \t]+las?|alle|à|um|at)[ \t]+(?:{HOUR_WORDS}|{HOUR})\b|(?:,[ \t]*|[ \t]+)(?:(?:at|um|à|alle|a\s+las|ore|to|till|until|bis|a|al|hasta|au|-|–)\s*)?(?:(?:[01]\d|2[0-3])[0-5]\d\b|{HOUR}(?:\s?(?:h|uhr|am|pm))?\b))"
             )),
@@ -332,7 +335,9 @@ impl TimeContext {
         self.join(text, out);
     }
 
-    /// Joins time findings that only connectors separate into one finding.
+    /// Joins time findings that overlap or that only connectors separate into one
+    /// finding. A bare preposition that only the first of the joined findings carries
+    /// ("at 0745" + "0745 hours") stays in the text.
     fn join(&self, text: &str, out: &mut Vec<Finding>) {
         let Some(gap_re) = &self.connector_gap else {
             return;
@@ -343,28 +348,42 @@ impl TimeContext {
             .map(|f| (f.start, f.end))
             .collect();
         spans.sort_unstable();
-        let mut joined = Vec::new();
-        let mut cur: Option<(usize, usize, usize)> = None; // start, end, parts
+        // start, end, whether it grew, the second start of the chain
+        let mut joined: Vec<(usize, usize, bool, Option<usize>)> = Vec::new();
+        let mut cur: Option<(usize, usize, bool, Option<usize>)> = None;
         for (s, e) in spans {
             cur = match cur {
-                Some((cs, ce, n)) if s <= ce => Some((cs, ce.max(e), n + usize::from(e > ce))),
-                Some((cs, ce, n))
+                Some((cs, ce, grew, second)) if s <= ce => Some((
+                    cs,
+                    ce.max(e),
+                    grew || e > ce,
+                    second.or((s > cs).then_some(s)),
+                )),
+                Some((cs, ce, _, second))
                     if s - ce <= 16 && text.get(ce..s).is_some_and(|g| gap_re.is_match(g)) =>
                 {
-                    Some((cs, e.max(ce), n + 1))
+                    Some((cs, e.max(ce), true, second.or(Some(s))))
                 }
                 Some(done) => {
                     joined.push(done);
-                    Some((s, e, 1))
+                    Some((s, e, false, None))
                 }
-                None => Some((s, e, 1)),
+                None => Some((s, e, false, None)),
             };
         }
         joined.extend(cur);
-        for (s, e, parts) in joined {
-            if parts > 1 {
-                push(out, Kind::DateTime, text, s, e);
+        for (s, e, grew, second) in joined {
+            if !grew {
+                continue;
             }
+            let lead = text.get(s..second.unwrap_or(s)).unwrap_or("");
+            let start = match second {
+                Some(next) if BARE_PREPOSITION.contains(&lead.trim().to_lowercase().as_str()) => {
+                    next
+                }
+                _ => s,
+            };
+            push(out, Kind::DateTime, text, start, e);
         }
     }
 }
