@@ -54,7 +54,7 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone,
-    plate::Plate, time_range::TimeRange,
+    place_context::PlaceContext, plate::Plate, time_context::TimeContext, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -92,10 +92,12 @@ struct Detectors {
     phone: Phone,
     geo: Geo,
     address: Address,
+    place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
     clock: Clock,
     time_range: TimeRange,
+    time_context: TimeContext,
     names: Names,
 }
 
@@ -104,10 +106,12 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     phone: Phone::new(),
     geo: Geo::new(),
     address: Address::new(),
+    place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
     clock: Clock::new(),
     time_range: TimeRange::new(),
+    time_context: TimeContext::new(),
     names: Names::new(),
 });
 
@@ -168,12 +172,18 @@ impl Anonymiser {
         d.phone.find(text, &mut candidates);
         d.geo.find(text, &mut candidates);
         d.address.find(text, &mut candidates);
+        d.place_context.find(text, &mut candidates);
+        d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
         d.clock.find(text, &mut candidates);
         d.time_range.widen(text, &mut candidates);
         d.time_range.widen_day_words(text, &mut candidates);
+        d.time_context.find(text, &mut candidates);
+        d.time_context.widen_and_join(text, &mut candidates);
         d.names.find(text, &mut candidates);
+        d.names.find_in_context(text, &mut candidates);
+        Names::drop_saints(&mut candidates);
         resolve::resolve(candidates)
     }
 }

@@ -21,6 +21,7 @@ use std::collections::HashSet;
 
 use regex::Regex;
 
+mod context;
 mod lists;
 
 use lists::{

@@ -7,7 +7,9 @@ pub(crate) mod contact;
 pub(crate) mod datetime;
 pub(crate) mod geo;
 pub(crate) mod phone;
+pub(crate) mod place_context;
 pub(crate) mod plate;
+pub(crate) mod time_context;
 pub(crate) mod time_range;
 
 use crate::{Finding, Kind};

@@ -1,0 +1,370 @@
+//! Names found from the shape of the whole text rather than from one run of tokens.
+//!
+//! Held-out sets kept showing names outside every list ("Bakary", "Paqui", "aylin" in a
+//! chat) that a reader still knows are people from their place in the text. Rules:
+//! 1. *Speakers*: in a chat log ("Kemi: who's on the gate"), a word that leads three or
+//!    more lines before a colon and leads two of them, or is a known given name, is a
+//!    person.
+//! 2. *Echoes*: a word already taken for a one-word name (or a speaker) is a name
+//!    wherever else the text writes it capitalised, and in lowercase in chat-style texts.
+//! 3. *Coordination*: a capitalised word joined by "and"/"y"/"et"/"und"/"e"/"+"/"&" to a
+//!    name is a name too ("Wren + Jacqui", "Olu and Jess").
+//! 4. *Naming cues*: a capitalised word after "ask", "pregunta a", "chiedi a", "frag",
+//!    "merci à", "thanks to"… is a name.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{is_informal, Names};
+use crate::patterns::push;
+use crate::util::compile;
+use crate::{Finding, Kind};
+
+/// Line-leading labels that are not speakers.
+const LABELS: &[&str] = &[
+    "update",
+    "alert",
+    "note",
+    "notes",
+    "date",
+    "time",
+    "where",
+    "when",
+    "who",
+    "what",
+    "re",
+    "subject",
+    "from",
+    "to",
+    "cc",
+    "location",
+    "lugar",
+    "hora",
+    "fecha",
+    "ort",
+    "zeit",
+    "datum",
+    "luogo",
+    "ora",
+    "data",
+    "lieu",
+    "heure",
+    "maj",
+    "alerta",
+    "actualización",
+    "alarm",
+    "agenda",
+    "action",
+    "actions",
+    "contact",
+    "phone",
+    "email",
+    "address",
+    "total",
+    "meeting",
+    "venue",
+    "point",
+    "todo",
+    "done",
+    "info",
+    "status",
+    "result",
+    "aviso",
+    "achtung",
+    "attention",
+    "urgent",
+    "urgente",
+    "nota",
+    "tel",
+    "web",
+    "url",
+    "ps",
+];
+
+/// Words right before a capitalised word that make it a person.
+const NAMING_CUES: &[&str] = &[
+    "ask",
+    "ask for",
+    "asked",
+    "tell",
+    "ring",
+    "text",
+    "thanks to",
+    "thank",
+    "cheers",
+    "pregunta a",
+    "pregunta por",
+    "preguntad por",
+    "preguntar por",
+    "avisa a",
+    "habla con",
+    "gracias a",
+    "demande à",
+    "demandez à",
+    "demander à",
+    "merci à",
+    "chiedi a",
+    "chiedete a",
+    "chiedere a",
+    "grazie a",
+    "frag",
+    "fragt",
+    "danke an",
+    "dixit",
+    "secondo",
+    "selon",
+    "según",
+    // Family and neighbour words: "il figlio Tonio", "her son Kwabena", "mi vecina Lupe".
+    "son",
+    "daughter",
+    "wife",
+    "husband",
+    "partner",
+    "brother",
+    "sister",
+    "mother",
+    "father",
+    "mum",
+    "mom",
+    "dad",
+    "aunt",
+    "aunty",
+    "auntie",
+    "uncle",
+    "cousin",
+    "nephew",
+    "niece",
+    "grandson",
+    "granddaughter",
+    "neighbour",
+    "neighbor",
+    "hijo",
+    "hija",
+    "mujer",
+    "marido",
+    "esposa",
+    "esposo",
+    "hermano",
+    "hermana",
+    "madre",
+    "padre",
+    "tía",
+    "tío",
+    "primo",
+    "prima",
+    "sobrino",
+    "sobrina",
+    "nieto",
+    "nieta",
+    "vecino",
+    "vecina",
+    "fils",
+    "fille",
+    "femme",
+    "frère",
+    "sœur",
+    "mère",
+    "père",
+    "tante",
+    "oncle",
+    "neveu",
+    "nièce",
+    "voisin",
+    "voisine",
+    "figlio",
+    "figlia",
+    "moglie",
+    "marito",
+    "fratello",
+    "sorella",
+    "zia",
+    "zio",
+    "cugino",
+    "cugina",
+    "nipote",
+    "vicino",
+    "vicina",
+    "sohn",
+    "tochter",
+    "bruder",
+    "schwester",
+    "mutter",
+    "vater",
+    "onkel",
+    "cousine",
+    "neffe",
+    "nichte",
+    "nachbar",
+    "nachbarin",
+    "enkel",
+    "enkelin",
+];
+
+/// A line led by a speaker: "Kemi: …", "[10:02] Dan: …".
+static SPEAKER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\][ \t]*)?(\p{L}[\p{L}'’\-]{1,19})[ \t]*:[ \t]")
+});
+
+/// Two-letter capitalised words that are not short names ("Bo", "Jo", "Ed" are).
+const SHORT_WORDS: &[&str] = &[
+    "co", "so", "or", "an", "as", "at", "by", "do", "go", "he", "if", "in", "is", "it", "me", "my",
+    "no", "of", "on", "oh", "ok", "to", "up", "us", "we", "tv", "uk", "us", "eu", "pc", "dj", "mp",
+    "gp", "la", "le", "el", "il", "de", "da", "di", "du", "en", "et", "un", "es", "ya", "yo", "tu",
+    "mi", "si", "se", "te", "lo", "al", "ne", "ce", "je", "il", "on", "ma", "ta", "sa", "er", "es",
+    "du", "zu", "im", "am", "um", "ab", "so", "wo", "ob", "ja", "ok", "vs", "ps", "re", "fr", "mo",
+    "di", "mi", "do", "sa",
+];
+
+const CONJUNCTIONS: &[&str] = &["and", "y", "et", "und", "e", "+", "&"];
+
+impl Names {
+    /// Adds the names rules 1-4 of the module docs find, given the candidates found so far.
+    pub(crate) fn find_in_context(&self, text: &str, out: &mut Vec<Finding>) {
+        let tokens = self.tokens(text);
+        let informal = is_informal(&tokens);
+        let places: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|f| f.kind == Kind::Address)
+            .map(|f| (f.start, f.end))
+            .collect();
+        let cap_joined = |a: Option<&super::Token>, b: Option<&super::Token>| match (a, b) {
+            (Some(a), Some(b)) => a.cap && b.cap && text.get(a.end..b.start) == Some(" "),
+            _ => false,
+        };
+        let mut known: HashSet<String> = HashSet::new();
+        for f in out.iter().filter(|f| f.kind == Kind::PersonName) {
+            let words: Vec<&str> = f.text.split_whitespace().collect();
+            if let [one] = words.as_slice() {
+                let lower = one.to_lowercase();
+                if lower.chars().count() >= 3
+                    && !self.stop.contains(&lower)
+                    && !self.ambiguous.contains(&lower)
+                {
+                    known.insert(lower);
+                }
+            }
+        }
+        self.speakers(text, &mut known);
+        let is_name_word = |lower: &str, cap: bool| {
+            known.contains(lower) && (cap || informal) && !self.stop.contains(lower)
+        };
+        for (i, t) in tokens.iter().enumerate() {
+            let all_caps = text
+                .get(t.start..t.end)
+                .is_some_and(|s| s.chars().count() > 1 && !s.chars().any(char::is_lowercase));
+            if all_caps {
+                continue;
+            }
+            if is_name_word(&t.lower, t.cap) {
+                push(out, Kind::PersonName, text, t.start, t.end);
+                continue;
+            }
+            let short_ok = t.lower.chars().count() == 2 && !SHORT_WORDS.contains(&t.lower.as_str());
+            let plain = t.cap
+                && !t.initial
+                && (t.lower.chars().count() >= 3 || short_ok)
+                && !self.stop.contains(&t.lower)
+                && !super::lists::TITLES.contains(&t.lower.as_str());
+            if !plain {
+                continue;
+            }
+            let is_name_tok = |o: &super::Token| known.contains(&o.lower) || self.is_clear_first(o);
+            let conj_word = |o: &super::Token| CONJUNCTIONS.contains(&o.lower.as_str());
+            let symbol_gap = |a: &super::Token, b: &super::Token| {
+                text.get(a.end..b.start)
+                    .is_some_and(|g| matches!(g.trim(), "+" | "&"))
+            };
+            let prev = i.checked_sub(1).and_then(|p| tokens.get(p));
+            let prev2 = i.checked_sub(2).and_then(|p| tokens.get(p));
+            let next = tokens.get(i + 1);
+            let next2 = tokens.get(i + 2);
+            let coordinated = prev.is_some_and(|p| symbol_gap(p, t) && is_name_tok(p))
+                || next.is_some_and(|n| symbol_gap(t, n) && is_name_tok(n))
+                || (prev.is_some_and(conj_word) && prev2.is_some_and(is_name_tok))
+                || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)));
+            // Two capitalised words in mid-sentence that no list knows as anything else:
+            // "Ludovica Ferraresi", "Tendai Moyo" (a surname or first name outside the lists).
+            let pair = !t.sentence_start
+                && next.is_some_and(|n| {
+                    n.cap
+                        && !n.initial
+                        && n.lower.chars().count() >= 3
+                        && !self.stop.contains(&n.lower)
+                        && !self.org_place.contains(&n.lower)
+                        && !self.org_place.contains(&t.lower)
+                        && text.get(t.end..n.start) == Some(" ")
+                        && text
+                            .get(n.start..n.end)
+                            .is_none_or(|w| w.chars().any(char::is_lowercase))
+                });
+            if pair {
+                if let Some(n) = next {
+                    // Not part of a longer capitalised run (a title, an organisation) nor
+                    // of an address found already.
+                    let longer =
+                        cap_joined(prev, Some(t)) || cap_joined(Some(n), tokens.get(i + 2));
+                    let in_place = places.iter().any(|&(s, e)| s < n.end && t.start < e);
+                    if !longer && !in_place {
+                        push(out, Kind::PersonName, text, t.start, n.end);
+                    }
+                }
+            }
+            if (coordinated && !t.sentence_start) || self.naming_cue(text, t.start) {
+                push(out, Kind::PersonName, text, t.start, t.end);
+            }
+        }
+    }
+
+    /// Drops person candidates that are saints' names, which name places and churches
+    /// here ("San Lorenzo", "Sankt Georg").
+    pub(crate) fn drop_saints(out: &mut Vec<Finding>) {
+        out.retain(|f| {
+            f.kind != Kind::PersonName
+                || ![
+                    "San ", "Santa ", "Santo ", "Saint ", "Sainte ", "Sankt ", "São ", "St ",
+                ]
+                .iter()
+                .any(|p| f.text.starts_with(p))
+        });
+    }
+
+    fn naming_cue(&self, text: &str, start: usize) -> bool {
+        let head = crate::util::before(text, start, 24).to_lowercase();
+        let head = head.trim_end();
+        NAMING_CUES.iter().any(|cue| {
+            head.strip_suffix(cue).is_some_and(|rest| {
+                rest.is_empty() || rest.ends_with(|c: char| !c.is_alphanumeric())
+            })
+        })
+    }
+
+    /// Rule 1: the speakers of a chat log.
+    fn speakers(&self, text: &str, known: &mut HashSet<String>) {
+        let Some(re) = SPEAKER_LINE.as_ref() else {
+            return;
+        };
+        let mut counts: std::collections::HashMap<String, usize> = Default::default();
+        let mut lines = 0;
+        for caps in re.captures_iter(text) {
+            let Some(word) = caps.get(1) else { continue };
+            let w = word.as_str();
+            if !w.chars().any(char::is_lowercase) {
+                continue;
+            }
+            lines += 1;
+            *counts.entry(w.to_lowercase()).or_default() += 1;
+        }
+        if lines < 3 {
+            return;
+        }
+        for (word, n) in counts {
+            let listed = self.first.contains(&word);
+            if (n >= 2 || listed) && !LABELS.contains(&word.as_str()) && !self.stop.contains(&word)
+            {
+                known.insert(word);
+            }
+        }
+    }
+}
