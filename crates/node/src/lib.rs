@@ -21,6 +21,7 @@ mod lexicon;
 mod local;
 mod memory;
 mod node;
+mod rate;
 mod replicas;
 mod restore;
 mod shown;

@@ -134,8 +134,8 @@ struct Inner {
 /// Rate limits and caches of the judging and sync paths (see `budget`).
 #[derive(Debug)]
 struct Budgets {
-    alerts: budget::RateTable<Hash32>,
-    unwanted: budget::RateTable<PeerId>,
+    alerts: crate::rate::RateTable<Hash32>,
+    unwanted: crate::rate::RateTable<PeerId>,
     bench: budget::Bench,
     compliance: budget::ComplianceCache,
     dropped_requests: budget::QuietWarning,
@@ -145,8 +145,11 @@ struct Budgets {
 impl Default for Budgets {
     fn default() -> Self {
         Budgets {
-            alerts: budget::RateTable::new(budget::ALERTS_PER_WINDOW, budget::ALERT_WINDOW),
-            unwanted: budget::RateTable::new(budget::UNWANTED_PER_WINDOW, budget::UNWANTED_WINDOW),
+            alerts: crate::rate::RateTable::new(budget::ALERTS_PER_WINDOW, budget::ALERT_WINDOW),
+            unwanted: crate::rate::RateTable::new(
+                budget::UNWANTED_PER_WINDOW,
+                budget::UNWANTED_WINDOW,
+            ),
             bench: budget::Bench::default(),
             compliance: budget::ComplianceCache::default(),
             dropped_requests: budget::QuietWarning::default(),

@@ -2,15 +2,16 @@
 //! a thousand circles never keeps them all loaded, and one in-memory copy per circle,
 //! so that the sync server and the puller never work on diverging copies.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use circle_core::envelope::SignedChange;
 use circle_core::keys::Hash32;
 use circle_core::sync::ServeOrder;
 use circle_store::Store;
 
+use crate::rate::RateTable;
 use crate::sisters::{load_replica, Replica};
 use crate::NodeError;
 
@@ -27,10 +28,8 @@ const QUARANTINE_BYTES: usize = 64 * 1024 * 1024;
 /// [`WORK_WINDOW`]: a first sync of a 100,000-change circle takes about 300,000 (each
 /// page costs what it sends, see `sync::ServeOrder`); a peer that asks for the same
 /// far-back difference again and again is refused once it has used this up.
-pub(crate) const PEER_WORK: usize = 2_000_000;
+pub(crate) const PEER_WORK: u64 = 2_000_000;
 pub(crate) const WORK_WINDOW: Duration = Duration::from_secs(60);
-/// Peers whose work is counted at once; the oldest window makes room.
-const WORK_PEERS: usize = 1024;
 
 /// One circle as held in memory: its replica (if any arrived yet) and its quarantine.
 #[derive(Debug, Default)]
@@ -90,54 +89,7 @@ pub(crate) struct Replicas {
     /// The own circle's serve order (its ledger lives with the local circle).
     pub(crate) own_order: Mutex<ServeOrder>,
     /// Work done for each peer's sync requests in the current window.
-    pub(crate) work: Mutex<PeerWork>,
-}
-
-/// Counts the work (changes listed or built) each peer's sync requests cost, per
-/// window, over at most [`WORK_PEERS`] peers.
-#[derive(Debug)]
-pub(crate) struct PeerWork {
-    per: usize,
-    window: Duration,
-    used: HashMap<String, (Instant, usize)>,
-}
-
-impl PeerWork {
-    pub(crate) fn new(per: usize, window: Duration) -> PeerWork {
-        PeerWork {
-            per,
-            window,
-            used: HashMap::new(),
-        }
-    }
-
-    /// Whether `peer` may have more work done this window (checked before doing it).
-    pub(crate) fn allows(&mut self, peer: &str, now: Instant) -> bool {
-        match self.used.get(peer) {
-            Some((start, n)) if now.duration_since(*start) < self.window => *n < self.per,
-            _ => true,
-        }
-    }
-
-    /// Counts `n` changes of work for `peer`.
-    pub(crate) fn charge(&mut self, peer: &str, n: usize, now: Instant) {
-        if !self.used.contains_key(peer) && self.used.len() >= WORK_PEERS {
-            let window = self.window;
-            self.used
-                .retain(|_, (start, _)| now.duration_since(*start) < window);
-            if self.used.len() >= WORK_PEERS {
-                let oldest = self.used.iter().min_by_key(|(_, (s, _))| *s);
-                if let Some(k) = oldest.map(|(k, _)| k.clone()) {
-                    self.used.remove(&k);
-                }
-            }
-        }
-        let entry = self.used.entry(peer.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(n);
-    }
+    pub(crate) work: Mutex<RateTable<String>>,
 }
 
 impl Replicas {
@@ -147,7 +99,7 @@ impl Replicas {
             cache: Mutex::new(VecDeque::new()),
             loading: Mutex::new(std::collections::HashMap::new()),
             own_order: Mutex::new(ServeOrder::new()),
-            work: Mutex::new(PeerWork::new(PEER_WORK, WORK_WINDOW)),
+            work: Mutex::new(RateTable::new(PEER_WORK, WORK_WINDOW)),
         }
     }
 
@@ -252,27 +204,6 @@ mod tests {
         assert_eq!(got, Ok(true), "a load of another circle waited");
         drop(busy);
         assert!(replicas.get(&slow).is_ok());
-    }
-
-    #[test]
-    fn a_peer_is_refused_once_its_work_is_used_up_until_the_window_ends() {
-        let t = Instant::now();
-        let mut work = PeerWork::new(100, Duration::from_secs(60));
-        assert!(work.allows("p", t));
-        work.charge("p", 60, t);
-        assert!(work.allows("p", t));
-        work.charge("p", 60, t);
-        assert!(!work.allows("p", t), "over the budget");
-        assert!(work.allows("q", t), "another peer is not affected");
-        let later = t + Duration::from_secs(61);
-        assert!(work.allows("p", later), "a new window");
-        work.charge("p", 1, later);
-        assert!(work.allows("p", later));
-        // Bounded in peers.
-        for i in 0..WORK_PEERS + 10 {
-            work.charge(&format!("peer {i}"), 1, later);
-        }
-        assert!(work.used.len() <= WORK_PEERS);
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub(crate) const ALERTS_WAITING: usize = 256;
 pub(crate) const ALERT_WAIT: Duration = Duration::from_secs(3);
 /// Alerts accepted per circle per [`ALERT_WINDOW`]; more are ignored (not kept, not
 /// forwarded). A circle in trouble sends a few; thousands are a flood.
-pub(crate) const ALERTS_PER_WINDOW: u32 = 30;
+pub(crate) const ALERTS_PER_WINDOW: u64 = 30;
 pub(crate) const ALERT_WINDOW: Duration = Duration::from_secs(3600);
 /// Alerts that wait for a pull (their term is newer than ours, so their signature cannot
 /// be checked until the pull brings that term's certificate) wait in a waiting room, not
@@ -57,12 +57,12 @@ pub(crate) const PARKED_PULLS: u32 = 3;
 /// Gossip about circles this node does not hold, tolerated per peer per
 /// [`UNWANTED_WINDOW`] (honest relays forward their own circles' messages to everyone);
 /// beyond it each one is rejected, so a flooder's score sinks until it is graylisted.
-pub(crate) const UNWANTED_PER_WINDOW: u32 = 64;
+pub(crate) const UNWANTED_PER_WINDOW: u64 = 64;
 pub(crate) const UNWANTED_WINDOW: Duration = Duration::from_secs(60);
 /// How long a peer that stalled a pull is not pulled from.
 pub(crate) const BENCH_FOR: Duration = Duration::from_secs(600);
 /// Entries in each per-peer or per-circle table; the oldest window makes room.
-const TABLE: usize = 1024;
+const TABLE: usize = crate::rate::KEYS;
 /// Compliance results kept (one per circle, for its current heads, term and minute).
 const COMPLIANCE_CACHED: usize = 64;
 /// Least time between two warnings about dropped work.
@@ -86,46 +86,6 @@ impl Pools {
             alert: Arc::new(Semaphore::new(ALERTS_AT_ONCE)),
             alert_waiting: Arc::new(Semaphore::new(ALERTS_WAITING)),
         }
-    }
-}
-
-/// Counts events per key in fixed windows, over at most [`TABLE`] keys.
-#[derive(Debug)]
-pub(crate) struct RateTable<K> {
-    per: u32,
-    window: Duration,
-    counts: HashMap<K, (Instant, u32)>,
-}
-
-impl<K: std::hash::Hash + Eq + Clone> RateTable<K> {
-    pub(crate) fn new(per: u32, window: Duration) -> Self {
-        RateTable {
-            per,
-            window,
-            counts: HashMap::new(),
-        }
-    }
-
-    /// Counts one event for `key`; whether it is within the rate.
-    pub(crate) fn allow(&mut self, key: &K, now: Instant) -> bool {
-        if !self.counts.contains_key(key) && self.counts.len() >= TABLE {
-            let window = self.window;
-            self.counts
-                .retain(|_, (t, _)| now.duration_since(*t) < window);
-            if self.counts.len() >= TABLE {
-                // Still full of live windows: forget the oldest.
-                let oldest = self.counts.iter().min_by_key(|(_, (t, _))| *t);
-                if let Some(k) = oldest.map(|(k, _)| k.clone()) {
-                    self.counts.remove(&k);
-                }
-            }
-        }
-        let entry = self.counts.entry(key.clone()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        entry.1 <= self.per
     }
 }
 
@@ -385,15 +345,6 @@ impl QuietWarning {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_rate_table_allows_the_rate_then_refuses_until_the_window_ends() {
-        let mut t = RateTable::new(3, Duration::from_secs(10));
-        let t0 = Instant::now();
-        assert_eq!((0..5).filter(|_| t.allow(&1u8, t0)).count(), 3);
-        assert!(t.allow(&2u8, t0), "another key has its own count");
-        assert!(t.allow(&1u8, t0 + Duration::from_secs(11)));
-    }
-
     fn peer() -> PeerId {
         circle_net::Keypair::generate_ed25519()
             .public()
@@ -490,16 +441,6 @@ mod tests {
         // The forger's pull runs: the steward's ask is skipped.
         let _s = room.enter(circle, steward, true).unwrap();
         assert_eq!(room.turn(&circle, 1), Some(steward));
-    }
-
-    #[test]
-    fn a_rate_table_stays_bounded() {
-        let mut t = RateTable::new(1, Duration::from_secs(10));
-        let t0 = Instant::now();
-        for i in 0..(TABLE as u32 * 3) {
-            t.allow(&i, t0);
-        }
-        assert!(t.counts.len() <= TABLE);
     }
 
     #[test]

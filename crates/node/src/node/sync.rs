@@ -195,7 +195,8 @@ impl Node {
             }
             a
         };
-        lock(&self.inner.replicas.work).charge(&who, answered.touched, Instant::now());
+        let touched = u64::try_from(answered.touched).unwrap_or(u64::MAX);
+        lock(&self.inner.replicas.work).charge(&who, touched, Instant::now());
         Ok(Response::Page(answered.page))
     }
 
