@@ -305,7 +305,9 @@ impl Names {
                 || (!prev.sentence_start && self.stop.contains(&prev.lower));
             let building_letter =
                 prev.lower.chars().count() == 1 && after_building_word(text, prev.start);
-            if prev.cap && org && joined(text, prev, first_tok) && !building_letter {
+            // Round 10: a station after a lowercase transit word ("métro Jean Macé").
+            let transit = TRANSIT_WORDS.contains(&prev.lower.as_str());
+            if (prev.cap && org || transit) && joined(text, prev, first_tok) && !building_letter {
                 return false;
             }
         }
@@ -533,6 +535,23 @@ impl Names {
         })
     }
 }
+
+/// Lowercase words after which a capitalised run names a station, not a person.
+const TRANSIT_WORDS: &[&str] = &[
+    "métro",
+    "metro",
+    "gare",
+    "station",
+    "arrêt",
+    "estación",
+    "parada",
+    "fermata",
+    "stazione",
+    "haltestelle",
+    "bahnhof",
+    "tram",
+    "rer",
+];
 
 /// Nouns after "the <surname>" that make the surname a person's or a household's.
 const HOUSEHOLD_NOUNS: &[&str] = &[

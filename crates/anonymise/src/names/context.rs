@@ -116,6 +116,27 @@ const NAMING_CUES: &[&str] = &[
     "secondo",
     "selon",
     "según",
+    // Round 10: a host's home, a family name after the family word, and calling verbs
+    // ("chez Corinne", "Familie Nowak", "préviens Yacine").
+    "chez",
+    "en casa de",
+    "a casa de",
+    "a casa di",
+    "familie",
+    "family",
+    "famille",
+    "familia",
+    "famiglia",
+    "call",
+    "préviens",
+    "prévenir",
+    "appelle",
+    "appelez",
+    "llama a",
+    "llamad a",
+    "chiama",
+    "avvisa",
+    "avvisate",
     // Family and neighbour words: "il figlio Tonio", "her son Kwabena", "mi vecina Lupe".
     "son",
     "daughter",
@@ -233,9 +254,35 @@ impl Names {
             (Some(a), Some(b)) => a.cap && b.cap && text.get(a.end..b.start) == Some(" "),
             _ => false,
         };
+        // Starts of the tokens taken for names in this pass, so that a name found by a
+        // cue carries a coordinated one ("préviens Yacine et Fofana").
+        let mut named_here: HashSet<usize> = HashSet::new();
         let mut known: HashSet<String> = HashSet::new();
         for f in out.iter().filter(|f| f.kind == Kind::PersonName) {
             let words: Vec<&str> = f.text.split_whitespace().collect();
+            // Round 10: the surname of a full name is that person wherever the text writes
+            // it again ("Ms Harriet Lowe … Lowe & Partners").
+            if let [first, .., last] = words.as_slice() {
+                let lower = last.to_lowercase();
+                // Not after an initial ("W. Vino" may be coordinates and a verb) nor in
+                // a saint's name ("San Lorenzo" names a district).
+                let initial = first.chars().count() == 1
+                    || (first.ends_with('.') && first.chars().count() == 2);
+                let saint = [
+                    "San", "Santa", "Santo", "Saint", "Sainte", "Sankt", "São", "St",
+                ]
+                .contains(first);
+                if !initial
+                    && !saint
+                    && lower.chars().count() >= 4
+                    && last.starts_with(char::is_uppercase)
+                    && !self.stop.contains(&lower)
+                    && !self.ambiguous.contains(&lower)
+                    && !super::lists::TITLES.contains(&lower.as_str())
+                {
+                    known.insert(lower);
+                }
+            }
             if let [one] = words.as_slice() {
                 let lower = one.to_lowercase();
                 if lower.chars().count() >= 3
@@ -282,11 +329,20 @@ impl Names {
             let next2 = tokens.get(i + 2);
             let coordinated = prev.is_some_and(|p| symbol_gap(p, t) && is_name_tok(p))
                 || next.is_some_and(|n| symbol_gap(t, n) && is_name_tok(n))
-                || (prev.is_some_and(conj_word) && prev2.is_some_and(is_name_tok))
-                || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)));
+                || (prev.is_some_and(conj_word)
+                    && prev2.is_some_and(|p| is_name_tok(p) || named_here.contains(&p.start)))
+                || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)))
+                // Round 10: a member of a list of names ("Fatima, Lou and Big Steve").
+                || (prev.is_some_and(|p| is_name_tok(p) && text.get(p.end..t.start) == Some(", "))
+                    && next.is_some_and(|n| {
+                        conj_word(n) || text.get(t.end..n.start) == Some(", ")
+                    }));
             // Two capitalised words in mid-sentence that no list knows as anything else:
             // "Ludovica Ferraresi", "Tendai Moyo" (a surname or first name outside the lists).
+            // "métro Jean Macé", "gare Saint-Charles": a station is named, not a person.
+            let after_place = prev.is_some_and(|p| self.org_place.contains(&p.lower));
             let pair = !t.sentence_start
+                && !after_place
                 && next.is_some_and(|n| {
                     n.cap
                         && !n.initial
@@ -312,6 +368,7 @@ impl Names {
                 }
             }
             if (coordinated && !t.sentence_start) || self.naming_cue(text, t.start) {
+                named_here.insert(t.start);
                 push(out, Kind::PersonName, text, t.start, t.end);
             }
         }
@@ -332,7 +389,8 @@ impl Names {
 
     fn naming_cue(&self, text: &str, start: usize) -> bool {
         let head = crate::util::before(text, start, 24).to_lowercase();
-        let head = head.trim_end();
+        // A comma may follow the cue: "Su nieta, Yaiza".
+        let head = head.trim_end().trim_end_matches(',').trim_end();
         NAMING_CUES.iter().any(|cue| {
             head.strip_suffix(cue).is_some_and(|rest| {
                 rest.is_empty() || rest.ends_with(|c: char| !c.is_alphanumeric())

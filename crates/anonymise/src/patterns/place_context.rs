@@ -268,6 +268,13 @@ const BUILDING_LEADS_NOT: &[&str] = &[
 
 /// Words after a number that make the number a count, not a house: "edificio 9 familias".
 fn count_noun_after(text: &str, end: usize) -> bool {
+    // Only a number can count something; "Kottbusser Tor durch …" ends in a word.
+    if !text
+        .get(..end)
+        .is_some_and(|h| h.ends_with(|c: char| c.is_ascii_digit()))
+    {
+        return false;
+    }
     let line = text.get(end..).unwrap_or("");
     let line = line.split('\n').next().unwrap_or("");
     let word: String = line
@@ -278,7 +285,66 @@ fn count_noun_after(text: &str, end: usize) -> bool {
     line.starts_with(|c: char| c.is_whitespace())
         && word.chars().count() >= 3
         && word.chars().all(char::is_lowercase)
+        && !NOT_COUNT_NOUNS.contains(&word.as_str())
 }
+
+/// Lowercase words after "unit 7" that are not what it counts ("unit 7 first", "portal
+/// 3 and …").
+const NOT_COUNT_NOUNS: &[&str] = &[
+    "first",
+    "then",
+    "and",
+    "the",
+    "for",
+    "with",
+    "from",
+    "tomorrow",
+    "today",
+    "tonight",
+    "now",
+    "before",
+    "after",
+    "until",
+    "instead",
+    "again",
+    "too",
+    "also",
+    "upstairs",
+    "downstairs",
+    "opposite",
+    "next",
+    "behind",
+    "del",
+    "por",
+    "para",
+    "con",
+    "que",
+    "los",
+    "las",
+    "una",
+    "pour",
+    "avec",
+    "dans",
+    "chez",
+    "puis",
+    "les",
+    "des",
+    "und",
+    "mit",
+    "bei",
+    "von",
+    "vom",
+    "dann",
+    "oder",
+    "per",
+    "con",
+    "che",
+    "poi",
+    "del",
+    "della",
+    "dalle",
+    "alle",
+];
 
 #[derive(Debug)]
 pub(crate) struct PlaceContext {
@@ -302,11 +368,28 @@ pub(crate) struct PlaceContext {
     /// A house number and a comma before a street: "8, impasse des Lilas".
     number_first: Option<Regex>,
     comma_gap: Option<Regex>,
+    /// Floors with an ordinal: "2ª planta", "terzo piano", "4e étage", "3. OG" (round 10).
+    /// Not English "the 3rd floor" nor German "3. OG" alone (look-alike tests); ", 3rd
+    /// floor" after an address is joined by `ground`.
+    floor: Option<Regex>,
+    /// Several blocks or flats at once: "blocks C and D" (round 10).
+    plural_units: Option<Regex>,
+    /// Spanish premises after a comma: ", local 4" (round 10).
+    local_unit: Option<Regex>,
+    /// A Romance street type written capitalised: "Cuesta de Moyano" (round 10).
+    romance_street_cap: Option<Regex>,
+    /// "14 bis " before a lowercase street type (round 10).
+    number_bis: Option<Regex>,
+    /// The first words of a compound street name before a finding that starts with a
+    /// capital: "Puerto de " + "Canfranc 9" (round 10).
+    name_head: Option<Regex>,
+    /// ", London " between a street and a postcode (round 10).
+    town_gap: Option<Regex>,
 }
 
 impl PlaceContext {
     pub(crate) fn new() -> PlaceContext {
-        let unit = r"(?i:flat|apt\.?|apartment|unit|suite|level|floor|block|bloque|portal|piso|planta|puerta|escalera|esc\.|étage|porte|bâtiment|bât\.|escalier|esc|stock|etage|aufgang|wohnung|whg\.|scala|interno|int\.|civico|edificio|torre|nave|lote|lot)";
+        let unit = r"(?i:flat|apt\.?|apartment|unit|suite|level|floor|block|bloque|portal|piso|planta|puerta|escalera|esc\.|étage|porte|bâtiment|bât\.|escalier|esc|stock|etage|aufgang|wohnung|whg\.|scala|interno|int\.|civico|edificio|torre|nave|lote|lot|bajo|ático|atico)";
         let article = r"(?:de\s+la\s+|de\s+los\s+|de\s+las\s+|de\s+l['’]|del\s+|de\s+|des\s+|du\s+|d['’]|di\s+|della\s+|dei\s+|degli\s+|delle\s+|dell['’]|dello\s+|la\s+|le\s+|les\s+|el\s+|los\s+|las\s+)?";
         let cap = r"\p{Lu}[\p{L}'’\-]+";
         PlaceContext {
@@ -329,10 +412,10 @@ impl PlaceContext {
                 r"\b\p{Lu}[\p{L}]{2,}(?:er|en|es)[ \t]+(?:Tor|Platz|Brücke|Straße|Str\.|Weg|Damm|Ufer|Ring|Markt|Allee|Chaussee|Hof|Kiez|Berg)\b",
             ),
             district: compile(&format!(
-                r"\b(?:Colonia|Urbanización|Urb\.|Barriada|Polígono|Residencial|Résidence|Cité|cité|Lotissement|Siedlung|Villaggio|Quartiere)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,2}}"
+                r"\b(?:Colonia|Urbanización|Urb\.|Barriada|Polígono|Residencial|Résidence|Cité|cité|Lotissement|Siedlung|Villaggio|Quartiere|ZA|ZI|ZAC|Zone|Zona|Gewerbegebiet|Industriegebiet)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,2}}"
             )),
             romance_street: compile(&format!(
-                r"\b(?:piazza|piazzale|piazzetta|viale|corso|vicolo|largo|salita|discesa|borgo|contrada|traversa|rampa|riva|fondamenta|campiello|lungarno|lungotevere|lungomare|strada|place|rue|boulevard|bd|allée|impasse|quai|chemin|cours|passage|villa|sentier|route|chaussée|faubourg|esplanade|promenade|parvis|ruelle|rond-point|calle|plaza|paseo|avenida|avda\.|ronda|travesía|glorieta|cuesta|costanilla|pasaje|callejón|calleja|camino|carretera|rambla|carrer|plaça|passeig|avinguda|rúa)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,3}}(?:,?[ \t]*\d{{1,4}}[a-z]?\b)?"
+                r"\b(?:piazza|piazzale|piazzetta|viale|corso|vicolo|largo|salita|discesa|borgo|contrada|traversa|rampa|riva|fondamenta|campiello|lungarno|lungotevere|lungomare|strada|place|rue|boulevard|bd|allée|impasse|quai|chemin|cours|passage|villa|sentier|route|chaussée|faubourg|esplanade|promenade|parvis|ruelle|rond-point|calle|plaza|paseo|avenida|avda\.|ronda|travesía|glorieta|cuesta|costanilla|pasaje|callejón|calleja|camino|carretera|rambla|carrer|plaça|passeig|avinguda|rúa)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,3}}(?:,?[ \t]*\d{{1,4}}(?:[a-gi-z])?\b)?"
             )),
             word_number: compile(&format!(
                 r"\b(?i:at|on|in|to|near|outside|behind|en|de|del|al|à|au|chez|presso|nel|nella|alla|local|hausprojekt|casa|portal)[ \t]+({cap}(?:[ \t]+{cap})?)[ \t]+(\d{{1,3}}[a-z]?)\b"
@@ -343,7 +426,24 @@ impl PlaceContext {
             ),
             number_first: compile(r"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,[ \t]+$"),
             rear_of: compile(r"(?i)\b(?:the\s+)?(?:rear|back|front|side|corner|top)\s+of\s+$"),
-            comma_gap: compile(r"^\s?[,;]?\s?$"),
+            comma_gap: compile(
+                r"^\s?(?:[,;]|de\s+la|de\s+los|de\s+las|del|de|di|della|du|of\s+the|of)?\s?$",
+            ),
+            floor: compile(
+                r"(?i)\b(?:\d{1,2}(?:º|ª|°|er|re|e|ème|\.)[ \t]?(?:planta|piso|piano|étage)|(?:primer|segundo|tercer|cuarto|quinto|sexto|primera|segunda|tercera|cuarta|quinta|sexta|última)[ \t]+(?:planta|piso)|(?:primo|secondo|terzo|quarto|quinto|sesto|ultimo)[ \t]+piano|(?:premier|deuxième|troisième|quatrième|cinquième|sixième|dernier)[ \t]+étage)\b",
+            ),
+            plural_units: compile(
+                r"(?i)\b(?:blocks|flats|units|bloques|portales|escaleras|bâtiments|escaliers|scale|aufgänge|häuser)[ \t]+(?:\d{1,4}|\p{Lu})(?:[ \t]*(?:,|and|y|et|e|und|&|/)[ \t]*(?:\d{1,4}\b|\p{Lu}\b))+",
+            ),
+            local_unit: compile(r",[ \t]*(local[ \t]+\d{1,3}[a-z]?)\b"),
+            romance_street_cap: compile(&format!(
+                r"\b(?:Piazza|Piazzale|Viale|Corso|Vicolo|Calle|Plaza|Paseo|Avenida|Ronda|Travesía|Glorieta|Cuesta|Costanilla|Pasaje|Callejón|Carretera|Rambla|Carrer|Plaça|Passeig|Avinguda|Rue|Allée|Impasse|Quai|Faubourg|Ruelle)[ \t]+{article}{cap}(?:[ \t]+{cap}){{0,3}}(?:,?[ \t]*\d{{1,4}}(?:[a-gi-z])?\b)?"
+            )),
+            number_bis: compile(r"\b\d{1,4}[ \t]?(?:bis|ter|quater)[ \t]+$"),
+            name_head: compile(
+                r"\b\p{Lu}[\p{L}'’\-]+[ \t]+(?:de[ \t]+la|de[ \t]+las|de[ \t]+los|del|de|di|della|du)[ \t]+$",
+            ),
+            town_gap: compile(r"^,[ \t]*\p{Lu}[\p{L}\-]+,?[ \t]+$"),
         }
     }
 
@@ -360,6 +460,31 @@ impl PlaceContext {
         {
             for m in re.find_iter(text) {
                 if !count_noun_after(text, m.end()) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        for re in [&self.floor, &self.plural_units].into_iter().flatten() {
+            for m in re.find_iter(text) {
+                push(out, Kind::Address, text, m.start(), m.end());
+            }
+        }
+        if let Some(re) = &self.local_unit {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.get(1) {
+                    push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.romance_street_cap {
+            for m in re.find_iter(text) {
+                // "Corso Italia is a course…": at a sentence start the capital says nothing.
+                let lead = before(text, m.start(), 8).trim_end_matches([' ', '\t']);
+                if lead.is_empty() || lead.ends_with(['.', '!', '?', '\n', ':', '-', '•', '*']) {
+                    continue;
+                }
+                let name = m.as_str().split_whitespace().nth(1).unwrap_or("");
+                if !NOT_PLACE_WORDS.contains(&name.to_lowercase().as_str()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
             }
@@ -445,8 +570,19 @@ impl PlaceContext {
             let lower_type = text
                 .get(s..)
                 .is_some_and(|r| r.starts_with(char::is_lowercase));
-            if let Some(m) = self.number_first.as_ref().and_then(|re| re.find(head)) {
-                if lower_type {
+            for re in [&self.number_first, &self.number_bis] {
+                if let Some(m) = re.as_ref().and_then(|re| re.find(head)) {
+                    if lower_type {
+                        added.push((s - (head.len() - m.start()), e));
+                    }
+                }
+            }
+            let upper_name = text
+                .get(s..)
+                .is_some_and(|r| r.starts_with(char::is_uppercase));
+            if let Some(m) = self.name_head.as_ref().and_then(|re| re.find(head)) {
+                let first = head[m.start()..].split_whitespace().next().unwrap_or("");
+                if upper_name && !NOT_PLACE_WORDS.contains(&first.to_lowercase().as_str()) {
                     added.push((s - (head.len() - m.start()), e));
                 }
             }
@@ -457,6 +593,14 @@ impl PlaceContext {
             cur = match cur {
                 Some((cs, ce, j)) if s <= ce => Some((cs, ce.max(e), j)),
                 Some((cs, ce, _)) if text.get(ce..s).is_some_and(|g| gap.is_match(g)) => {
+                    Some((cs, e, true))
+                }
+                Some((cs, ce, _))
+                    if text
+                        .get(ce..s)
+                        .is_some_and(|g| self.town_gap.as_ref().is_some_and(|r| r.is_match(g)))
+                        && text.get(s..e).is_some_and(looks_like_postcode) =>
+                {
                     Some((cs, e, true))
                 }
                 Some(done) => {
@@ -475,4 +619,12 @@ impl PlaceContext {
             push(out, Kind::Address, text, s, e);
         }
     }
+}
+
+/// A UK, Dutch or continental postcode at the start: "E14 2BG", "75019 Paris".
+fn looks_like_postcode(s: &str) -> bool {
+    let b = s.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&letters) && b.get(letters).is_some_and(u8::is_ascii_digit) || digits >= 4
 }

@@ -136,7 +136,42 @@ pub(crate) struct TimeContext {
     /// A clock time after a date, or the second end of a range.
     time_after: Option<Regex>,
     connector_gap: Option<Regex>,
+    /// A weekday with a determiner, a qualifier or a part of the day: "el domingo",
+    /// "lunedì mattina", "on Saturday", "the following Monday" (round 10).
+    weekday_alone: Option<Regex>,
+    /// A weekday phrase right before a time finding: "on Saturday at 3pm", "lundi
+    /// prochain à 9 h" (round 10).
+    weekday_lead: Option<Regex>,
+    /// A range of bare digit hours after a range opener: "from 10 to 12", "de 10 a 13",
+    /// "von 9 bis 11" (round 10; the word form is [`Self::word_hours`]).
+    digit_range: Option<Regex>,
+    /// French hours with minutes written apart: "14 h 30" (round 10).
+    fr_hour_minutes: Option<Regex>,
 }
+
+/// Full weekday names of the five languages (no abbreviations: "mar", "do", "so" are
+/// ordinary words).
+const FULL_WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
+/// What makes a weekday one day rather than a habit: words before it. Not French "le"
+/// or Italian "il", which say "every" ("le samedi matin", "il lunedì").
+/// Not "on", "el" or "am" alone: "the meeting on Monday" stays an ordinary phrase (see
+/// the look-alike tests); they do count before a time ([`TimeContext::weekday_lead`]).
+const WEEKDAY_DETERMINERS: &str = r"this|next|last|coming|the\s+following|until|till|by|before|after|este|próximo|proximo|pasado|hasta\s+el|antes\s+del|para\s+el|ce|dès|jusqu['’]à|avant|après|diesen|nächsten|kommenden|letzten|bis|ab|questo|prossimo|entro|fino\s+a|dopo|prima\s+di";
+/// Determiners that only count before a time: "on Saturday at 3pm", "el lunes a las 8".
+const WEEKDAY_LEAD_DETERMINERS: &str = r"on|el|am|le|il|since|seit|desde\s+el|depuis|vor|nach";
+/// What makes a weekday one day: words after it.
+const WEEKDAY_QUALIFIERS: &str = r"prochain|dernier|next|que\s+viene|próximo|pasado|prossimo|scorso|morning|evening|afternoon|night|lunchtime|matin|soir|midi|après-midi|mattina|mattino|sera|pomeriggio|notte|por\s+la\s+(?:mañana|tarde|noche)|a\s+mediodía|früh|morgen|abend|nachmittag|vormittag|mittag|nacht|in\s+the\s+(?:morning|afternoon|evening)";
+
+/// Words that may follow a bare hour range: anything else lowercase makes it a count
+/// ("de 10 a 13 años", "from 10 to 12 people").
+const AFTER_HOUR_RANGE: &[&str] = &[
+    "at", "in", "on", "the", "and", "or", "for", "with", "then", "every", "each", "en", "el", "la",
+    "los", "las", "y", "o", "con", "para", "por", "cada", "à", "au", "aux", "le", "les", "et",
+    "ou", "avec", "pour", "chaque", "tous", "im", "am", "an", "und", "oder", "mit", "für", "jeden",
+    "bei", "nel", "nella", "al", "alla", "e", "per", "ogni", "presso", "da", "h", "hrs", "uhr",
+    "pm", "heures", "horas", "ore", "o'clock", "sharp", "de", "del", "di", "des", "du", "tomorrow",
+    "today", "mañana", "demain", "morgen", "domani", "hoy", "heute", "oggi",
+];
 
 impl TimeContext {
     pub(crate) fn new() -> TimeContext {
@@ -185,6 +220,18 @@ impl TimeContext {
                 r"(?i)^(?:[ \t]+(?:y|e|et|und|and|o|or|ou|oder)[ \t]+(?:a[ \t]+las?|alle|à|um|at)[ \t]+(?:{HOUR_WORDS}|{HOUR})\b|(?:,[ \t]*|[ \t]+)(?:(?:at|um|à|alle|a\s+las|ore|to|till|until|bis|a|al|hasta|au|-|–)\s*)?(?:(?:[01]\d|2[0-3])[0-5]\d\b|{HOUR}(?:\s?(?:h|uhr|am|pm))?\b))"
             )),
             connector_gap: compile(&format!(r"(?i)^[ \t,]*(?:{CONNECTORS}[ \t]*){{0,2}}$")),
+            weekday_alone: compile(&format!(
+                r"(?i)(?:\b(?:{WEEKDAY_DETERMINERS})[ \t]+\b(?:{FULL_WEEKDAYS})\b(?:[ \t]+(?:{WEEKDAY_QUALIFIERS})\b)?|\b(?:{FULL_WEEKDAYS})[ \t]+(?:{WEEKDAY_QUALIFIERS})\b)"
+            )),
+            weekday_lead: compile(&format!(
+                r"(?i)(?:\b(?:{WEEKDAY_DETERMINERS}|{WEEKDAY_LEAD_DETERMINERS})[ \t]+)?\b(?:{FULL_WEEKDAYS})(?:[ \t]+(?:{WEEKDAY_QUALIFIERS}))?[ \t,]+(?:(?:at|à|um|alle|a\s+las|a\s+la|ab|dès|from|by|around|ore|vers|gegen|verso|hacia|sobre|dalle|de|von)[ \t]+(?:(?:las|la|les|le)[ \t]+)?)?$"
+            )),
+            digit_range: compile(&format!(
+                r"(?i)\b(?:from|de|von|dalle|dal|du|entre|between|tra|fra|desde\s+las|de\s+las)[ \t]+{HOUR}(?:[ \t]?h)?[ \t]*(?:to|a|à|bis|alle|al|till|until|y|et|e|und|and|hasta|-|–)[ \t]*(?:las[ \t]+)?{HOUR}(?:[ \t]?(?:h|uhr|am|pm|heures|horas|ore)\b)?"
+            )),
+            fr_hour_minutes: compile(
+                r"\b(?:[01]?\d|2[0-3])[ \t]h[ \t]?[0-5]\d\b|\b(?:[01]?\d|2[0-3])h[ \t][0-5]\d\b",
+            ),
         }
     }
 
@@ -201,6 +248,39 @@ impl TimeContext {
         {
             for m in re.find_iter(text) {
                 push(out, Kind::DateTime, text, m.start(), m.end());
+            }
+        }
+        for re in [&self.weekday_alone, &self.fr_hour_minutes]
+            .into_iter()
+            .flatten()
+        {
+            for m in re.find_iter(text) {
+                push(out, Kind::DateTime, text, m.start(), m.end());
+            }
+        }
+        if let Some(re) = &self.digit_range {
+            for m in re.find_iter(text) {
+                let glued = char_at(text, m.end()).is_some_and(|c| {
+                    c.is_ascii_digit()
+                        || matches!(c, '%' | '€' | '$' | '£' | '.' | ',')
+                            && text
+                                .get(m.end() + 1..)
+                                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                });
+                let rest = text.get(m.end()..).unwrap_or("");
+                let lower_word_after = rest.starts_with([' ', '\t'])
+                    && rest
+                        .trim_start_matches([' ', '\t'])
+                        .starts_with(char::is_lowercase);
+                let count_after = lower_word_after
+                    && crate::util::next_word(text, m.end())
+                        .is_some_and(|w| !AFTER_HOUR_RANGE.contains(&w.as_str()));
+                let money_after = text
+                    .get(m.end()..)
+                    .is_some_and(|r| r.trim_start().starts_with(['%', '€', '$', '£']));
+                if !glued && !count_after && !money_after {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
+                }
             }
         }
         if let Some(re) = &self.day_then_hour {
@@ -321,6 +401,12 @@ impl TimeContext {
             }
             let head = before(text, start, 40);
             if let Some(m) = self.lead.as_ref().and_then(|re| re.find(head)) {
+                if m.start() < head.len() {
+                    start -= head.len() - m.start();
+                }
+            }
+            let head = before(text, start, 60);
+            if let Some(m) = self.weekday_lead.as_ref().and_then(|re| re.find(head)) {
                 if m.start() < head.len() {
                     start -= head.len() - m.start();
                 }
