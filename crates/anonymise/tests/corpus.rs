@@ -16,11 +16,11 @@
 //!   recall.
 //!
 //! Held-out subsets: below 199, every fifth file (numbers divisible by 5); from
-//! 1000 on, every file (the ninth issue-13 held-out set, written and committed
-//! before it was first scanned). Files 199-999 are all tuning files: the first
-//! (200-260, every fifth) and the second to eighth (300-314, 400-414, 500-514,
-//! 600-614, 700-714, 800-829, 900-929) issue-13 held-out sets were moved to tuning once
-//! their misses had been looked at. While tuning only the aggregate numbers for
+//! 1100 on, every file (the tenth issue-13 held-out set, written and committed
+//! before it was first scanned). Files 199-1099 are all tuning files: the first
+//! (200-260, every fifth) and the second to ninth (300-314, 400-414, 500-514,
+//! 600-614, 700-714, 800-829, 900-929, 1000-1029) issue-13 held-out sets were moved to
+//! tuning once their misses had been looked at. While tuning only the aggregate numbers for
 //! the held-out files were looked at; set `ANON_DEBUG=1` to print individual
 //! misses and false positives, which are printed for the tuning files only.
 
@@ -44,7 +44,7 @@ struct Doc {
 /// First file of the corpus written for issue 13.
 const FRESH: usize = 199;
 
-/// First file of the current issue-13 held-out set (the ninth, 1000-1029). The first set
+/// First file of the current issue-13 held-out set (the tenth, 1100-1129). The first set
 /// (200-260, every fifth) missed "at 0630" and took "Someone" (twice) for a name; the
 /// second (300-314) missed five times, a plate and a title-led name and took five places
 /// or things for names; the third (400-414) missed three times and a German house part
@@ -58,15 +58,18 @@ const FRESH: usize = 199;
 /// Spanish streets, parts joined by a comma), 2 of 25 plates, 13 of 138 times and 9 of 117
 /// names; the eighth (900-929, 30 files) missed 14 of 64 addresses, 17 of 120 times and 13
 /// of 128 names. After set 8 the strategy changed from string families to general context
-/// rules (round 9, see `docs/ANONYMISATION.md`); the eight sets are tuning files now.
-const HELD_OUT_FROM: usize = 1000;
+/// rules (round 9, see `docs/ANONYMISATION.md`); the ninth (1000-1029, 30 files) missed
+/// 16 of 97 addresses, 9 of 103 times and 10 of 134 names and took 5 things for names,
+/// and round 10 generalised its misses. The nine sets are tuning files now.
+const HELD_OUT_FROM: usize = 1100;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
 /// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first (and
-/// only) scan the ninth set found 81 of 97 addresses, 94 of 103 times and 124 of 134
-/// names, and 5 of 128 name findings were not names; it has not been looked at since.
-const SHORT_OF_TARGET: &[Kind] = &[Kind::Address, Kind::DateTime, Kind::PersonName];
+/// only) scan, after the round-10 rules, the tenth set found 7 of 8 phones, 72 of 89
+/// addresses, 122 of 136 times and 145 of 166 names; 1 of 79 address findings and 1 of
+/// 144 name findings were not details. It has not been looked at since.
+const SHORT_OF_TARGET: &[Kind] = &[Kind::Phone, Kind::Address, Kind::DateTime, Kind::PersonName];
 
 fn held_out(number: usize) -> bool {
     match number {
@@ -113,6 +116,7 @@ fn file_numbers_of_three_and_four_digits() {
     assert_eq!(file_number("042-notes.txt"), 42);
     assert_eq!(file_number("929-heldout8-x.txt"), 929);
     assert_eq!(file_number("1003-heldout9-x.txt"), 1003);
+    assert_eq!(file_number("1129-heldout10-x.txt"), 1129);
 }
 
 fn load(path: &Path) -> Doc {
@@ -283,7 +287,7 @@ fn corpus_recall_and_precision() {
     let held: Vec<_> = docs.iter().filter(|d| held_out(d.0.number)).collect();
 
     // Files from 199 on were written for issue 13 (time expressions, plates, addresses
-    // with units, evasion) in five languages; their held-out part (1000 on) was written
+    // with units, evasion) in five languages; their held-out part (1100 on) was written
     // and committed before it was first scanned, and is reported on its own.
     let fresh_tuning: Vec<_> = tuning
         .iter()
