@@ -7,32 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use circle_anonymise::{Anonymiser, Kind, Lexicon};
+mod common;
 
-fn found(text: &str) -> Vec<(Kind, String)> {
-    let findings = Anonymiser::new(&Lexicon::default()).scan(text);
-    for f in &findings {
-        assert_eq!(&text[f.start..f.end], f.text, "offsets in {text:?}");
-    }
-    findings.into_iter().map(|f| (f.kind, f.text)).collect()
-}
-
-/// Some finding of `kind` covers all of `surface`.
-fn covers(kind: Kind, text: &str, surface: &str) {
-    let all = found(text);
-    assert!(
-        all.iter().any(|(k, t)| *k == kind && t.contains(surface)),
-        "{text:?}: no {kind} covering {surface:?} in {all:?}"
-    );
-}
-
-fn no_kind(kind: Kind, text: &str) {
-    let all = found(text);
-    assert!(
-        all.iter().all(|(k, _)| *k != kind),
-        "{text:?}: unexpected {kind} in {all:?}"
-    );
-}
+use circle_anonymise::Kind;
+use common::{covers, found, no_kind};
 
 #[test]
 fn weekday_phrases_are_times() {
