@@ -2,6 +2,11 @@
 //! raw candidates; overlaps are settled later in [`crate::resolve`].
 
 pub(crate) mod address;
+
+/// Weekday names, written out, in the five languages (with the unaccented spellings people
+/// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
+/// rule that needs a whole weekday word.
+pub(crate) const FULL_WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 pub(crate) mod clock;
 pub(crate) mod contact;
 pub(crate) mod datetime;

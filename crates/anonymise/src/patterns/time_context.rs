@@ -15,7 +15,7 @@
 
 use regex::Regex;
 
-use super::push;
+use super::{push, FULL_WEEKDAYS};
 use crate::util::{before, char_at, char_before, compile, prev_word};
 use crate::{Finding, Kind};
 
@@ -149,9 +149,6 @@ pub(crate) struct TimeContext {
     fr_hour_minutes: Option<Regex>,
 }
 
-/// Full weekday names of the five languages (no abbreviations: "mar", "do", "so" are
-/// ordinary words).
-const FULL_WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 /// What makes a weekday one day rather than a habit: words before it. Not French "le"
 /// or Italian "il", which say "every" ("le samedi matin", "il lunedì").
 /// Not "on", "el" or "am" alone: "the meeting on Monday" stays an ordinary phrase (see
@@ -202,9 +199,9 @@ impl TimeContext {
             word_hours: compile(&format!(
                 r"(?i)\b(?:(?:de|von|dalle|from|entre|du)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?[ \t]+(?:a|à|bis|alle|to|till|until|y|e|et|und|and)[ \t]+(?:{HOUR_WORDS})(?:[ \t]+heures)?|(?:{HOUR_WORDS})[ \t]+(?:Uhr|o['’]clock))\b"
             )),
-            weekday_day: compile(
-                r"(?i)\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica),?[ \t]+(?:the[ \t]+|le[ \t]+|el[ \t]+|il[ \t]+|den[ \t]+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.|º|er)?(?:\b|$)",
-            ),
+            weekday_day: compile(&format!(
+                r"(?i)\b(?:{FULL_WEEKDAYS}),?[ \t]+(?:the[ \t]+|le[ \t]+|el[ \t]+|il[ \t]+|den[ \t]+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th|\.|º|er)?(?:\b|$)"
+            )),
             unit_hour: compile(
                 r"(?i)\b(?:0?[6-9]|1\d|2[0-3])(?:[:.,][0-5]\d)?[ \t]?(?:hrs|heures|horas|hs|ore)\b",
             ),

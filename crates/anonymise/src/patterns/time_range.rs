@@ -5,11 +5,10 @@
 
 use regex::Regex;
 
+use super::FULL_WEEKDAYS;
 use crate::util::{before, compile};
 use crate::{Finding, Kind};
 
-/// Weekdays in the five languages, for [`TimeRange::widen_day_words`].
-const WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 /// Parts of the day written between a weekday and a time.
 const PARTS: &str = "morning|evening|afternoon|night|matin|soir|après-midi|mattina|sera|pomeriggio|mañana|tarde|noche|morgen|abend|vormittag|nachmittag|früh";
 
@@ -39,7 +38,7 @@ impl TimeRange {
             with_joiner: compile(&format!(r"(?i)(?:\b{opener}\s+)?\b{hour}\s*{joiner}\s*$")),
             opener_only: compile(&format!(r"(?i)\b{opener}\s+{hour}\s+$")),
             day_before: compile(&format!(
-                r"(?i)\b(?:{WEEKDAYS})\.?(?:,?\s+(?:{PARTS}))?(?:,?\s+(?:dem|den|the|le|el|il))?,?\s+$"
+                r"(?i)\b(?:{FULL_WEEKDAYS})\.?(?:,?\s+(?:{PARTS}))?(?:,?\s+(?:dem|den|the|le|el|il))?,?\s+$"
             )),
             part_after: compile(
                 r"(?i)^\s+(?:in\s+the\s+(?:morning|evening|afternoon)|at\s+night|del\s+mattino|della\s+mattina|della\s+sera|di\s+sera|di\s+notte|del\s+pomeriggio|de\s+la\s+(?:mañana|tarde|noche|madrugada)|du\s+(?:matin|soir)|de\s+l['’]après-midi|morgens|abends|nachts|früh)\b",

@@ -117,11 +117,21 @@ fn announcement_at(a: &Arc<Mutex<LocalCircle>>, at: u64) -> Vec<u8> {
 
 /// Waits until `pulls` passes `before`.
 async fn pulled(pulls: &AtomicUsize, before: usize) {
-    let deadline = Instant::now() + WAIT;
-    while pulls.load(Ordering::SeqCst) <= before {
-        assert!(Instant::now() < deadline, "B did not pull from the sender");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("B pulled from the sender", || {
+        pulls.load(Ordering::SeqCst) > before
+    })
+    .await;
+}
+
+/// A really rotates now (one steward, a fresh key) and signs its pledge in the new term;
+/// returns the time it did.
+fn rotate_now(a: &Arc<Mutex<LocalCircle>>) -> u64 {
+    let t = now();
+    let mut a = a.lock().unwrap();
+    a.rotate(14, 1, t).unwrap();
+    a.write(t, |l, s| l.sign_pledge(s, t, "We answer.").map(|c| ((), c)))
+        .unwrap();
+    t
 }
 
 async fn not_penalised(b: &Node, peer: &str) {
@@ -446,25 +456,12 @@ async fn a_real_alert_of_a_new_term_after_a_flood_is_shown_once_its_certificate_
         timeout(WAIT, f).await.unwrap().unwrap();
     }
     // The forgers' alerts were judged and asked for pulls: they wait in the room now.
-    let deadline = Instant::now() + WAIT;
-    let forger_pulls = || {
-        forgers_pulled
-            .iter()
-            .map(|p| p.load(Ordering::SeqCst))
-            .collect::<Vec<_>>()
-    };
-    while forger_pulls().iter().sum::<usize>() == 0 {
-        assert!(Instant::now() < deadline, "B did not pull from a forger");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("B pulled from a forger", || {
+        forgers_pulled.iter().any(|p| p.load(Ordering::SeqCst) > 0)
+    })
+    .await;
 
-    let t = now();
-    {
-        let mut a = a.lock().unwrap();
-        a.rotate(14, 1, t).unwrap();
-        a.write(t, |l, s| l.sign_pledge(s, t, "We answer.").map(|c| ((), c)))
-            .unwrap();
-    }
+    let t = rotate_now(&a);
     let before = pulls.load(Ordering::SeqCst);
     let (real, bytes) = alert_at(&a, "New term, same fight", t);
     publish(&evil, ALERT_TOPIC, bytes).await;
@@ -499,22 +496,12 @@ async fn a_new_term_alert_outlasts_a_silent_relays_pull_and_is_shown() {
         Request::Pull(_) => Answer::Never,
     });
     flood(forger, 0, vec![a.clone()], 1).await;
-    let deadline = Instant::now() + WAIT;
-    while forger_pulls.load(Ordering::SeqCst) == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "B did not pull from the silent relay"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("B pulled from the silent relay", || {
+        forger_pulls.load(Ordering::SeqCst) > 0
+    })
+    .await;
 
-    let t = now();
-    {
-        let mut a = a.lock().unwrap();
-        a.rotate(14, 1, t).unwrap();
-        a.write(t, |l, s| l.sign_pledge(s, t, "We answer.").map(|c| ((), c)))
-            .unwrap();
-    }
+    let t = rotate_now(&a);
     let (real, bytes) = alert_at(&a, "New term, still here", t);
     publish(&evil, ALERT_TOPIC, bytes).await;
     // Longer than the usual wait: the silent pull runs its full 30 s first.
