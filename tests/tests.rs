@@ -6,6 +6,7 @@ mod backup;
 mod cli;
 mod cli_daily;
 mod crash;
+mod devices;
 mod disk;
 mod federation;
 mod interop;

@@ -33,6 +33,12 @@ pub enum Command {
         #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
         term_days: u64,
     },
+    /// Make this data directory a device of an existing circle: pull its ledger from the
+    /// device named in the invite, then keep it in sync both ways (`circle serve`).
+    Join {
+        /// The circle's invite code (`circle invite` on one of its devices).
+        invite: String,
+    },
     /// This node's identity.
     Id,
     /// Run the node: federate with sister circles until SIGINT/SIGTERM. While it runs,

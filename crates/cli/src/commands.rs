@@ -7,6 +7,7 @@ pub(crate) mod circle;
 mod damage;
 mod doctor;
 pub(crate) mod entries;
+pub(crate) mod join;
 pub(crate) mod network;
 mod protocol;
 pub(crate) mod restore;
@@ -32,7 +33,9 @@ pub(crate) fn dispatch(
 ) -> Result<Report> {
     use Command as C;
     match command {
-        C::Init { .. } | C::Serve(_) | C::Restore { .. } | C::Follow { .. } => unreachable_here(),
+        C::Init { .. } | C::Join { .. } | C::Serve(_) | C::Restore { .. } | C::Follow { .. } => {
+            unreachable_here()
+        }
         C::Alert(AlertCmd::Send { .. }) => anyhow::bail!(
             "alerts go out over the network: start the node with `circle serve` first"
         ),

@@ -28,6 +28,10 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
             crate::private::ensure_dir(&dir)?;
             return commands::circle::init(&dir, &name, term_days, now);
         }
+        Command::Join { invite } => {
+            crate::private::ensure_dir(&dir)?;
+            return commands::join::join(&dir, &invite, now);
+        }
         Command::Serve(args) => return crate::serve::serve(&dir, *args, cli.json, now),
         Command::Restore { file } => {
             crate::private::ensure_dir(&dir)?;

@@ -52,11 +52,12 @@ impl Executor {
     pub(crate) async fn run(&self, command: Command, json: bool) -> Result<Report, Failure> {
         let now = commands::now();
         match command {
-            Command::Init { .. } | Command::Serve(_) | Command::Restore { .. } => {
-                Err(Failure::of(&anyhow::Error::new(NodeError::Conflict(
-                    "a node is already running for this data directory".into(),
-                ))))
-            }
+            Command::Init { .. }
+            | Command::Join { .. }
+            | Command::Serve(_)
+            | Command::Restore { .. } => Err(Failure::of(&anyhow::Error::new(
+                NodeError::Conflict("a node is already running for this data directory".into()),
+            ))),
             Command::Follow { invite } => network::follow(&self.node, &invite, None)
                 .await
                 .map_err(Failure::from),

@@ -13,6 +13,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod devices;
 mod error;
 #[doc(hidden)]
 pub mod fixtures;

@@ -21,7 +21,7 @@ pub struct LocalCircle {
     store: Store,
     keys: KeyDir,
     circle: Circle,
-    log_len: usize,
+    pub(crate) log_len: usize,
     root: PathBuf,
     /// Set once a write reached the in-memory ledger but not the disk. sled then refuses
     /// every later write of this process anyway, and the ledger in memory holds a change

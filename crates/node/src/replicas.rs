@@ -88,6 +88,9 @@ pub(crate) struct Replicas {
     loading: Mutex<std::collections::HashMap<Hash32, Arc<Mutex<()>>>>,
     /// The own circle's serve order (its ledger lives with the local circle).
     pub(crate) own_order: Mutex<ServeOrder>,
+    /// The own circle's quarantine, for pulls from its other devices. Its `replica` is
+    /// empty but while a page is kept (the local circle lends its ledger then).
+    pub(crate) own: Slot,
     /// Work done for each peer's sync requests in the current window.
     pub(crate) work: Mutex<RateTable<String>>,
 }
@@ -99,6 +102,7 @@ impl Replicas {
             cache: Mutex::new(VecDeque::new()),
             loading: Mutex::new(std::collections::HashMap::new()),
             own_order: Mutex::new(ServeOrder::new()),
+            own: Slot::default(),
             work: Mutex::new(RateTable::new(PEER_WORK, WORK_WINDOW)),
         }
     }

@@ -52,9 +52,20 @@ impl LocalCircle {
                 latest.term
             )));
         }
+        LocalCircle::adopt_bundle(root, &chain, bundle, now)
+    }
+
+    /// Makes `bundle`'s circle the own circle of `root`, whose store holds no circle yet:
+    /// every change is verified before anything is stored (restore and join end here).
+    pub(crate) fn adopt_bundle(
+        root: &Path,
+        chain: &TermChain,
+        bundle: Bundle,
+        now: u64,
+    ) -> Result<(LocalCircle, ImportReport), NodeError> {
         // Verify every change before anything is stored.
         let mut check = Ledger::empty_replica(chain.circle_id());
-        let verified = ingest(&mut check, &chain, bundle.changes.clone(), now);
+        let verified = ingest(&mut check, chain, bundle.changes.clone(), now);
         let first = check
             .doc()
             .get_changes(&[])

@@ -24,6 +24,9 @@ pub struct Replica {
     pub(crate) log_len: usize,
     /// The chain as the ledger was last checked against (see `guard`).
     pub(crate) checked: ChainMark,
+    /// This is the node's own circle, lent by [`LocalCircle::lend`] while a page pulled
+    /// from another device of the circle is kept: what is taken out of it is warned of.
+    pub(crate) own: bool,
 }
 
 impl Replica {
@@ -42,6 +45,7 @@ impl Replica {
             checked: chain_mark(&chain),
             chain,
             log_len: 0,
+            own: false,
         }
     }
 
@@ -90,14 +94,14 @@ impl Replica {
         let id = self.circle_id();
         store_certs(store, &self.chain)?;
         if chain_mark(&self.chain) != self.checked {
-            if enforce_chain(store, &id, &mut self.ledger, &self.chain, false)? > 0 {
+            if enforce_chain(store, &id, &mut self.ledger, &self.chain, self.own)? > 0 {
                 self.log_len = 0;
             }
             self.checked = chain_mark(&self.chain);
         }
         let report = run(&mut self.ledger, &self.chain);
         store.stage_changes(&id, &report.applied)?;
-        after_ingest(store, &id, &self.ledger, &mut self.chain, &report, false)?;
+        after_ingest(store, &id, &self.ledger, &mut self.chain, &report, self.own)?;
         self.log_len += report.applied.len();
         if self.log_len >= COMPACT_AFTER {
             store.compact(&id, self.ledger.doc())?;
@@ -137,6 +141,7 @@ pub(crate) fn load_replica(store: &Store, id: &Hash32) -> Result<Option<Replica>
         chain,
         ledger,
         log_len,
+        own: false,
     }))
 }
 

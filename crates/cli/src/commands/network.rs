@@ -72,7 +72,7 @@ pub(crate) async fn follow(
 
 /// An invite must name a node that can be asked for the circle: a valid peer id and
 /// addresses that parse. Anything less would be kept as a follow nothing can ever serve.
-fn check_invite(invite: &Invite) -> Result<()> {
+pub(crate) fn check_invite(invite: &Invite) -> Result<()> {
     let peer = invite
         .peer_id
         .as_deref()

@@ -160,6 +160,10 @@ impl Node {
                 serve,
             );
             a.touched += listed;
+            if a.page.missing_on_responder {
+                // The asker holds writes of this circle we lack: another device's.
+                self.enqueue(Job::Pull(peer, circle));
+            }
             a
         } else {
             if !store.is_followed(&circle)? {
@@ -240,7 +244,16 @@ impl Node {
         let store = &self.inner.store;
         let mut out = Vec::new();
         for e in entries {
-            if e.circle_id == self.inner.own || !store.is_followed(&e.circle_id)? {
+            if e.circle_id == self.inner.own {
+                // Another device of this circle (or a follower of it) holds what we lack.
+                let local = lock(&self.inner.local);
+                let heads = hashes(&local.circle().ledger.heads());
+                if proto::heads_digest(&heads) != e.heads_digest {
+                    out.push(e.circle_id);
+                }
+                continue;
+            }
+            if !store.is_followed(&e.circle_id)? {
                 continue;
             }
             let ours = store.summary(&e.circle_id)?.map(|s| s.heads_digest);
@@ -310,10 +323,14 @@ impl Node {
             ..SyncProgress::default()
         };
         // Pinned for the whole pull, so its quarantine cannot be evicted mid-way.
-        let replicas = self.clone();
-        let slot = tokio::task::spawn_blocking(move || replicas.inner.replicas.get(&circle))
-            .await
-            .map_err(join_err)??;
+        let slot = if circle == self.inner.own {
+            self.inner.replicas.own.clone()
+        } else {
+            let replicas = self.clone();
+            tokio::task::spawn_blocking(move || replicas.inner.replicas.get(&circle))
+                .await
+                .map_err(join_err)??
+        };
         // Where the next page starts. Kept in memory only: it covers quarantined
         // changes, which a restart forgets; what is persisted covers applied ones.
         let mut resume: Option<(Vec<Hash32>, Option<Cursor>)> = None;
@@ -424,8 +441,17 @@ impl Node {
                 None,
             ),
         };
-        let held = lock(slot);
         let budget = self.inner.page_bytes;
+        if circle == self.inner.own {
+            let local = lock(&self.inner.local);
+            let c = local.circle();
+            let mut req =
+                proto::pull_request(Some(&c.ledger), Some(&c.chain), circle, &shared, budget);
+            req.cursor = cursor;
+            let sent = req.heads.clone();
+            return Ok((Request::Pull(req).encode(), sent));
+        }
+        let held = lock(slot);
         let mut req = match &held.replica {
             Some(r) => {
                 proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)

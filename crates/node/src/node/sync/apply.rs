@@ -56,6 +56,34 @@ impl Node {
         page: Page,
         sent: &[Hash32],
     ) -> Result<PageOutcome, NodeError> {
+        if circle != self.inner.own {
+            return self.apply_to_slot(peer, circle, slot, page, sent);
+        }
+        // A page of the own circle, from another of its devices: the local circle lends
+        // its ledger to the slot meanwhile, and writes here wait for the page.
+        let mut local = lock(&self.inner.local);
+        lock(slot).replica = Some(local.lend());
+        let outcome = self.apply_to_slot(peer, circle, slot, page, sent);
+        match lock(slot).replica.take() {
+            Some(replica) => local.take_back(replica),
+            None => {
+                return Err(NodeError::Invalid(
+                    "the own circle's ledger was not handed back".into(),
+                ))
+            }
+        }
+        outcome
+    }
+
+    /// Verifies and keeps one page in the circle's slot.
+    fn apply_to_slot(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        slot: &Slot,
+        page: Page,
+        sent: &[Hash32],
+    ) -> Result<PageOutcome, NodeError> {
         let now = super::now();
         let (chain, quarantine) = {
             let mut held = lock(slot);
