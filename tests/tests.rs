@@ -8,6 +8,7 @@ mod cli_daily;
 mod crash;
 mod disk;
 mod federation;
+mod handover;
 mod interop;
 mod mdns;
 mod public_fields;
