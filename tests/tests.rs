@@ -9,6 +9,7 @@ mod crash;
 mod devices;
 mod disk;
 mod federation;
+mod handover;
 mod interop;
 mod mdns;
 mod public_fields;

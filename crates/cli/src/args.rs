@@ -332,6 +332,45 @@ pub enum StewardCmd {
     },
     /// The current term and its stewards.
     Show,
+    /// Make a fresh steward key for the next term on this device; prints its candidate
+    /// code for a steward to pass to `propose --steward CODE`.
+    Volunteer,
+    /// Propose the next term (a steward of the current term); signs it with this
+    /// device's keys, certifying at once if they reach the threshold.
+    Propose {
+        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+        term_days: u64,
+        /// A candidate code (from `steward volunteer`), or `self` for a fresh key here.
+        #[arg(long = "steward", value_name = "CANDIDATE|self")]
+        stewards: Vec<String>,
+        /// Signatures of the new term's stewards needed to hand over again [default: a majority].
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
+    /// Co-sign a proposal with this device's keys of the current term.
+    Approve {
+        /// The proposal's id, or a prefix of at least 8 hex digits.
+        proposal_id: String,
+    },
+    /// Pending proposals, with who signed and who is missing.
+    Proposals,
+    /// Withdraw a proposal this device proposed (writes resume).
+    Withdraw { proposal_id: String },
+    /// Emergency handover leaving out a lost or seized steward key; the other stewards
+    /// certify it (the threshold is counted without KEY).
+    Revoke {
+        /// The steward key (hex, as `steward show` lists it).
+        key: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+        term_days: u64,
+        /// The next term's stewards [default: `self`].
+        #[arg(long = "steward", value_name = "CANDIDATE|self")]
+        stewards: Vec<String>,
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

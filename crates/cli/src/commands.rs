@@ -12,6 +12,7 @@ pub(crate) mod network;
 mod protocol;
 pub(crate) mod restore;
 pub(crate) mod sisters;
+pub(crate) mod steward;
 pub(crate) mod token;
 pub(crate) mod zines;
 
@@ -49,7 +50,7 @@ pub(crate) fn dispatch(
             circle: which,
             out,
         } => circle::export(local, format, which.as_deref(), &out),
-        C::Steward(cmd) => circle::steward(local, cmd, now),
+        C::Steward(cmd) => steward::steward(local, cmd, now),
         C::Fund(cmd) => protocol::fund(local, cmd, now),
         C::Pledge(cmd) => protocol::pledge(local, cmd, now),
         C::Protocol(cmd) => protocol::protocol(local, cmd, now),

@@ -4,13 +4,14 @@ use automerge::ActorId;
 
 use crate::envelope::SignedChange;
 use crate::error::{CertError, LedgerError};
-use crate::keys::{random_bytes, Hash32, StewardKey};
+use crate::keys::{random_bytes, Hash32, PublicKey, StewardKey};
 use crate::ledger::{day_of, Ledger, Signer, DAY};
 use crate::term::{CertBody, TermCert, TermChain, CERT_VERSION, MAX_STEWARDS};
 
 /// Default steward term: power must not settle.
 pub const DEFAULT_TERM_DAYS: u64 = 14;
-const MAX_TERM_DAYS: u64 = 366;
+/// Longest steward term.
+pub const MAX_TERM_DAYS: u64 = 366;
 
 #[derive(Debug)]
 pub struct Circle {
@@ -127,6 +128,44 @@ impl Circle {
         }
     }
 
+    /// The body of the next term's certificate: `stewards` with `threshold`, lasting
+    /// `term_days` from `now`, handing over at this node's ledger heads now.
+    pub fn next_body(
+        &self,
+        term_days: u64,
+        stewards: Vec<PublicKey>,
+        threshold: u32,
+        now: u64,
+    ) -> Result<CertBody, CircleError> {
+        check_term_days(term_days)?;
+        let latest = self.chain.latest();
+        let (start, expires) = term_period(now, term_days);
+        // Never before the outgoing term's start (an older, unrounded one included).
+        let start = start.max(latest.body.start);
+        Ok(CertBody {
+            version: CERT_VERSION,
+            circle_id: Some(self.circle_id()),
+            term: latest.body.term + 1,
+            stewards,
+            threshold,
+            start,
+            expires: expires.max(start + DAY),
+            handover_heads: self.ledger.heads().iter().map(|h| Hash32(h.0)).collect(),
+            prev: Some(latest.id()),
+            genesis_nonce: None,
+            lottery: None,
+        })
+    }
+
+    /// The keys held here that are stewards of the latest term.
+    pub fn current_keys(&self) -> Vec<&StewardKey> {
+        let latest = &self.chain.latest().body;
+        self.keys
+            .iter()
+            .filter(|k| latest.stewards.contains(&k.public()))
+            .collect()
+    }
+
     /// Certifies the next term with `stewards` fresh keys on this node, handing over at
     /// the current ledger heads. The outgoing keys are dropped: they can no longer write.
     pub fn rotate(
@@ -155,22 +194,12 @@ impl Circle {
             )));
         }
         let fresh: Vec<StewardKey> = (0..stewards).map(|_| StewardKey::generate()).collect();
-        let (start, expires) = term_period(now, term_days);
-        // Never before the outgoing term's start (an older, unrounded one included).
-        let start = start.max(latest.body.start);
-        let body = CertBody {
-            version: CERT_VERSION,
-            circle_id: Some(self.circle_id()),
-            term: latest.body.term + 1,
-            stewards: fresh.iter().map(|k| k.public()).collect(),
-            threshold: (stewards / 2 + 1) as u32,
-            start,
-            expires: expires.max(start + DAY),
-            handover_heads: self.ledger.heads().iter().map(|h| Hash32(h.0)).collect(),
-            prev: Some(latest.id()),
-            genesis_nonce: None,
-            lottery: None,
-        };
+        let body = self.next_body(
+            term_days,
+            fresh.iter().map(|k| k.public()).collect(),
+            (stewards / 2 + 1) as u32,
+            now,
+        )?;
         let cert = TermCert::sign(body, &outgoing)?;
         self.chain.insert(cert.clone())?;
         self.ledger.set_actor(actor_for(&fresh[0]));

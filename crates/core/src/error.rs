@@ -107,9 +107,9 @@ pub enum LedgerError {
     Invalid(String),
     #[error("no {kind} with id {id}")]
     NotFound { kind: &'static str, id: String },
-    #[error("steward term {0} has expired; rotate stewards with `circle steward rotate`")]
+    #[error("steward term {0} has expired; hand over with `circle steward propose` (or `circle steward rotate` on a device that holds the threshold)")]
     TermExpired(u64),
-    #[error("this node holds no steward key of the current term {0}")]
+    #[error("this device holds no steward key of term {0}, so it only reads; ask a steward to name it: `circle steward volunteer` here, then `circle steward propose --steward CODE` on a steward's device")]
     NotSteward(u64),
     /// Well formed, but the ledger's state refuses it (a task already closed).
     #[error("{0}")]

@@ -33,6 +33,7 @@ pub mod compliance;
 pub mod envelope;
 pub mod error;
 pub mod gossip;
+pub mod handover;
 pub mod invite;
 pub mod keys;
 pub mod ledger;

@@ -73,7 +73,8 @@ pub struct TermCert {
 }
 
 impl CertBody {
-    fn signing_bytes(&self) -> Result<Vec<u8>, CertError> {
+    /// What each signer of this body signs.
+    pub fn signing_bytes(&self) -> Result<Vec<u8>, CertError> {
         let mut out = b"circle-ledger/cert/v1\0".to_vec();
         out.extend(postcard::to_stdvec(self).map_err(|_| CertError::Encoding)?);
         Ok(out)

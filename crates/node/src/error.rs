@@ -19,6 +19,9 @@ pub enum NodeError {
     Ledger(Box<circle_core::error::LedgerError>),
     #[error(transparent)]
     Circle(Box<circle_core::circle::CircleError>),
+    /// A handover step refused (see `circle_core::handover`).
+    #[error(transparent)]
+    Handover(Box<circle_core::handover::HandoverError>),
     #[error("certificate chain: {0}")]
     Cert(#[from] circle_core::error::CertError),
     #[error("{0}")]
@@ -62,6 +65,7 @@ impl NodeError {
                 CircleError::Invalid(_) => ErrorKind::Invalid,
                 _ => ErrorKind::Internal,
             },
+            NodeError::Handover(h) => h.kind(),
             NodeError::Cert(_) => ErrorKind::Internal,
         }
     }
@@ -79,6 +83,12 @@ pub fn store_kind(e: &circle_store::StoreError) -> ErrorKind {
 impl From<circle_core::error::LedgerError> for NodeError {
     fn from(e: circle_core::error::LedgerError) -> Self {
         NodeError::Ledger(Box::new(e))
+    }
+}
+
+impl From<circle_core::handover::HandoverError> for NodeError {
+    fn from(e: circle_core::handover::HandoverError) -> Self {
+        NodeError::Handover(Box::new(e))
     }
 }
 

@@ -129,16 +129,52 @@ pub(crate) fn enforce_chain(
     if outside.is_empty() {
         return Ok(0);
     }
+    // The own circle's writes taken out stay recoverable: the ledger as it was is
+    // written to a file first (a device that wrote while apart from a handover it
+    // knew nothing of; see docs/DECISIONS.md).
+    let before = own.then(|| ledger.doc().save());
     let removed = rebuild_without(ledger, |c| outside.contains(&Hash32(c.hash().0)))?;
+    let kept = match before {
+        Some(bytes) if !removed.is_empty() => {
+            Some(keep_before(store, chain.latest().body.term, &bytes)?)
+        }
+        _ => None,
+    };
     store.replace_doc(id, ledger.doc())?;
-    if own {
+    if let Some(path) = kept {
         warn!(
             removed = removed.len(),
+            file = %path.display(),
             "changes in this circle's own ledger were written after a handover (or past a \
-             certificate fork) and have been taken out: a past steward key may be in other hands"
+             certificate fork) and have been taken out: a past steward key may be in other \
+             hands, or this device wrote while apart from the handover. The ledger as it was is \
+             kept in the file, so that a steward of the new term can enter them again"
         );
     }
     Ok(removed.len())
+}
+
+/// Writes the own ledger as it was before changes were taken out to `recovered/` in the
+/// data directory: an Automerge file any Automerge library (and `Ledger::from_doc`)
+/// loads, holding the writes taken out with their history.
+fn keep_before(store: &Store, term: u64, bytes: &[u8]) -> Result<std::path::PathBuf, NodeError> {
+    use std::io::Write;
+    let root = store.dir().parent().unwrap_or(store.dir());
+    let dir = root.join("recovered");
+    std::fs::create_dir_all(&dir).map_err(circle_store::StoreError::from)?;
+    let tag = Hash32::digest(b"circle-ledger/recovered/v1", &[bytes]);
+    let path = dir.join(format!(
+        "before-handover-term-{term}-{}.automerge",
+        &tag.to_hex()[..12]
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&path)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::File::open(&dir)?.sync_all()
+    };
+    write().map_err(circle_store::StoreError::from)?;
+    Ok(path)
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod error;
 #[doc(hidden)]
 pub mod fixtures;
 mod guard;
+mod handover;
 mod lexicon;
 mod local;
 mod memory;
@@ -29,6 +30,7 @@ mod shown;
 mod sisters;
 
 pub use error::{store_kind, ErrorKind, NodeError};
+pub use handover::{MergeReport, Nominee, ProposalView, ProposeOptions};
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
 pub use memory::tune_allocator;

@@ -94,7 +94,7 @@ impl LocalCircle {
         if let Some(k) = term_keys.first() {
             ledger.set_actor(circle_core::circle::actor_for(k));
         }
-        Ok(LocalCircle {
+        let mut local = LocalCircle {
             store,
             keys,
             circle: Circle {
@@ -105,7 +105,11 @@ impl LocalCircle {
             log_len: loaded.log_len,
             root: root.to_owned(),
             failed: None,
-        })
+        };
+        // A certificate stored before its named candidates were taken up (a crash, or
+        // one that arrived while this device was down): take them up now.
+        local.adopt_keys()?;
+        Ok(local)
     }
 
     pub fn root(&self) -> &Path {
@@ -157,6 +161,7 @@ impl LocalCircle {
         f: impl FnOnce(&mut Ledger, &Signer<'_>) -> Signed<T>,
     ) -> Result<T, NodeError> {
         self.writable()?;
+        self.refuse_while_pending(now)?;
         let Circle {
             ledger,
             keys,
@@ -189,7 +194,7 @@ impl LocalCircle {
         self.failed.as_deref()
     }
 
-    fn writable(&self) -> Result<(), NodeError> {
+    pub(crate) fn writable(&self) -> Result<(), NodeError> {
         match &self.failed {
             Some(why) => Err(NodeError::StoreFailed(why.clone())),
             None => Ok(()),

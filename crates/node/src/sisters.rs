@@ -250,6 +250,10 @@ impl LocalCircle {
             report
         };
         store.sync()?;
+        if own {
+            // After the certificates are durable: candidates they name become keys.
+            self.adopt_keys()?;
+        }
         let (name, compliant) = if own {
             let c = self.circle();
             (

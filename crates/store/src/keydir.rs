@@ -93,6 +93,50 @@ impl KeyDir {
         File::open(&self.dir)?.sync_all()?;
         Ok(())
     }
+
+    fn candidate_path(&self, key: &circle_core::keys::PublicKey) -> PathBuf {
+        self.dir.join(format!("candidate-{}.key", key.to_hex()))
+    }
+
+    /// Keeps a candidate key for a coming term (`circle steward volunteer`), durably and
+    /// 0600, refusing past `max` candidates. A candidate never leaves this directory.
+    pub fn put_candidate(&self, key: &StewardKey, max: usize) -> Result<(), StoreError> {
+        let held = self.candidates()?.len();
+        if held >= max {
+            return Err(key_err(
+                &self.dir,
+                format!("holds {held} candidate keys already, the most a device keeps"),
+            ));
+        }
+        write_secret(&self.candidate_path(&key.public()), &key.secret_bytes())
+    }
+
+    /// The candidate keys held here, in the order of their public keys.
+    pub fn candidates(&self) -> Result<Vec<StewardKey>, StoreError> {
+        let mut names: Vec<PathBuf> = Vec::new();
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("candidate-") && name.ends_with(".key") {
+                names.push(entry.path());
+            }
+        }
+        names.sort();
+        names
+            .iter()
+            .map(|p| read_secret(p).map(StewardKey::from_secret))
+            .collect()
+    }
+
+    /// Destroys a candidate key (adopted into a term, or no longer wanted).
+    pub fn destroy_candidate(&self, key: &circle_core::keys::PublicKey) -> Result<(), StoreError> {
+        let path = self.candidate_path(key);
+        if path.exists() {
+            shred(&path)?;
+            File::open(&self.dir)?.sync_all()?;
+        }
+        Ok(())
+    }
 }
 
 fn key_err(path: &Path, why: impl Into<String>) -> StoreError {
@@ -135,6 +179,15 @@ fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Overwrites a secret before unlinking it (best effort, as `destroy_stewards_before`).
+fn shred(path: &Path) -> Result<(), StoreError> {
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    f.write_all(&[0u8; 32])?;
+    f.sync_all()?;
+    fs::remove_file(path)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +218,41 @@ mod tests {
         let p = dir.path().join("steward-0-0.key");
         fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
         assert!(kd.stewards(0).is_err());
+    }
+
+    #[test]
+    fn candidates_are_private_bounded_and_destroyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let kd = KeyDir::open(dir.path()).unwrap();
+        let keys: Vec<StewardKey> = (0..3).map(|_| StewardKey::generate()).collect();
+        for k in &keys[..2] {
+            kd.put_candidate(k, 2).unwrap();
+        }
+        assert!(kd.put_candidate(&keys[2], 2).is_err(), "bounded");
+        let held: Vec<_> = kd
+            .candidates()
+            .unwrap()
+            .iter()
+            .map(|k| k.public())
+            .collect();
+        assert_eq!(held.len(), 2);
+        assert!(held.contains(&keys[0].public()) && held.contains(&keys[1].public()));
+        let path = dir
+            .path()
+            .join(format!("candidate-{}.key", keys[0].public().to_hex()));
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // Rotation's cleanup leaves candidates alone; destroying one removes its file.
+        kd.destroy_stewards_before(5).unwrap();
+        assert_eq!(kd.candidates().unwrap().len(), 2);
+        kd.destroy_candidate(&keys[0].public()).unwrap();
+        assert!(!path.exists());
+        assert_eq!(kd.candidates().unwrap().len(), 1);
+        assert!(
+            kd.stewards(0).unwrap().is_empty(),
+            "a candidate is no term key"
+        );
     }
 }

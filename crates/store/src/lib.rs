@@ -26,6 +26,7 @@ mod durability;
 mod error;
 mod keydir;
 mod net;
+mod proposals;
 mod store;
 
 pub use deliveries::MAX_RECEIVERS;

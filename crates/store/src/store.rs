@@ -63,6 +63,7 @@ pub struct Store {
     pub(crate) alerts: sled::Tree,
     pub(crate) deliveries: sled::Tree,
     pub(crate) summary: sled::Tree,
+    pub(crate) proposals: sled::Tree,
     pub(crate) net_counts: std::sync::Arc<crate::net::NetCounts>,
     evidence: sled::Tree,
     durability: std::sync::Arc<Durability>,
@@ -125,6 +126,7 @@ impl Store {
             alerts: db.open_tree("alerts")?,
             deliveries: db.open_tree("alert_deliveries")?,
             summary: db.open_tree("summary")?,
+            proposals: db.open_tree("proposals")?,
             net_counts: Default::default(),
             evidence: db.open_tree("evidence")?,
             durability: std::sync::Arc::new(Durability::new(dir)),
@@ -160,6 +162,7 @@ impl Store {
                             | b"alert_deliveries"
                             | b"summary"
                             | b"evidence"
+                            | b"proposals"
                     )
                 }) || !self.db.is_empty()
                     || !self.certs.is_empty()

@@ -9,7 +9,7 @@ use circle_core::invite::Invite;
 use circle_node::{LocalCircle, NetStatus};
 use serde_json::json;
 
-use crate::args::{ExportFormat, StewardCmd};
+use crate::args::ExportFormat;
 use crate::report::{days, days_left};
 use crate::Report;
 
@@ -140,9 +140,10 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         "term_expires": latest.expires,
         "changes": local.store().change_count(&c.circle_id()),
         "compliance": comp,
+        "steward_warnings": super::steward::term_warnings(local, now),
     });
     let expiry = if latest.expires <= now {
-        "has expired: rotate stewards with `circle steward rotate`".to_owned()
+        "has expired: hand over with `circle steward propose`".to_owned()
     } else {
         format!("expires in {}", days(days_left(latest.expires, now)))
     };
@@ -168,6 +169,10 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
             n => format!("following {n} circles:"),
         },
     );
+    let mut text = text;
+    for w in super::steward::term_warnings(local, now) {
+        text += &format!("\nwarning: {w}");
+    }
     Ok(Report::new(json, text))
 }
 
@@ -230,44 +235,4 @@ fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
     f.sync_all()?;
     std::fs::rename(&tmp, out)?;
     Ok(())
-}
-
-pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Result<Report> {
-    match cmd {
-        StewardCmd::Rotate {
-            term_days,
-            stewards,
-        } => {
-            let cert = local.rotate(term_days, stewards, now)?;
-            let term = cert.body.term;
-            let left = days(days_left(cert.body.expires, now));
-            Ok(Report::new(
-                json!({ "term": term, "stewards": stewards, "expires": cert.body.expires }),
-                format!(
-                    "term {term} certified with {stewards} fresh steward key(s), ending in {left}; the old keys are destroyed.\n\
-                     The pledge must be signed again for this term: `circle pledge sign --text ...`"
-                ),
-            ))
-        }
-        StewardCmd::Show => {
-            let c = local.circle();
-            let b = &c.chain.latest().body;
-            let stewards: Vec<String> = b.stewards.iter().map(|k| k.to_hex()).collect();
-            let held = c.keys.len();
-            Ok(Report::new(
-                json!({
-                    "term": b.term, "start": b.start, "expires": b.expires,
-                    "threshold": b.threshold, "stewards": stewards, "keys_held_here": held,
-                    "equivocations": c.chain.equivocations().len(),
-                }),
-                format!(
-                    "term {} ({} of {} stewards must sign the next term)\nstewards:\n  {}\nkeys held on this node: {held}",
-                    b.term,
-                    b.threshold,
-                    stewards.len(),
-                    stewards.join("\n  ")
-                ),
-            ))
-        }
-    }
 }
