@@ -74,3 +74,168 @@ fn a_join_that_reaches_no_device_leaves_the_directory_empty() {
 fn a_id(s: &Serving) -> Value {
     Value::String(s.circle_id().to_owned())
 }
+
+fn volunteer(n: &Node) -> String {
+    n.ok(&["steward", "volunteer"])["candidate"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn keys_held(n: &Node) -> u64 {
+    n.ok(&["steward", "show"])["keys_held_here"]
+        .as_u64()
+        .unwrap()
+}
+
+fn term_of(n: &Node) -> u64 {
+    n.ok(&["steward", "show"])["term"].as_u64().unwrap()
+}
+
+fn own_titles(n: &Node) -> Vec<String> {
+    let mut t = tactic_titles(n, None);
+    t.sort();
+    t
+}
+
+const PLEDGE: &str = "We answer every call for defense.";
+
+#[test]
+fn two_steward_devices_write_while_apart_and_converge_with_a_follower() {
+    let a = Node::compliant("Alder");
+    let sa = Serving::start(&a, &[], &[]);
+    let b = Node::new();
+    b.ok(&["join", sa.invite()]);
+    let code_b = volunteer(&b);
+    // A's one key is term 0's threshold: term 1 (A and B, either writes) at once.
+    let p = a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--steward",
+        &code_b,
+        "--threshold",
+        "1",
+    ]);
+    assert_eq!(p["term"], 1, "{p}");
+    a.ok(&["pledge", "sign", "--text", PLEDGE]);
+    let sb = Serving::start(&b, &[&sa], &[]);
+    eventually("B learns term 1 and takes up its key", || {
+        (term_of(&b) == 1 && keys_held(&b) == 1).then_some(())
+    });
+    // A follower of the circle, through A.
+    let f = Node::compliant("Fir");
+    let sf = Serving::start(&f, &[&sa], &[]);
+    f.ok(&["follow", sa.invite()]);
+    // Apart: B stops; both write (B with its own CLI, no node running).
+    sb.stop();
+    publish_tactic(&a, "A while apart");
+    publish_tactic(&b, "B while apart 1");
+    publish_tactic(&b, "B while apart 2");
+    assert_eq!(own_titles(&b), vec!["B while apart 1", "B while apart 2"]);
+    let sb = Serving::start(&b, &[&sa], &[]);
+    let all = vec!["A while apart", "B while apart 1", "B while apart 2"];
+    for (n, who) in [(&a, "A"), (&b, "B")] {
+        eventually(&format!("every write on {who}"), || {
+            (own_titles(n) == all).then_some(())
+        });
+    }
+    let circle = sa.circle_id().to_owned();
+    eventually("every write on the follower", || {
+        let mut t = tactic_titles(&f, Some(&circle));
+        t.sort();
+        (t == all).then_some(())
+    });
+    assert_eq!(
+        a.ledger_json(),
+        b.ledger_json(),
+        "one ledger on both devices"
+    );
+    for s in [sf, sb, sa] {
+        s.stop();
+    }
+}
+
+#[test]
+fn a_two_of_three_handover_is_certified_from_three_data_directories() {
+    let a = Node::compliant("Alder");
+    let sa = Serving::start(&a, &[], &[]);
+    let (b, c) = (Node::new(), Node::new());
+    b.ok(&["join", sa.invite()]);
+    c.ok(&["join", sa.invite()]);
+    let (code_b, code_c) = (volunteer(&b), volunteer(&c));
+    // Term 1: one key on each device, two of three hand over.
+    let p = a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--steward",
+        &code_b,
+        "--steward",
+        &code_c,
+        "--threshold",
+        "2",
+    ]);
+    assert_eq!(p["term"], 1, "{p}");
+    let sb = Serving::start(&b, &[&sa], &[]);
+    let sc = Serving::start(&c, &[&sa, &sb], &[]);
+    for (n, who) in [(&b, "B"), (&c, "C")] {
+        eventually(&format!("{who} holds a key of term 1"), || {
+            (term_of(n) == 1 && keys_held(n) == 1).then_some(())
+        });
+    }
+    // A proposes term 2 (fresh keys on A and C): its signature alone does not certify.
+    let code_c2 = volunteer(&c);
+    let started = std::time::Instant::now();
+    let p = a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--steward",
+        &code_c2,
+        "--threshold",
+        "1",
+    ]);
+    assert_eq!(
+        (p["signatures"].as_u64(), p["needed"].as_u64()),
+        (Some(1), Some(2)),
+        "{p}"
+    );
+    assert!(p.get("term").is_none(), "{p}");
+    let id = p["proposal_id"].as_str().unwrap().to_owned();
+    eventually("the proposal reaches B", || {
+        let list = b.ok(&["steward", "proposals"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["proposal_id"] == id.as_str())
+            .then_some(())
+    });
+    // The proposer's device goes down mid-way: the proposal lives on elsewhere.
+    sa.stop();
+    assert_eq!(term_of(&b), 1, "one signature does not certify");
+    let approved = b.ok(&["steward", "approve", &id[..12]]);
+    assert_eq!(approved["term"], 2, "{approved}");
+    let elapsed = started.elapsed();
+    eventually("C learns term 2 and takes up its key", || {
+        (term_of(&c) == 2 && keys_held(&c) == 1).then_some(())
+    });
+    assert_eq!(
+        keys_held(&b),
+        0,
+        "B's term-1 key is gone and B was not named"
+    );
+    // A comes back, learns term 2 and writes with its fresh key.
+    let sa = Serving::start(&a, &[&sb], &[]);
+    eventually("A learns term 2", || {
+        (term_of(&a) == 2 && keys_held(&a) == 1).then_some(())
+    });
+    a.ok(&["pledge", "sign", "--text", PLEDGE]);
+    eprintln!("2-of-3 handover across three devices: {elapsed:?} from proposal to certificate");
+    for s in [sc, sb, sa] {
+        s.stop();
+    }
+}

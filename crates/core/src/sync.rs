@@ -75,6 +75,10 @@ pub const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_REQUEST_BYTES: usize = 32 * 1024;
 /// Longest refusal reason accepted.
 pub const MAX_REASON_BYTES: usize = 1024;
+/// Most open handover proposals one answer may carry (devices of a circle share them).
+pub const MAX_SHARED_PROPOSALS: usize = 16;
+/// Largest encoded proposal, with its signatures, one answer may carry.
+pub const MAX_SHARED_PROPOSAL_BYTES: usize = 64 * 1024;
 
 /// Why a sync message or page was refused. A bad peer is normal: the caller drops the
 /// message and may penalise the peer.
@@ -108,6 +112,9 @@ pub enum Request {
     Catalog,
     /// Send me what I lack of one circle.
     Pull(PullRequest),
+    /// Which handover proposals of this circle are open, with their signatures so far?
+    /// (Devices of one circle ask each other; a proposal is not a ledger change.)
+    Proposals { circle_id: Hash32 },
 }
 
 /// A request for one page of one circle's ledger.
@@ -143,6 +150,9 @@ pub enum Response {
     NotServed,
     /// The node refuses, with a reason a person can read.
     Refused(String),
+    /// The open handover proposals of the circle asked about, each encoded (opaque to
+    /// sync: the handover rules decode and verify them).
+    Proposals(Vec<Vec<u8>>),
 }
 
 /// One circle in a catalog: enough to skip circles that did not change.
@@ -271,6 +281,14 @@ impl Response {
             Response::Page(page) => page.check(),
             Response::Refused(why) if why.len() > MAX_REASON_BYTES => {
                 Err(SyncError::TooLarge(MAX_REASON_BYTES))
+            }
+            Response::Proposals(list) if list.len() > MAX_SHARED_PROPOSALS => {
+                Err(SyncError::TooMany("proposals"))
+            }
+            Response::Proposals(list)
+                if list.iter().any(|p| p.len() > MAX_SHARED_PROPOSAL_BYTES) =>
+            {
+                Err(SyncError::TooLarge(MAX_SHARED_PROPOSAL_BYTES))
             }
             _ => Ok(()),
         }?;

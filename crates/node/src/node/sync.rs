@@ -17,6 +17,7 @@ use crate::replicas::Slot;
 use crate::NodeError;
 
 mod apply;
+mod proposals;
 #[cfg(test)]
 mod tests;
 
@@ -93,6 +94,7 @@ impl Node {
             }
             Ok(Request::Catalog) => self.catalog().map(Response::Catalog),
             Ok(Request::Pull(req)) => self.answer_pull(peer, req),
+            Ok(Request::Proposals { circle_id }) => self.answer_proposals(circle_id),
         };
         result.unwrap_or_else(|e| {
             warn!(%e, "cannot answer a sync request");
@@ -227,6 +229,13 @@ impl Node {
                 ))
             }
         };
+        // Another device of this circle (or a follower of it): it may hold handover
+        // proposals this device has not seen.
+        if entries.iter().any(|e| e.circle_id == self.inner.own) {
+            if let Err(e) = self.pull_proposals(peer).await {
+                debug!(%e, "proposals from a device not fetched");
+            }
+        }
         let node = self.clone();
         let wanted = tokio::task::spawn_blocking(move || node.differing(&entries))
             .await
@@ -246,9 +255,12 @@ impl Node {
         for e in entries {
             if e.circle_id == self.inner.own {
                 // Another device of this circle (or a follower of it) holds what we lack.
+                // A newer term with the same heads is a certificate to fetch (a handover
+                // certified on that device).
                 let local = lock(&self.inner.local);
-                let heads = hashes(&local.circle().ledger.heads());
-                if proto::heads_digest(&heads) != e.heads_digest {
+                let c = local.circle();
+                let heads = hashes(&c.ledger.heads());
+                if proto::heads_digest(&heads) != e.heads_digest || e.term > c.term() {
                     out.push(e.circle_id);
                 }
                 continue;
@@ -256,8 +268,9 @@ impl Node {
             if !store.is_followed(&e.circle_id)? {
                 continue;
             }
-            let ours = store.summary(&e.circle_id)?.map(|s| s.heads_digest);
-            if ours != Some(e.heads_digest) {
+            let ours = store.summary(&e.circle_id)?;
+            let behind = ours.is_none_or(|s| s.heads_digest != e.heads_digest || e.term > s.term);
+            if behind {
                 out.push(e.circle_id);
             }
         }
@@ -355,8 +368,10 @@ impl Node {
                 Response::Refused(why) => {
                     return Err(NodeError::Net(format!("peer refused: {why}")))
                 }
-                Response::Catalog(_) => {
-                    return Err(NodeError::Net("peer answered a pull with a catalog".into()))
+                Response::Catalog(_) | Response::Proposals(_) => {
+                    return Err(NodeError::Net(
+                        "peer answered a pull with something else".into(),
+                    ))
                 }
             };
             let received = page.changes.len();

@@ -62,6 +62,7 @@ impl Node {
         // A page of the own circle, from another of its devices: the local circle lends
         // its ledger to the slot meanwhile, and writes here wait for the page.
         let mut local = lock(&self.inner.local);
+        let terms_before = local.circle().chain.certs().len();
         lock(slot).replica = Some(local.lend());
         let outcome = self.apply_to_slot(peer, circle, slot, page, sent);
         match lock(slot).replica.take() {
@@ -70,6 +71,15 @@ impl Node {
                 return Err(NodeError::Invalid(
                     "the own circle's ledger was not handed back".into(),
                 ))
+            }
+        }
+        // A term certified on another device: if it names a key volunteered here, this
+        // device now writes with it (and the outgoing term's keys here are destroyed).
+        if local.circle().chain.certs().len() != terms_before {
+            match local.adopt_keys() {
+                Ok(true) => tracing::info!("a new steward term names this device: it writes"),
+                Ok(false) => {}
+                Err(e) => warn!(%e, "cannot take up the new term's keys"),
             }
         }
         outcome
