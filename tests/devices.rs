@@ -71,6 +71,13 @@ fn a_join_that_reaches_no_device_leaves_the_directory_empty() {
     sa.stop();
 }
 
+/// The own circle's bundle of `n`, exported (with no node running) to a file in it.
+fn bundle_of(n: &Node, name: &str) -> std::path::PathBuf {
+    let file = n.path().join(name);
+    n.ok(&["export", "--format", "bundle", file.to_str().unwrap()]);
+    file
+}
+
 fn a_id(s: &Serving) -> Value {
     Value::String(s.circle_id().to_owned())
 }
@@ -237,5 +244,121 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
     eprintln!("2-of-3 handover across three devices: {elapsed:?} from proposal to certificate");
     for s in [sc, sb, sa] {
         s.stop();
+    }
+}
+
+#[test]
+fn a_seized_copy_writes_on_after_its_key_is_revoked_and_nobody_keeps_its_writes() {
+    let a = Node::compliant("Alder");
+    let sa = Serving::start(&a, &[], &[]);
+    let (b, c) = (Node::new(), Node::new());
+    b.ok(&["join", sa.invite()]);
+    c.ok(&["join", sa.invite()]);
+    let (code_b, code_c) = (volunteer(&b), volunteer(&c));
+    a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--steward",
+        &code_b,
+        "--steward",
+        &code_c,
+        "--threshold",
+        "2",
+    ]);
+    a.ok(&["pledge", "sign", "--text", PLEDGE]);
+    let sb = Serving::start(&b, &[&sa], &[]);
+    let sc = Serving::start(&c, &[&sa], &[]);
+    for (n, who) in [(&b, "B"), (&c, "C")] {
+        eventually(&format!("{who} holds a key of term 1"), || {
+            (term_of(n) == 1 && keys_held(n) == 1).then_some(())
+        });
+    }
+    // B's phone is seized: the thief holds a copy of its data directory, writes with
+    // it, and a sister circle takes that write (a bundle) before anyone knows.
+    sb.stop();
+    let thief = Node::new();
+    crate::util::copy_dir(b.path(), thief.path());
+    publish_tactic(&thief, "Seized before");
+    let s = Node::compliant("Sorrel");
+    let before = bundle_of(&thief, "before.bundle");
+    let took = s.ok(&["import", before.to_str().unwrap()]);
+    assert_eq!(took["rejected"], 0, "{took}");
+    let circle = sa.circle_id().to_owned();
+    assert!(tactic_titles(&s, Some(&circle)).contains(&"Seized before".to_owned()));
+    // A revokes B's key; C, the other steward left, co-signs.
+    let code_c2 = volunteer(&c);
+    let r = a.ok(&[
+        "steward",
+        "revoke",
+        &code_b[..64],
+        "--reason",
+        "phone seized",
+        "--steward",
+        "self",
+        "--steward",
+        &code_c2,
+        "--threshold",
+        "1",
+    ]);
+    assert_eq!(
+        (r["signatures"].as_u64(), r["needed"].as_u64()),
+        (Some(1), Some(2)),
+        "{r}"
+    );
+    let id = r["proposal_id"].as_str().unwrap().to_owned();
+    eventually("C has the revocation", || {
+        let list = c.ok(&["steward", "proposals"]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["proposal_id"] == id.as_str())
+            .then_some(())
+    });
+    assert_eq!(c.ok(&["steward", "approve", &id])["term"], 2);
+    eventually("A learns term 2", || (term_of(&a) == 2).then_some(()));
+    a.ok(&["pledge", "sign", "--text", PLEDGE]);
+    // The thief writes on, under the revoked key: its copy has not heard of term 2.
+    publish_tactic(&thief, "Seized after");
+    let after = bundle_of(&thief, "after.bundle");
+    // The sister learns of term 2 from A: it drops the write it had, refuses the new one.
+    let ss = Serving::start(&s, &[&sa], &[]);
+    eventually(
+        "the sister learns term 2 and drops the thief's write",
+        || {
+            let titles = tactic_titles(&s, Some(&circle));
+            let status = s.ok(&["protocol", "status", &circle]);
+            (status["compliant"] == true && !titles.iter().any(|t| t.starts_with("Seized")))
+                .then_some(())
+        },
+    );
+    let refused = s.ok(&["import", after.to_str().unwrap()]);
+    assert!(refused["rejected"].as_u64().unwrap() >= 1, "{refused}");
+    assert_eq!(refused["applied"], 0, "{refused}");
+    // The thief's node reaches A (B's remembered peer): A refuses what it wrote, and
+    // the thief's copy learns term 2 from A and can write no more.
+    let st = Serving::start(&thief, &[&sa], &[]);
+    eventually("the thief's copy learns term 2", || {
+        (term_of(&thief) == 2).then_some(())
+    });
+    assert!(thief
+        .fails(&["action", "log", "--title", "more", "--summary", "x"])
+        .contains("steward"));
+    for (n, who) in [(&a, "A"), (&c, "C")] {
+        let titles = own_titles(n);
+        assert!(
+            !titles.iter().any(|t| t.starts_with("Seized")),
+            "{who}: {titles:?}"
+        );
+    }
+    assert!(
+        !tactic_titles(&s, Some(&circle))
+            .iter()
+            .any(|t| t.starts_with("Seized")),
+        "the sister kept a write signed with the revoked key"
+    );
+    for srv in [ss, st, sc, sa] {
+        srv.stop();
     }
 }

@@ -320,3 +320,17 @@ fn signal(child: &Child, sig: &str) {
         .args([sig, &child.id().to_string()])
         .status();
 }
+
+/// Copies a data directory as a file manager would (a backup, or a seized device).
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
