@@ -21,6 +21,23 @@ pub(crate) fn chain_mark(chain: &TermChain) -> ChainMark {
     (chain.latest().body.term, chain.equivocations().len())
 }
 
+/// Whether some ended term's handover heads are not in the ledger yet. `enforce_chain`
+/// cannot tell what lies outside such a handover (it skips that term), so a certificate
+/// that arrives before the changes it hands over at must be enforced again once they are
+/// applied: a change written meanwhile under the ended term would stay otherwise.
+pub(crate) fn handover_heads_missing(ledger: &Ledger, chain: &TermChain) -> bool {
+    let doc = ledger.doc();
+    (0..chain.latest().body.term).any(|term| {
+        chain.handover_heads(term).is_some_and(|sets| {
+            sets.iter().any(|heads| {
+                heads
+                    .iter()
+                    .any(|h| !circle_core::validate::has_change(doc, &automerge::ChangeHash(h.0)))
+            })
+        })
+    })
+}
+
 /// The source a peer's certificates are counted under while they wait for their
 /// predecessor (bounded per source, see `TermChain::insert_from`).
 pub(crate) fn cert_source(peer: &str) -> circle_core::term::CertSource {

@@ -11,7 +11,8 @@ use circle_core::validate::{ingest, ingest_verified, ApplyReport, Verified};
 use circle_store::{CircleSummary, Store, COMPACT_AFTER};
 
 use crate::guard::{
-    after_ingest, chain_mark, enforce_chain, restore_freezes, store_certs, ChainMark,
+    after_ingest, chain_mark, enforce_chain, handover_heads_missing, restore_freezes, store_certs,
+    ChainMark,
 };
 use crate::{LocalCircle, NodeError};
 
@@ -99,10 +100,17 @@ impl Replica {
             }
             self.checked = chain_mark(&self.chain);
         }
+        let heads_missing = handover_heads_missing(&self.ledger, &self.chain);
         let report = run(&mut self.ledger, &self.chain);
         store.stage_changes(&id, &report.applied)?;
         after_ingest(store, &id, &self.ledger, &mut self.chain, &report, self.own)?;
         self.log_len += report.applied.len();
+        if heads_missing
+            && !report.applied.is_empty()
+            && enforce_chain(store, &id, &mut self.ledger, &self.chain, self.own)? > 0
+        {
+            self.log_len = 0;
+        }
         if self.log_len >= COMPACT_AFTER {
             store.compact(&id, self.ledger.doc())?;
             self.log_len = 0;
@@ -200,7 +208,7 @@ impl LocalCircle {
         }
         Ok(Bundle {
             circle_id: *id,
-            certs: chain.certs().to_vec(),
+            certs: chain.all_certs().cloned().collect(),
             changes,
         })
     }
@@ -236,10 +244,14 @@ impl LocalCircle {
             if chain_mark(&chain) != chain_mark(&self.circle().chain) {
                 enforce_chain(&store, &id, &mut self.circle_mut().ledger, &chain, true)?;
             }
+            let heads_missing = handover_heads_missing(&self.circle().ledger, &chain);
             let ledger = &mut self.circle_mut().ledger;
             let r = ingest(ledger, &chain, bundle.changes, now);
             store.stage_changes(&id, &r.applied)?;
             after_ingest(&store, &id, &self.circle().ledger, &mut chain, &r, true)?;
+            if heads_missing && !r.applied.is_empty() {
+                enforce_chain(&store, &id, &mut self.circle_mut().ledger, &chain, true)?;
+            }
             self.circle_mut().chain = chain;
             r
         } else {
