@@ -47,10 +47,17 @@ use crate::validate::has_change;
 
 mod codec;
 mod order;
+mod pull;
 mod respond;
+#[cfg(test)]
+mod sim;
 
 use codec::{decode, encode, varint_len};
 pub use order::{Cursor, ServeOrder};
+pub use pull::{
+    CheckedPage, ForkEvidence, KeepInMemory, Keeper, Kept, Next, PullError, Puller, Quarantine,
+    Stop, MAX_PAGES, QUARANTINE_BYTES, QUARANTINE_CHANGES,
+};
 pub use respond::{answer_pull, answer_pull_with, Answered, Serve};
 
 /// First byte of every sync message. Automerge's sync messages start with 0x42/0x43,
