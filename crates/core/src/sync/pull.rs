@@ -224,6 +224,8 @@ pub trait Keeper {
 #[derive(Debug)]
 pub struct Kept {
     pub next: Next,
+    /// The page said the responder has more (whatever `next` says).
+    pub more: bool,
     /// The hashes to persist as shared with this peer, once the responder has no more.
     pub shared: Option<Vec<Hash32>>,
     /// Changes applied from this page and the quarantine.
@@ -466,6 +468,7 @@ impl Puller {
         self.finished = next != Next::Request;
         Ok(Kept {
             next,
+            more: checked.more,
             shared,
             applied: report.applied.len(),
             pending: self.quarantine.len(),

@@ -7,12 +7,15 @@ use std::time::{Duration, Instant};
 
 use circle_core::invite::Invite;
 use circle_core::keys::Hash32;
-use circle_core::sync::{self as proto, CatalogEntry, Cursor, Request, Response, Serve};
+use circle_core::sync::{
+    self as proto, CatalogEntry, Next, Puller, Request, Response, Serve, Stop,
+};
 use circle_net::{Multiaddr, PeerId};
 use serde::Serialize;
 use tracing::{debug, info, warn};
 
 use super::{join_err, lock, net_err, now, Job, Node};
+use crate::guard::cert_source;
 use crate::replicas::Slot;
 use crate::NodeError;
 
@@ -24,8 +27,6 @@ mod tests;
 /// Bytes of changes asked for per page: well under the 8 MiB response cap, small
 /// enough that a Raspberry Pi holds a page comfortably.
 pub(crate) const PAGE_BYTES: u32 = 2 * 1024 * 1024;
-/// Pages per pull (a bound on a peer that always says "more").
-const MAX_PAGES: usize = 10_000;
 /// Longest wait for another pull of the same circle to end before pulling anyway.
 const PULL_WAIT: Duration = Duration::from_secs(300);
 /// How long a follow waits for the providers of a circle in the DHT.
@@ -46,18 +47,15 @@ pub struct SyncProgress {
     pub done: bool,
 }
 
-/// What one applied page leaves behind.
+/// What one kept page leaves behind.
 #[derive(Debug)]
 struct PageOutcome {
-    /// Every change in the page was one we had applied already, and it brought no
-    /// certificate: an honest responder never sends that (our heads cover them).
-    stale: bool,
+    /// What the puller does next.
+    next: Next,
+    /// The page said the responder has more.
     more: bool,
-    resume: Vec<Hash32>,
-    cursor: Option<Cursor>,
+    /// Changes waiting in the pull's quarantine.
     pending: usize,
-    /// The quarantine could not take every pending change.
-    overflow: bool,
 }
 
 /// What `circle follow` reports.
@@ -331,11 +329,7 @@ impl Node {
         circle: Hash32,
         on_progress: Option<OnProgress<'_>>,
     ) -> Result<bool, NodeError> {
-        let mut progress = SyncProgress {
-            circle_id: circle.to_hex(),
-            ..SyncProgress::default()
-        };
-        // Pinned for the whole pull, so its quarantine cannot be evicted mid-way.
+        // Pinned for the whole pull, so what it leaves waiting goes back to this slot.
         let slot = if circle == self.inner.own {
             self.inner.replicas.own.clone()
         } else {
@@ -344,18 +338,63 @@ impl Node {
                 .await
                 .map_err(join_err)??
         };
-        // Where the next page starts. Kept in memory only: it covers quarantined
-        // changes, which a restart forgets; what is persisted covers applied ones.
-        let mut resume: Option<(Vec<Hash32>, Option<Cursor>)> = None;
+        let (node, s) = (self.clone(), slot.clone());
+        let puller = tokio::task::spawn_blocking(move || node.start_pull(peer, circle, &s))
+            .await
+            .map_err(join_err)??;
+        let mut held = Some(puller);
+        let result = self
+            .drive_pull(peer, circle, &slot, &mut held, on_progress)
+            .await;
+        // What waits in quarantine stays with the circle for its next pull (lost only
+        // if a blocking task failed, or on restart: the persisted sync point covers
+        // applied changes only).
+        if let Some(p) = held {
+            lock(&slot).give_back(p.into_quarantine());
+        }
+        result
+    }
+
+    /// A pull of `circle` from `peer`, from the heads persisted after the last sync
+    /// with it, with what earlier pulls left waiting.
+    fn start_pull(&self, peer: PeerId, circle: Hash32, slot: &Slot) -> Result<Puller, NodeError> {
+        let who = peer.to_string();
+        let shared = self.inner.store.shared_heads(&who, &circle)?;
+        let waiting = lock(slot).take_quarantine();
+        Ok(Puller::new(circle, &shared, self.inner.page_bytes)
+            .with_source(cert_source(&who))
+            .with_quarantine(waiting))
+    }
+
+    /// Asks, times out, keeps and reports, page after page, as the core's puller says.
+    async fn drive_pull(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        slot: &Slot,
+        held: &mut Option<Puller>,
+        on_progress: Option<OnProgress<'_>>,
+    ) -> Result<bool, NodeError> {
+        let mut progress = SyncProgress {
+            circle_id: circle.to_hex(),
+            ..SyncProgress::default()
+        };
         // The whole pull, every page, within one budget: a peer that drips pages slowly
         // holds one pull slot for at most this long.
         let deadline = tokio::time::Instant::now() + self.inner.pull_budget;
-        for _ in 0..MAX_PAGES {
-            let (node, s, r) = (self.clone(), slot.clone(), resume.take());
-            let (request, sent) =
-                tokio::task::spawn_blocking(move || node.pull_request(peer, circle, &s, r))
-                    .await
-                    .map_err(join_err)??;
+        for _ in 0..proto::MAX_PAGES {
+            let (node, s) = (self.clone(), slot.clone());
+            let mut puller = take_puller(held)?;
+            let (puller, request) = tokio::task::spawn_blocking(move || {
+                let r = node.pull_request(circle, &s, &mut puller);
+                (puller, r)
+            })
+            .await
+            .map_err(join_err)?;
+            *held = Some(puller);
+            let Some(request) = request? else {
+                break;
+            };
             let asked = self.inner.net.request(peer, request);
             let Ok(answer) = tokio::time::timeout_at(deadline, asked).await else {
                 self.bench(peer, "over the pull's time budget").await;
@@ -378,10 +417,14 @@ impl Node {
             progress.pages += 1;
             progress.changes_received += received as u64;
             let (node, s) = (self.clone(), slot.clone());
-            let outcome =
-                tokio::task::spawn_blocking(move || node.apply_page(peer, circle, &s, page, &sent))
-                    .await
-                    .map_err(join_err)?;
+            let mut puller = take_puller(held)?;
+            let (puller, outcome) = tokio::task::spawn_blocking(move || {
+                let o = node.apply_page(peer, circle, &s, page, &mut puller);
+                (puller, o)
+            })
+            .await
+            .map_err(join_err)?;
+            *held = Some(puller);
             let outcome = match outcome {
                 Ok(o) => o,
                 Err(e) => {
@@ -413,69 +456,55 @@ impl Node {
             if let Some(f) = on_progress {
                 f(&progress);
             }
-            if outcome.overflow {
-                warn!(
-                    circle = %short(&circle),
-                    "a past steward term is larger than the quarantine holds; sync stops here"
-                );
-                return Err(NodeError::Invalid(
-                    "the quarantine is full: this circle's history cannot be verified in one pull"
-                        .into(),
-                ));
+            match outcome.next {
+                Next::Request => {}
+                Next::Done | Next::Stop(Stop::MaxPages) => break,
+                Next::Stop(Stop::Overflow) => {
+                    warn!(
+                        circle = %short(&circle),
+                        "a past steward term is larger than the quarantine holds; sync stops here"
+                    );
+                    return Err(NodeError::Invalid(
+                        "the quarantine is full: this circle's history cannot be verified in one pull"
+                            .into(),
+                    ));
+                }
+                Next::Stop(Stop::Stale) => {
+                    // Only what we hold, and "more": it would go on for ever.
+                    self.bench(peer, "a page of changes held already").await;
+                    return Err(NodeError::Net(
+                        "the peer sent only changes held already".into(),
+                    ));
+                }
+                // Turned into an error by `apply_page`.
+                Next::Stop(stop) => {
+                    return Err(NodeError::Invalid(format!("the pull stopped: {stop:?}")))
+                }
             }
-            if outcome.stale && outcome.more {
-                // Only what we hold, and "more": it would go on for ever.
-                self.bench(peer, "a page of changes held already").await;
-                return Err(NodeError::Net(
-                    "the peer sent only changes held already".into(),
-                ));
-            }
-            // A page without changes cannot bring the next one closer.
-            if !outcome.more || received == 0 {
-                break;
-            }
-            resume = Some((outcome.resume, outcome.cursor));
         }
         Ok(true)
     }
 
-    /// The next pull request for `circle`, and the heads it sent. `resume` continues a
-    /// paged pull; otherwise the heads persisted after the last sync with `peer` are the
-    /// common point.
+    /// The puller's next request for `circle`, encoded, built from what this node holds
+    /// of it now; `None` once the pull is over.
     fn pull_request(
         &self,
-        peer: PeerId,
         circle: Hash32,
         slot: &Slot,
-        resume: Option<(Vec<Hash32>, Option<Cursor>)>,
-    ) -> Result<(Vec<u8>, Vec<Hash32>), NodeError> {
-        let (shared, cursor) = match resume {
-            Some(r) => r,
-            None => (
-                self.inner.store.shared_heads(&peer.to_string(), &circle)?,
-                None,
-            ),
-        };
-        let budget = self.inner.page_bytes;
-        if circle == self.inner.own {
+        puller: &mut Puller,
+    ) -> Result<Option<Vec<u8>>, NodeError> {
+        let req = if circle == self.inner.own {
             let local = lock(&self.inner.local);
             let c = local.circle();
-            let mut req =
-                proto::pull_request(Some(&c.ledger), Some(&c.chain), circle, &shared, budget);
-            req.cursor = cursor;
-            let sent = req.heads.clone();
-            return Ok((Request::Pull(req).encode(), sent));
-        }
-        let held = lock(slot);
-        let mut req = match &held.replica {
-            Some(r) => {
-                proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)
+            puller.request(Some(&c.ledger), Some(&c.chain))
+        } else {
+            let held = lock(slot);
+            match &held.replica {
+                Some(r) => puller.request(Some(&r.ledger), Some(&r.chain)),
+                None => puller.request(None, None),
             }
-            None => proto::pull_request(None, None, circle, &shared, budget),
         };
-        req.cursor = cursor;
-        let sent = req.heads.clone();
-        Ok((Request::Pull(req).encode(), sent))
+        Ok(req.map(|r| Request::Pull(r).encode()))
     }
 
     /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger
@@ -622,6 +651,12 @@ fn invite_addrs(invite: &Invite) -> Vec<Multiaddr> {
             (_, Some(p)) => a.with(circle_net::multiaddr::Protocol::P2p(p)),
         })
         .collect()
+}
+
+/// The puller, back from the blocking task it was lent to.
+fn take_puller(held: &mut Option<Puller>) -> Result<Puller, NodeError> {
+    held.take()
+        .ok_or_else(|| NodeError::Invalid("the pull's state was lost".into()))
 }
 
 fn page_cap() -> usize {
