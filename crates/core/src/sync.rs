@@ -26,6 +26,9 @@
 //! done:   persist shared_after(..) for this peer
 //! ```
 //!
+//! [`Puller`] is that requester side as an I/O-free state machine with its bounded
+//! quarantine; the node only drives it (see `sync/pull.rs`).
+//!
 //! Nothing received is trusted: `open_page` only rebuilds envelopes, and every change
 //! still goes through [`crate::validate::ingest`], which decodes it, checks its hash
 //! against the envelope and verifies the signature before anything is applied.

@@ -403,15 +403,11 @@ impl Puller {
         }
         let new_certs = checked.new_chain || target.chain().certs().len() != certs_before;
         // Evidence first: its writer is frozen before the page's changes are judged.
-        let frozen = target.chain().frozen_actors().clone();
+        let frozen = target.chain().frozen_actors();
         let evidence: Vec<ForkEvidence> = checked
             .evidence
             .into_iter()
-            .filter(|e| {
-                !frozen
-                    .get(&e.actor.to_bytes().to_vec())
-                    .is_some_and(|s| *s <= e.seq)
-            })
+            .filter(|e| frozen.get(e.actor.to_bytes()).is_none_or(|s| *s > e.seq))
             .collect();
         let removed = match evidence.is_empty() {
             true => 0,

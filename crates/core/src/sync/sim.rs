@@ -168,6 +168,11 @@ struct Sim {
     replay: Vec<(usize, Page)>,
     s: Scenario,
     writes: usize,
+    /// A replica that serves forged pages (a copy of the origin that flips a bit of
+    /// one signature in every page it sends).
+    hostile: Option<usize>,
+    /// Pages refused for a forged signature.
+    refused: usize,
 }
 
 impl Sim {
@@ -181,7 +186,23 @@ impl Sim {
             replay: Vec::new(),
             s,
             writes: 0,
+            hostile: None,
+            refused: 0,
         }
+    }
+
+    /// As [`Sim::new`], with one more replica that forges what it serves.
+    fn with_hostile(seed: u64, nodes: usize) -> Sim {
+        let mut sim = Sim::new(seed, nodes);
+        sim.hostile = Some(nodes);
+        let forger = Peer::full(&sim.s);
+        sim.peers.push(forger);
+        sim
+    }
+
+    /// The replicas that play fair.
+    fn honest(&self) -> usize {
+        self.peers.len() - usize::from(self.hostile.is_some())
     }
 
     /// The origin (peer 0) writes one more action as a steward of the latest term.
@@ -220,11 +241,16 @@ impl Sim {
             self.peers[i].quarantine = puller.into_quarantine();
             return;
         };
-        let Some(page) = roundtrip(&self.peers[from], &req) else {
+        let Some(mut page) = roundtrip(&self.peers[from], &req) else {
             // Not served: the pull ends, as a node's does.
             self.peers[i].quarantine = puller.into_quarantine();
             return;
         };
+        let forged = Some(from) == self.hostile && !page.changes.is_empty();
+        if forged {
+            let at = self.rng.random_range(0..page.changes.len());
+            page.changes[at].signature.0[7] ^= 0x10;
+        }
         let roll = self.rng.random_range(0..100u32);
         let page = match roll {
             // Lost: the same request goes out again next step.
@@ -246,13 +272,18 @@ impl Sim {
         };
         let now = self.s.now;
         let ended = match self.peers[i].take(&mut puller, page, now) {
-            Err(e) => panic!("an honest page, late or not, was refused: {e}"),
+            Err(e) => panic!("a signed page, late or not, was refused: {e}"),
             Ok(kept) => {
+                // A forged change we hold already (applied, or waiting with its true
+                // signature) is dropped as a duplicate: only then may a forged page pass.
+                let refused = matches!(kept.next, Next::Stop(Stop::Rejected(_)));
                 assert!(
-                    !matches!(kept.next, Next::Stop(Stop::Rejected(_) | Stop::Overflow)),
+                    forged || !refused,
                     "an honest page was refused: {:?}",
                     kept.next
                 );
+                self.refused += usize::from(refused);
+                assert_ne!(kept.next, Next::Stop(Stop::Overflow));
                 if let Some(shared) = kept.shared {
                     self.peers[i].shared.insert(from, shared);
                 }
@@ -292,7 +323,7 @@ impl Sim {
     /// After the storm: every node pulls from a random peer, without losses, until all
     /// agree (bounded rounds); returns the rounds taken.
     fn settle(&mut self, seed: u64) -> usize {
-        let n = self.peers.len();
+        let n = self.honest();
         let now = self.s.now;
         for round in 1..=4 * n {
             for i in 0..n {
@@ -328,7 +359,7 @@ impl Sim {
                 self.peers[i].quarantine = puller.into_quarantine();
             }
             let origin = self.peers[0].heads();
-            if self.peers.iter().all(|p| p.heads() == origin) {
+            if self.peers[..n].iter().all(|p| p.heads() == origin) {
                 return round;
             }
         }
@@ -348,24 +379,48 @@ fn two(peers: &mut [Peer], i: usize, j: usize) -> (&mut Peer, &Peer) {
     }
 }
 
+/// Every honest replica ends with the origin's heads, exactly the origin's changes
+/// under the origin's signatures, and an empty quarantine.
+fn assert_converged(sim: &Sim, seed: u64) {
+    let origin = &sim.peers[0];
+    let (applied, heads) = (origin.applied(), origin.heads());
+    assert!(
+        applied.len() > sim.s.changes.len(),
+        "the origin wrote meanwhile"
+    );
+    for (i, p) in sim.peers[..sim.honest()].iter().enumerate() {
+        assert_eq!(p.heads(), heads, "seed {seed}: node {i}");
+        // Only what the origin's stewards signed within their terms.
+        assert_eq!(p.applied(), applied, "seed {seed}: node {i}");
+        assert_eq!(
+            p.envs, origin.envs,
+            "seed {seed}: node {i}: the same signatures"
+        );
+        assert!(p.quarantine.is_empty(), "seed {seed}: node {i}");
+        assert!(p.pull.is_none(), "seed {seed}: node {i}");
+    }
+}
+
 #[test]
 fn many_replicas_converge_through_losses_replays_and_restarts() {
     for seed in 0..6u64 {
         let mut sim = Sim::new(seed, 6);
         sim.run(600);
         sim.settle(seed);
-        let origin = sim.peers[0].applied();
-        let heads = sim.peers[0].heads();
-        assert!(
-            origin.len() > sim.s.changes.len(),
-            "the origin wrote meanwhile"
-        );
-        for (i, p) in sim.peers.iter().enumerate() {
-            assert_eq!(p.heads(), heads, "seed {seed}: node {i}");
-            // Only what the origin's stewards signed within their terms: the same set.
-            assert_eq!(p.applied(), origin, "seed {seed}: node {i}");
-            assert!(p.quarantine.is_empty(), "seed {seed}: node {i}");
-            assert_eq!(p.envs.len(), origin.len(), "seed {seed}: node {i}");
-        }
+        assert_converged(&sim, seed);
+    }
+}
+
+/// A replica that forges one signature in every page it serves: each such page is
+/// refused by name (the pull stops), no forged signature is ever kept, and the others
+/// still converge.
+#[test]
+fn a_forging_replica_among_honest_ones_gets_nothing_in() {
+    for seed in 100..103u64 {
+        let mut sim = Sim::with_hostile(seed, 5);
+        sim.run(600);
+        assert!(sim.refused > 0, "seed {seed}: no forged page was refused");
+        sim.settle(seed);
+        assert_converged(&sim, seed);
     }
 }

@@ -58,18 +58,6 @@ impl Verified {
     pub fn signatures_checked(&self) -> usize {
         self.signatures_checked
     }
-
-    /// How many changes of the batch were judged (duplicates within it not counted).
-    pub fn len(&self) -> usize {
-        self.units
-            .iter()
-            .map(|u| u.prepared.len() + u.bad.len() + u.waiting.len())
-            .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// The first half of [`ingest`]: everything that needs no document, on two threads.
