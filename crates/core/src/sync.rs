@@ -26,6 +26,9 @@
 //! done:   persist shared_after(..) for this peer
 //! ```
 //!
+//! [`Puller`] is that requester side as an I/O-free state machine with its bounded
+//! quarantine; the node only drives it (see `sync/pull.rs`).
+//!
 //! Nothing received is trusted: `open_page` only rebuilds envelopes, and every change
 //! still goes through [`crate::validate::ingest`], which decodes it, checks its hash
 //! against the envelope and verifies the signature before anything is applied.
@@ -47,10 +50,17 @@ use crate::validate::has_change;
 
 mod codec;
 mod order;
+mod pull;
 mod respond;
+#[cfg(test)]
+mod sim;
 
 use codec::{decode, encode, varint_len};
 pub use order::{Cursor, ServeOrder};
+pub use pull::{
+    CheckedPage, ForkEvidence, KeepInMemory, Keeper, Kept, Next, PullError, Puller, Quarantine,
+    Stop, MAX_PAGES, QUARANTINE_BYTES, QUARANTINE_CHANGES,
+};
 pub use respond::{answer_pull, answer_pull_with, Answered, Serve};
 
 /// First byte of every sync message. Automerge's sync messages start with 0x42/0x43,

@@ -31,6 +31,7 @@ pub use gate::ChangeEquivocation;
 use gate::Gate;
 pub(crate) use gate::SeqIndex;
 pub use rebuild::{outside_handover, rebuild_without};
+pub(crate) use verified::verify_batch_trusting;
 pub use verified::{ingest_verified, verify_batch, Verified};
 
 use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION};
@@ -138,6 +139,17 @@ pub struct ApplyReport {
     pub rebuild_error: Option<String>,
     /// An apply failed part-way: the sequence index is rebuilt before the next ingest.
     stale_index: bool,
+    /// Pending changes whose signature was not verified (or did not verify): every
+    /// other pending change passed its signature check, so a caller that quarantines
+    /// it need not verify it again (see `sync::Puller`).
+    pub(crate) unverified_pending: HashSet<Hash32>,
+}
+
+impl ApplyReport {
+    /// Whether this pending change's signature was verified in this ingest.
+    pub(crate) fn signature_verified(&self, change: &Hash32) -> bool {
+        !self.unverified_pending.contains(change)
+    }
 }
 
 /// Decodes a change, binding it to the envelope's hash first and bounding the work of
@@ -215,6 +227,8 @@ pub fn ingest(
     }
     let total = fresh.len();
     let units = Units::new(fresh);
+    let trusted = HashSet::new();
+    let trusted = &trusted;
     let mut state = IngestState::new(chain, now);
     let (doc, seqs) = ledger.doc_and_seqs();
     let mut gate = Gate::new(frozen_of(chain), seqs);
@@ -224,7 +238,7 @@ pub fn ingest(
         if units.len() > 1 {
             scope.spawn(move || {
                 while let Some((i, batch)) = worker_units.grab() {
-                    if tx.send((i, prepare(chain, batch, now))).is_err() {
+                    if tx.send((i, prepare(chain, batch, trusted, now))).is_err() {
                         return;
                     }
                 }
@@ -242,15 +256,16 @@ pub fn ingest(
             let ready_units: Vec<usize> = (next..units.len())
                 .take_while(|i| done.contains_key(i))
                 .collect();
-            let ready_changes: usize = ready_units.iter().map(|i| done[i].0.len()).sum();
+            let ready_changes: usize = ready_units.iter().map(|i| done[i].prepared.len()).sum();
             let last = ready_units.last().is_some_and(|i| i + 1 == units.len());
             if !ready_units.is_empty() && (ready_changes >= min_apply || last) {
                 let mut ready = Vec::with_capacity(ready_changes);
                 for i in ready_units {
-                    if let Some((prepared, bad, waiting)) = done.remove(&i) {
-                        report.rejected.extend(bad);
-                        report.pending.extend(waiting);
-                        ready.extend(state.classify(doc, prepared, &mut report));
+                    if let Some(unit) = done.remove(&i) {
+                        report.unverified_pending.extend(unit.unverified);
+                        report.rejected.extend(unit.bad);
+                        report.pending.extend(unit.waiting);
+                        ready.extend(state.classify(doc, unit.prepared, &mut report));
                     }
                     next = i + 1;
                 }
@@ -258,7 +273,7 @@ pub fn ingest(
                 apply(doc, released, &mut report);
             } else if let Some((i, batch)) = units.grab() {
                 // Nothing worth applying yet: verify alongside the worker.
-                done.insert(i, prepare(chain, batch, now));
+                done.insert(i, prepare(chain, batch, trusted, now));
             } else if let Ok((i, unit)) = rx.recv() {
                 done.insert(i, unit);
             } else {
@@ -344,11 +359,18 @@ fn take_out_frozen(ledger: &mut Ledger, freezes: &[(ActorId, u64)], report: &mut
 /// each `apply_changes` call rewrites columns and so costs more the larger the document.
 const UNIT: usize = 1024;
 
-type Unit = (
-    Vec<Prepared>,
-    Vec<(Hash32, ValidationError)>,
-    Vec<(SignedChange, Pending)>,
-);
+/// One unit's outcome of [`prepare`].
+struct Unit {
+    /// Verified, acceptable so far, decoded.
+    prepared: Vec<Prepared>,
+    bad: Vec<(Hash32, ValidationError)>,
+    waiting: Vec<(SignedChange, Pending)>,
+    /// Of `waiting`, those whose signature was not verified (see
+    /// [`ApplyReport::signature_verified`]).
+    unverified: Vec<Hash32>,
+    /// Signatures verified (those of trusted changes are not).
+    signatures_checked: usize,
+}
 
 /// Work queue of verification units shared by the two threads.
 struct Units {
@@ -388,9 +410,20 @@ impl Units {
 /// Runs on either thread: bind bytes to envelope, batch-verify signatures, every chain
 /// check that needs no document state, and only for what passes all of them, the
 /// bounded decode. Nobody else's lock is held meanwhile.
-fn prepare(chain: &TermChain, chunk: Vec<SignedChange>, now: u64) -> Unit {
+///
+/// A change in `trusted` had its signature verified before, in this process (a
+/// quarantined change offered again): it is bound to its hash again (cheap) but its
+/// signature is not verified again. A [`Prepared`] change always passed its signature
+/// check: [`ApplyReport::signature_verified`] relies on that.
+fn prepare(
+    chain: &TermChain,
+    chunk: Vec<SignedChange>,
+    trusted: &HashSet<Hash32>,
+    now: u64,
+) -> Unit {
     let mut bad = Vec::new();
     let mut waiting = Vec::new();
+    let mut unverified = Vec::new();
     let mut bound = Vec::with_capacity(chunk.len());
     for signed in chunk {
         match bind(&signed) {
@@ -398,18 +431,32 @@ fn prepare(chain: &TermChain, chunk: Vec<SignedChange>, now: u64) -> Unit {
             Err(e) => bad.push((signed.envelope.change_hash, e)),
         }
     }
-    let messages: Vec<[u8; 96]> = bound.iter().map(|s| s.envelope.message()).collect();
-    let items: Vec<(PublicKey, &[u8], Signature)> = bound
+    let fresh: Vec<usize> = (0..bound.len())
+        .filter(|i| !trusted.contains(&bound[*i].envelope.change_hash))
+        .collect();
+    let messages: Vec<[u8; 96]> = fresh.iter().map(|i| bound[*i].envelope.message()).collect();
+    let items: Vec<(PublicKey, &[u8], Signature)> = fresh
         .iter()
         .zip(&messages)
-        .map(|(s, m)| (s.envelope.signer, m.as_slice(), s.envelope.signature))
+        .map(|(i, m)| {
+            let e = &bound[*i].envelope;
+            (e.signer, m.as_slice(), e.signature)
+        })
         .collect();
-    let sig_results = verify_many(&items);
+    let mut sig_ok = vec![true; bound.len()];
+    for (i, result) in fresh.iter().zip(verify_many(&items)) {
+        sig_ok[*i] = result.is_ok();
+    }
     let mut prepared = Vec::with_capacity(bound.len());
-    for (signed, sig) in bound.into_iter().zip(sig_results) {
-        match judge_without_history(chain, &signed.envelope, sig.is_ok(), now) {
+    for (signed, sig) in bound.into_iter().zip(sig_ok) {
+        match judge_without_history(chain, &signed.envelope, sig, now) {
             Err(Verdict::Reject(e)) => bad.push((signed.envelope.change_hash, e)),
-            Err(Verdict::Pending(why)) => waiting.push((signed, why)),
+            Err(Verdict::Pending(why)) => {
+                if !sig {
+                    unverified.push(signed.envelope.change_hash);
+                }
+                waiting.push((signed, why));
+            }
             Ok(()) | Err(Verdict::Accept) => match decode_bound(&signed) {
                 Ok(change) => prepared.push(Prepared {
                     deps: change.deps().iter().map(|h| Hash32(h.0)).collect(),
@@ -420,7 +467,13 @@ fn prepare(chain: &TermChain, chunk: Vec<SignedChange>, now: u64) -> Unit {
             },
         }
     }
-    (prepared, bad, waiting)
+    Unit {
+        prepared,
+        bad,
+        waiting,
+        unverified,
+        signatures_checked: fresh.len(),
+    }
 }
 
 /// Main-thread state across chunks: the dependency graph of the batch so far and the

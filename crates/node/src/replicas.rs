@@ -6,9 +6,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use circle_core::envelope::SignedChange;
 use circle_core::keys::Hash32;
-use circle_core::sync::ServeOrder;
+use circle_core::sync::{Quarantine, ServeOrder};
 use circle_store::Store;
 
 use crate::rate::RateTable;
@@ -17,13 +16,6 @@ use crate::NodeError;
 
 /// Replicas kept loaded; more are loaded again from the store when needed.
 const CACHED: usize = 4;
-/// Changes held back because what they need has not arrived yet, bounded in count and
-/// bytes. A first sync holds a past steward term here until that term's handover heads
-/// arrive in a later page, so the bound is a whole term's worth: ~300,000 changes of a
-/// typical size. A pull that overflows it stops and says so (nothing is lost: the
-/// persisted sync point covers applied changes only).
-const QUARANTINE_CHANGES: usize = 400_000;
-const QUARANTINE_BYTES: usize = 64 * 1024 * 1024;
 /// Changes one peer's sync requests may make this node list or build per
 /// [`WORK_WINDOW`]: a first sync of a 100,000-change circle takes about 300,000 (each
 /// page costs what it sends, see `sync::ServeOrder`); a peer that asks for the same
@@ -35,41 +27,23 @@ pub(crate) const WORK_WINDOW: Duration = Duration::from_secs(60);
 #[derive(Debug, Default)]
 pub(crate) struct Held {
     pub(crate) replica: Option<Replica>,
-    quarantine: Vec<SignedChange>,
+    /// Changes a pull left waiting (bounded by core's `Quarantine`): the next pull of
+    /// the circle starts with them.
+    quarantine: Quarantine,
     /// The replica's changes in serve order (refreshed by whoever answers a pull).
     pub(crate) order: ServeOrder,
 }
 
 impl Held {
-    /// Takes the quarantined changes, to be offered again with the next batch.
-    pub(crate) fn take_quarantine(&mut self) -> Vec<SignedChange> {
+    /// Takes what earlier pulls left waiting, for the pull that begins.
+    pub(crate) fn take_quarantine(&mut self) -> Quarantine {
         std::mem::take(&mut self.quarantine)
     }
 
-    /// Holds back changes that cannot be judged yet, within the bounds; returns how many
-    /// did not fit. A change held already is not held twice.
-    pub(crate) fn hold(&mut self, pending: impl IntoIterator<Item = SignedChange>) -> usize {
-        let mut bytes: usize = self.quarantine.iter().map(|c| c.bytes.len()).sum();
-        let mut known: std::collections::HashSet<Hash32> = self
-            .quarantine
-            .iter()
-            .map(|c| c.envelope.change_hash)
-            .collect();
-        let mut dropped = 0;
-        for c in pending {
-            if !known.insert(c.envelope.change_hash) {
-                continue;
-            }
-            if self.quarantine.len() >= QUARANTINE_CHANGES
-                || bytes + c.bytes.len() > QUARANTINE_BYTES
-            {
-                dropped += 1;
-                continue;
-            }
-            bytes += c.bytes.len();
-            self.quarantine.push(c);
-        }
-        dropped
+    /// Takes back what a pull left waiting (merged with what another pull of the
+    /// circle, run alongside, gave back meanwhile; within the bounds).
+    pub(crate) fn give_back(&mut self, quarantine: Quarantine) {
+        self.quarantine.merge(quarantine);
     }
 
     pub(crate) fn quarantined(&self) -> usize {
@@ -166,27 +140,6 @@ impl Replicas {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use circle_core::envelope::Envelope;
-    use circle_core::keys::{PublicKey, Signature};
-
-    fn change(i: usize, len: usize) -> SignedChange {
-        SignedChange {
-            envelope: Envelope {
-                version: 1,
-                circle_id: Hash32([1; 32]),
-                change_hash: {
-                    let mut h = [0u8; 32];
-                    h[..8].copy_from_slice(&(i as u64).to_le_bytes());
-                    Hash32(h)
-                },
-                term: 0,
-                signer: PublicKey([2; 32]),
-                signature: Signature([3; 64]),
-            },
-            bytes: vec![0; len],
-        }
-    }
-
     #[test]
     fn a_slow_load_of_one_circle_does_not_hold_up_another() {
         let dir = tempfile::tempdir().unwrap();
@@ -208,33 +161,5 @@ mod tests {
         assert_eq!(got, Ok(true), "a load of another circle waited");
         drop(busy);
         assert!(replicas.get(&slow).is_ok());
-    }
-
-    #[test]
-    fn quarantine_is_bounded_in_count_and_bytes() {
-        let mut held = Held::default();
-        let n = QUARANTINE_CHANGES;
-        let dropped = held.hold((0..n + 100).map(|i| change(i, 10)));
-        assert_eq!((held.quarantined(), dropped), (n, 100));
-        let more = held.hold((n + 100..n + 110).map(|i| change(i, 10)));
-        assert_eq!(
-            (held.quarantined(), more),
-            (n, 10),
-            "a full quarantine takes no more"
-        );
-        assert_eq!(held.take_quarantine().len(), n);
-        assert_eq!(held.quarantined(), 0);
-        assert_eq!(held.hold([change(7, 10), change(7, 10)]), 0);
-        assert_eq!(
-            held.quarantined(),
-            1,
-            "a change held already is not held twice"
-        );
-        held.take_quarantine();
-        // Bytes: a few large changes fill it long before the count does.
-        let big = 4 * 1024 * 1024;
-        let dropped = held.hold((0..20).map(|i| change(i, big)));
-        assert_eq!(held.quarantined(), QUARANTINE_BYTES / big);
-        assert_eq!(dropped, 20 - QUARANTINE_BYTES / big);
     }
 }

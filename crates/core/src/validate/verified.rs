@@ -36,6 +36,8 @@ fn mark(chain: &TermChain) -> ChainMark {
 pub struct Verified {
     units: Vec<Unit>,
     duplicates: usize,
+    /// Signatures verified for this batch (not those trusted from before).
+    signatures_checked: usize,
     mark: ChainMark,
     circle: Hash32,
 }
@@ -45,34 +47,64 @@ impl std::fmt::Debug for Verified {
         f.debug_struct("Verified")
             .field("units", &self.units.len())
             .field("duplicates", &self.duplicates)
+            .field("signatures_checked", &self.signatures_checked)
             .finish()
+    }
+}
+
+impl Verified {
+    /// How many signatures were verified for this batch (changes trusted from before,
+    /// see `sync::Puller`, are not verified again).
+    pub fn signatures_checked(&self) -> usize {
+        self.signatures_checked
     }
 }
 
 /// The first half of [`ingest`]: everything that needs no document, on two threads.
 /// Changes repeated in the batch count as duplicates.
 pub fn verify_batch(chain: &TermChain, batch: Vec<SignedChange>, now: u64) -> Verified {
+    let batch = batch.into_iter().map(|s| (s, false)).collect();
+    verify_batch_trusting(chain, batch, now)
+}
+
+/// As [`verify_batch`], where a change paired with `true` had its signature verified
+/// before in this process (by an ingest that left it pending: see
+/// `ApplyReport::signature_verified`), so it is not verified again. Of changes repeated
+/// in the batch the first is kept, with its own flag.
+pub(crate) fn verify_batch_trusting(
+    chain: &TermChain,
+    batch: Vec<(SignedChange, bool)>,
+    now: u64,
+) -> Verified {
     let mut seen = HashSet::with_capacity(batch.len());
+    let mut trusted = HashSet::new();
     let total = batch.len();
     let fresh: Vec<SignedChange> = batch
         .into_iter()
-        .filter(|s| seen.insert(s.envelope.change_hash))
+        .filter(|(s, _)| seen.insert(s.envelope.change_hash))
+        .map(|(s, verified)| {
+            if verified {
+                trusted.insert(s.envelope.change_hash);
+            }
+            s
+        })
         .collect();
     let duplicates = total - fresh.len();
     let units = Units::new(fresh);
+    let trusted = &trusted;
     let mut done: Vec<(usize, Unit)> = Vec::with_capacity(units.len());
     std::thread::scope(|scope| {
         let helper = (units.len() > 1).then(|| {
             scope.spawn(|| {
                 let mut mine = Vec::new();
                 while let Some((i, batch)) = units.grab() {
-                    mine.push((i, prepare(chain, batch, now)));
+                    mine.push((i, prepare(chain, batch, trusted, now)));
                 }
                 mine
             })
         });
         while let Some((i, batch)) = units.grab() {
-            done.push((i, prepare(chain, batch, now)));
+            done.push((i, prepare(chain, batch, trusted, now)));
         }
         if let Some(h) = helper {
             // A panic in the helper loses its units: they are then simply not applied.
@@ -80,8 +112,10 @@ pub fn verify_batch(chain: &TermChain, batch: Vec<SignedChange>, now: u64) -> Ve
         }
     });
     done.sort_by_key(|(i, _)| *i);
+    let units: Vec<Unit> = done.into_iter().map(|(_, u)| u).collect();
     Verified {
-        units: done.into_iter().map(|(_, u)| u).collect(),
+        signatures_checked: units.iter().map(|u| u.signatures_checked).sum(),
+        units,
         duplicates,
         mark: mark(chain),
         circle: chain.circle_id(),
@@ -103,10 +137,17 @@ pub fn ingest_verified(
         ..ApplyReport::default()
     };
     if verified.circle != chain.circle_id() {
-        for (prepared, bad, waiting) in verified.units {
-            let all = prepared.into_iter().map(|p| p.signed.envelope.change_hash);
-            let all = all.chain(waiting.into_iter().map(|(s, _)| s.envelope.change_hash));
-            let all = all.chain(bad.into_iter().map(|(h, _)| h));
+        for unit in verified.units {
+            let all = unit
+                .prepared
+                .into_iter()
+                .map(|p| p.signed.envelope.change_hash);
+            let all = all.chain(
+                unit.waiting
+                    .into_iter()
+                    .map(|(s, _)| s.envelope.change_hash),
+            );
+            let all = all.chain(unit.bad.into_iter().map(|(h, _)| h));
             report
                 .rejected
                 .extend(all.map(|h| (h, ValidationError::WrongCircle)));
@@ -118,7 +159,15 @@ pub fn ingest_verified(
     let (doc, seqs) = ledger.doc_and_seqs();
     let mut gate = Gate::new(frozen_of(chain), seqs);
     let mut ready = Vec::new();
-    for (prepared, bad, waiting) in verified.units {
+    for unit in verified.units {
+        let Unit {
+            prepared,
+            bad,
+            waiting,
+            unverified,
+            ..
+        } = unit;
+        report.unverified_pending.extend(unverified);
         let held = |h: &Hash32| has_change(doc, &ChangeHash(h.0));
         let mut fresh = Vec::with_capacity(prepared.len());
         for p in prepared {

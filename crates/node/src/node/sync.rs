@@ -7,25 +7,23 @@ use std::time::{Duration, Instant};
 
 use circle_core::invite::Invite;
 use circle_core::keys::Hash32;
-use circle_core::sync::{self as proto, CatalogEntry, Cursor, Request, Response, Serve};
+use circle_core::sync::{self as proto, CatalogEntry, Next, Request, Response, Serve};
 use circle_net::{Multiaddr, PeerId};
 use serde::Serialize;
-use tracing::{debug, info, warn};
+use tracing::{debug, warn};
 
 use super::{join_err, lock, net_err, now, Job, Node};
-use crate::replicas::Slot;
 use crate::NodeError;
 
 mod apply;
 mod proposals;
+mod pull;
 #[cfg(test)]
 mod tests;
 
 /// Bytes of changes asked for per page: well under the 8 MiB response cap, small
 /// enough that a Raspberry Pi holds a page comfortably.
 pub(crate) const PAGE_BYTES: u32 = 2 * 1024 * 1024;
-/// Pages per pull (a bound on a peer that always says "more").
-const MAX_PAGES: usize = 10_000;
 /// Longest wait for another pull of the same circle to end before pulling anyway.
 const PULL_WAIT: Duration = Duration::from_secs(300);
 /// How long a follow waits for the providers of a circle in the DHT.
@@ -46,18 +44,15 @@ pub struct SyncProgress {
     pub done: bool,
 }
 
-/// What one applied page leaves behind.
+/// What one kept page leaves behind.
 #[derive(Debug)]
 struct PageOutcome {
-    /// Every change in the page was one we had applied already, and it brought no
-    /// certificate: an honest responder never sends that (our heads cover them).
-    stale: bool,
+    /// What the puller does next.
+    next: Next,
+    /// The page said the responder has more.
     more: bool,
-    resume: Vec<Hash32>,
-    cursor: Option<Cursor>,
+    /// Changes waiting in the pull's quarantine.
     pending: usize,
-    /// The quarantine could not take every pending change.
-    overflow: bool,
 }
 
 /// What `circle follow` reports.
@@ -323,159 +318,6 @@ impl Node {
         }
         let _pulling = Pulling { node: self, circle };
         self.pull_pages(peer, circle, on_progress).await
-    }
-
-    async fn pull_pages(
-        &self,
-        peer: PeerId,
-        circle: Hash32,
-        on_progress: Option<OnProgress<'_>>,
-    ) -> Result<bool, NodeError> {
-        let mut progress = SyncProgress {
-            circle_id: circle.to_hex(),
-            ..SyncProgress::default()
-        };
-        // Pinned for the whole pull, so its quarantine cannot be evicted mid-way.
-        let slot = if circle == self.inner.own {
-            self.inner.replicas.own.clone()
-        } else {
-            let replicas = self.clone();
-            tokio::task::spawn_blocking(move || replicas.inner.replicas.get(&circle))
-                .await
-                .map_err(join_err)??
-        };
-        // Where the next page starts. Kept in memory only: it covers quarantined
-        // changes, which a restart forgets; what is persisted covers applied ones.
-        let mut resume: Option<(Vec<Hash32>, Option<Cursor>)> = None;
-        // The whole pull, every page, within one budget: a peer that drips pages slowly
-        // holds one pull slot for at most this long.
-        let deadline = tokio::time::Instant::now() + self.inner.pull_budget;
-        for _ in 0..MAX_PAGES {
-            let (node, s, r) = (self.clone(), slot.clone(), resume.take());
-            let (request, sent) =
-                tokio::task::spawn_blocking(move || node.pull_request(peer, circle, &s, r))
-                    .await
-                    .map_err(join_err)??;
-            let asked = self.inner.net.request(peer, request);
-            let Ok(answer) = tokio::time::timeout_at(deadline, asked).await else {
-                self.bench(peer, "over the pull's time budget").await;
-                return Err(NodeError::Net("the pull ran over its time budget".into()));
-            };
-            let bytes = answer.map_err(net_err)?;
-            let page = match Response::decode(&bytes).map_err(sync_err)? {
-                Response::Page(page) => page,
-                Response::NotServed => return Ok(false),
-                Response::Refused(why) => {
-                    return Err(NodeError::Net(format!("peer refused: {why}")))
-                }
-                Response::Catalog(_) | Response::Proposals(_) => {
-                    return Err(NodeError::Net(
-                        "peer answered a pull with something else".into(),
-                    ))
-                }
-            };
-            let received = page.changes.len();
-            progress.pages += 1;
-            progress.changes_received += received as u64;
-            let (node, s) = (self.clone(), slot.clone());
-            let outcome =
-                tokio::task::spawn_blocking(move || node.apply_page(peer, circle, &s, page, &sent))
-                    .await
-                    .map_err(join_err)?;
-            let outcome = match outcome {
-                Ok(o) => o,
-                Err(e) => {
-                    // A peer that serves invalid content is cut off: disconnected, and
-                    // refused both ways for a while so a redial cannot bring it straight back.
-                    warn!(%e, "a peer served invalid content; it is cut off for ten minutes");
-                    let _ = self.inner.net.cut_off(peer, INVALID_CONTENT_CUT_OFF).await;
-                    return Err(e);
-                }
-            };
-            progress.done = !outcome.more;
-            progress.pending = outcome.pending as u64;
-            if progress.pages > 1 || outcome.more {
-                info!(
-                    circle = %short(&circle),
-                    pages = progress.pages,
-                    changes = progress.changes_received,
-                    "syncing"
-                );
-            }
-            // A pull that finds nothing new keeps the record of the last one that
-            // did: `circle status` shows how the circle's sync went, not a no-op.
-            {
-                let mut live = lock(&self.inner.live);
-                if progress.changes_received > 0 || !live.progress.contains_key(&circle) {
-                    live.progress.insert(circle, progress.clone());
-                }
-            }
-            if let Some(f) = on_progress {
-                f(&progress);
-            }
-            if outcome.overflow {
-                warn!(
-                    circle = %short(&circle),
-                    "a past steward term is larger than the quarantine holds; sync stops here"
-                );
-                return Err(NodeError::Invalid(
-                    "the quarantine is full: this circle's history cannot be verified in one pull"
-                        .into(),
-                ));
-            }
-            if outcome.stale && outcome.more {
-                // Only what we hold, and "more": it would go on for ever.
-                self.bench(peer, "a page of changes held already").await;
-                return Err(NodeError::Net(
-                    "the peer sent only changes held already".into(),
-                ));
-            }
-            // A page without changes cannot bring the next one closer.
-            if !outcome.more || received == 0 {
-                break;
-            }
-            resume = Some((outcome.resume, outcome.cursor));
-        }
-        Ok(true)
-    }
-
-    /// The next pull request for `circle`, and the heads it sent. `resume` continues a
-    /// paged pull; otherwise the heads persisted after the last sync with `peer` are the
-    /// common point.
-    fn pull_request(
-        &self,
-        peer: PeerId,
-        circle: Hash32,
-        slot: &Slot,
-        resume: Option<(Vec<Hash32>, Option<Cursor>)>,
-    ) -> Result<(Vec<u8>, Vec<Hash32>), NodeError> {
-        let (shared, cursor) = match resume {
-            Some(r) => r,
-            None => (
-                self.inner.store.shared_heads(&peer.to_string(), &circle)?,
-                None,
-            ),
-        };
-        let budget = self.inner.page_bytes;
-        if circle == self.inner.own {
-            let local = lock(&self.inner.local);
-            let c = local.circle();
-            let mut req =
-                proto::pull_request(Some(&c.ledger), Some(&c.chain), circle, &shared, budget);
-            req.cursor = cursor;
-            let sent = req.heads.clone();
-            return Ok((Request::Pull(req).encode(), sent));
-        }
-        let held = lock(slot);
-        let mut req = match &held.replica {
-            Some(r) => {
-                proto::pull_request(Some(&r.ledger), Some(&r.chain), circle, &shared, budget)
-            }
-            None => proto::pull_request(None, None, circle, &shared, budget),
-        };
-        req.cursor = cursor;
-        let sent = req.heads.clone();
-        Ok((Request::Pull(req).encode(), sent))
     }
 
     /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger

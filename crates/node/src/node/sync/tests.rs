@@ -95,7 +95,8 @@ async fn a_page_is_verified_without_holding_the_circles_lock() {
     node.store().follow(&cid, 0).unwrap();
     let (peer, other) = (PeerId::random(), PeerId::random());
     let slot = node.inner.replicas.get(&cid).unwrap();
-    node.apply_page(peer, cid, &slot, page_of(&a, None), &[])
+    let mut puller = proto::Puller::new(cid, &[], 1 << 20);
+    node.apply_page(peer, cid, &slot, page_of(&a, None), &mut puller)
         .unwrap();
     // A second page, verified while the test watches the lock.
     write(&mut a, 20, 30);
@@ -122,7 +123,8 @@ async fn a_page_is_verified_without_holding_the_circles_lock() {
             out.lock().unwrap().push((free, served));
         }),
     );
-    node.apply_page(peer, cid, &slot, second, &[]).unwrap();
+    node.apply_page(peer, cid, &slot, second, &mut puller)
+        .unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
         vec![(true, true)],
