@@ -18,4 +18,5 @@ mod reconnect;
 mod sisters;
 mod util;
 mod web;
+mod web_stewards;
 mod zines;

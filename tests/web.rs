@@ -18,7 +18,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 // ---- a small HTTP/1.1 client ------------------------------------------------------------
 
-struct Response {
+pub(crate) struct Response {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
@@ -36,13 +36,13 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     /// Asserts the status, and that an error is `{ "error": "..." }` JSON.
-    fn expect(self, status: u16) -> Response {
+    pub(crate) fn expect(self, status: u16) -> Response {
         assert_eq!(self.status, status, "{}", self.text());
         if status >= 400 && self.header("content-type") == Some("application/json") {
             let e = self.json();
@@ -56,14 +56,14 @@ impl Response {
 }
 
 /// A node's page: its address, and the bearer token requests carry (if any).
-struct Web {
+pub(crate) struct Web {
     base: String,
     bearer: Option<String>,
 }
 
 impl Web {
     /// The page of a running node, with the token `circle token` prints for it.
-    fn of(n: &Node, s: &Serving) -> Web {
+    pub(crate) fn of(n: &Node, s: &Serving) -> Web {
         let t = n.ok(&["token"]);
         Web {
             base: s.http().to_owned(),
@@ -172,11 +172,11 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 
-fn get(web: &Web, path: &str) -> Response {
+pub(crate) fn get(web: &Web, path: &str) -> Response {
     request(web, "GET", path, &[], b"")
 }
 
-fn post(web: &Web, path: &str, body: Value) -> Response {
+pub(crate) fn post(web: &Web, path: &str, body: Value) -> Response {
     request(web, "POST", path, &[JSON], body.to_string().as_bytes())
 }
 
@@ -1046,9 +1046,12 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         .unwrap_or_else(|| panic!("no fork in {own}"));
     assert_eq!(forked["derived_from"]["circle_id"], sb.circle_id());
     assert_eq!(a.ok(&["protocol", "status"])["compliant"], true);
-    // The page started the new term (30 days, as typed in the form).
+    // The page started the new term (30 days, as typed in the form), then proposed the
+    // next one with a key volunteered on the page: certified at once, both keys here.
     let term = a.ok(&["steward", "show"]);
-    assert_eq!(term["term"], 1, "{term}");
+    assert_eq!(term["term"], 2, "{term}");
+    assert_eq!(term["keys_held_here"], 2, "{term}");
+    assert_eq!(term["captures_circle"], true, "{term}");
 
     // The long zine, imposed for folding and printed to PDF by Chromium: one A4
     // landscape page per sheet side, the text in its pages, the heading as a heading.

@@ -287,6 +287,28 @@ async function run() {
   check(await page.evaluate(() => window.notReloaded === true), 'the page was not reloaded');
   await page.locator('#alert-list li', { hasText: 'Eviction on Elm Road' }).first().waitFor();
 
+  step('stewards: volunteer a key here, propose the next term with it, certified at once');
+  await page.locator('body[data-stewards="1"]').waitFor();
+  const before = await page.locator('#steward-summary').textContent();
+  const term = Number(/Steward term (\d+)/.exec(before)[1]);
+  await page.getByRole('button', { name: 'Volunteer as a steward of the next term' }).click();
+  await page.locator('#candidate:not([hidden])').waitFor();
+  const code = (await page.locator('#candidate-code').textContent()).trim();
+  check(/^[0-9a-f]{64}-[0-9a-f]{8}$/.test(code), `a candidate code: ${code}`);
+  if (!(await page.locator('#propose-form').isVisible())) await page.locator('#propose summary').click();
+  await page.getByLabel(/Stewards of the next term/).fill(`self\n${code}`);
+  await page.getByLabel(/Signatures needed/).fill('1');
+  await page.getByRole('button', { name: 'Propose', exact: true }).click();
+  await page.locator('#steward-summary', { hasText: `Steward term ${term + 1}:` }).waitFor();
+  await page.locator('#device-keys', { hasText: 'holds 2 steward keys' }).waitFor();
+  await page.locator('#steward-warnings li', { hasText: 'captures the circle' }).first().waitFor();
+  check(await page.locator('#revoke-key option').count() === 2, 'both keys offered for revocation');
+  step('sign the pledge again for the new term');
+  await page.locator('#fix-pledge').waitFor();
+  if (!(await page.getByRole('button', { name: 'Sign the pledge' }).isVisible())) await page.locator('#fix-pledge summary').click();
+  await page.getByRole('button', { name: 'Sign the pledge' }).click();
+  await page.locator('#protocol-summary.ok').waitFor();
+
   step('screenshots');
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(cfg.shots, 'desktop.png'), fullPage: true });
@@ -307,6 +329,6 @@ async function run() {
   });
   check(nav.hidden <= 0, `the section links scroll sideways by ${nav.hidden}px`);
   for (const l of nav.links) check(l.width > 0 && l.left >= 0 && l.right <= nav.width, `section link ${l.text} is out of view: ${JSON.stringify(l)}`);
-  check(nav.links.length === 8, `all eight sections linked: ${nav.links.map((l) => l.text)}`);
+  check(nav.links.length === 9, `all nine sections linked: ${nav.links.map((l) => l.text)}`);
   await page.locator('header.top').screenshot({ path: join(cfg.shots, 'phone-nav.png') });
 }

@@ -26,6 +26,7 @@ mod api;
 mod conn;
 mod events;
 mod page;
+mod stewards;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -225,6 +226,7 @@ fn router(state: AppState) -> Router {
     Router::new()
         .merge(page::routes())
         .merge(api::routes())
+        .merge(stewards::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such page or endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

@@ -12,6 +12,7 @@ use super::{ApiError, AppState};
 
 const INDEX: &str = include_str!("../../assets/index.html");
 const SCRIPT: &str = include_str!("../../assets/app.js");
+const STEWARDS: &str = include_str!("../../assets/stewards.js");
 const STYLE: &str = include_str!("../../assets/app.css");
 const ICON: &str = include_str!("../../assets/icon.svg");
 
@@ -21,6 +22,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route(
             "/assets/app.js",
             get(|| asset(SCRIPT, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/assets/stewards.js",
+            get(|| asset(STEWARDS, "text/javascript; charset=utf-8")),
         )
         .route(
             "/assets/app.css",

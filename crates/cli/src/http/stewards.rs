@@ -1,0 +1,102 @@
+//! The `/api/steward/…` handlers of stewards on their own devices: volunteering, proposals
+//! and their approvals, withdrawal and revocation. Each runs the CLI command that does the
+//! same and answers with its `--json` output (see `docs/api.md`).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use super::{created, ok, ApiError, AppState, Body, Path};
+use crate::args::{Command, StewardCmd};
+
+type Answer = Result<Response, ApiError>;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/steward/volunteer", post(volunteer))
+        .route("/api/steward/proposals", get(proposals).post(propose))
+        .route(
+            "/api/steward/proposals/{proposal_id}/approve",
+            post(approve),
+        )
+        .route(
+            "/api/steward/proposals/{proposal_id}/withdraw",
+            post(withdraw),
+        )
+        .route("/api/steward/revoke", post(revoke))
+}
+
+fn default_term_days() -> u64 {
+    circle_core::circle::DEFAULT_TERM_DAYS
+}
+
+/// `circle steward volunteer`: a candidate key made on this device (its code only).
+async fn volunteer(State(s): State<AppState>) -> Answer {
+    s.command(Command::Steward(StewardCmd::Volunteer))
+        .await
+        .map(created)
+}
+
+async fn proposals(State(s): State<AppState>) -> Answer {
+    s.command(Command::Steward(StewardCmd::Proposals))
+        .await
+        .map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Propose {
+    #[serde(default = "default_term_days")]
+    term_days: u64,
+    /// Candidate codes, or `self`.
+    stewards: Vec<String>,
+    #[serde(default)]
+    threshold: Option<u32>,
+}
+
+/// `circle steward propose`.
+async fn propose(State(s): State<AppState>, Body(b): Body<Propose>) -> Answer {
+    let command = Command::Steward(StewardCmd::Propose {
+        term_days: b.term_days,
+        stewards: b.stewards,
+        threshold: b.threshold,
+    });
+    s.command(command).await.map(created)
+}
+
+async fn approve(State(s): State<AppState>, Path(proposal_id): Path<String>) -> Answer {
+    let command = Command::Steward(StewardCmd::Approve { proposal_id });
+    s.command(command).await.map(ok)
+}
+
+async fn withdraw(State(s): State<AppState>, Path(proposal_id): Path<String>) -> Answer {
+    let command = Command::Steward(StewardCmd::Withdraw { proposal_id });
+    s.command(command).await.map(ok)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Revoke {
+    key: String,
+    reason: String,
+    #[serde(default = "default_term_days")]
+    term_days: u64,
+    #[serde(default)]
+    stewards: Vec<String>,
+    #[serde(default)]
+    threshold: Option<u32>,
+}
+
+/// `circle steward revoke KEY --reason TEXT`: the emergency handover.
+async fn revoke(State(s): State<AppState>, Body(b): Body<Revoke>) -> Answer {
+    let command = Command::Steward(StewardCmd::Revoke {
+        key: b.key,
+        reason: b.reason,
+        term_days: b.term_days,
+        stewards: b.stewards,
+        threshold: b.threshold,
+    });
+    s.command(command).await.map(created)
+}
