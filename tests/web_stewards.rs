@@ -106,7 +106,7 @@ fn the_steward_api_volunteers_proposes_approves_and_refuses_as_the_cli_does() {
         "/api/steward/proposals/0123456789abcdef/approve",
         json!({}),
     );
-    assert_eq!(missing.expect(404).json()["error"].as_str().is_some(), true);
+    assert!(missing.expect(404).json()["error"].as_str().is_some());
     let unknown = json!({ "key": "00".repeat(32), "reason": "lost" });
     post(web, "/api/steward/revoke", unknown).expect(400);
     s.stop();
