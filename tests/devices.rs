@@ -193,6 +193,15 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
             (term_of(n) == 1 && keys_held(n) == 1).then_some(())
         });
     }
+    // Baseline for the figures below, measured the same way: a write reaching C.
+    let started = std::time::Instant::now();
+    publish_tactic(&a, "Phone tree");
+    eventually("a write reaches C", || {
+        own_titles(&c)
+            .contains(&"Phone tree".to_owned())
+            .then_some(())
+    });
+    let write_reaches = started.elapsed();
     // A proposes term 2 (fresh keys on A and C): its signature alone does not certify.
     let code_c2 = volunteer(&c);
     let started = std::time::Instant::now();
@@ -221,15 +230,17 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
             .any(|x| x["proposal_id"] == id.as_str())
             .then_some(())
     });
+    let proposal_reaches = started.elapsed();
     // The proposer's device goes down mid-way: the proposal lives on elsewhere.
     sa.stop();
     assert_eq!(term_of(&b), 1, "one signature does not certify");
     let approved = b.ok(&["steward", "approve", &id[..12]]);
     assert_eq!(approved["term"], 2, "{approved}");
-    let elapsed = started.elapsed();
+    let approved_at = std::time::Instant::now();
     eventually("C learns term 2 and takes up its key", || {
         (term_of(&c) == 2 && keys_held(&c) == 1).then_some(())
     });
+    let certificate_reaches = approved_at.elapsed();
     assert_eq!(
         keys_held(&b),
         0,
@@ -241,7 +252,15 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
         (term_of(&a) == 2 && keys_held(&a) == 1).then_some(())
     });
     a.ok(&["pledge", "sign", "--text", PLEDGE]);
-    eprintln!("2-of-3 handover across three devices: {elapsed:?} from proposal to certificate");
+    // Figures for the closing note (`cargo test devices::a_two -- --nocapture`).
+    let ratio = |d: std::time::Duration| d.as_secs_f64() / write_reaches.as_secs_f64();
+    eprintln!(
+        "2-of-3 handover, three devices, resync 1 s: a write reaches C in {write_reaches:.2?}; \
+         the proposal reaches B in {proposal_reaches:.2?} ({:.2}x); the certificate made on B \
+         reaches C in {certificate_reaches:.2?} ({:.2}x)",
+        ratio(proposal_reaches),
+        ratio(certificate_reaches)
+    );
     for s in [sc, sb, sa] {
         s.stop();
     }
