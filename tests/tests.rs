@@ -11,6 +11,7 @@ mod disk;
 mod federation;
 mod handover;
 mod interop;
+mod lottery;
 mod mdns;
 mod public_fields;
 mod readme;

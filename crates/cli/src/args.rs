@@ -129,6 +129,9 @@ pub enum Command {
     /// Steward terms.
     #[command(subcommand)]
     Steward(StewardCmd),
+    /// Verifiable lottery draws (e.g. meeting facilitators), recorded in the ledger.
+    #[command(subcommand)]
+    Lottery(LotteryCmd),
     /// Write the ledger document to a file (`-` for standard output).
     Export {
         #[arg(long, value_enum)]
@@ -371,6 +374,31 @@ pub enum StewardCmd {
         #[arg(long)]
         threshold: Option<u32>,
     },
+}
+
+#[derive(Debug, Subcommand, Serialize, Deserialize)]
+pub enum LotteryCmd {
+    /// Draw SEATS of the candidates; the seed is fixed by every steward's commitment.
+    Draw {
+        #[arg(long)]
+        seats: u32,
+        /// A candidate (repeatable; public: a role or handle, never a legal name).
+        #[arg(long = "from", value_name = "NAME", num_args = 1..)]
+        from: Vec<String>,
+        #[arg(long, default_value = "")]
+        purpose: String,
+    },
+    /// Recompute a draw from its public transcript, this circle's or a sister's.
+    Verify {
+        #[arg(value_name = "DRAW_ID")]
+        draw_id: String,
+        /// The circle that holds the draw (default: this circle, then every sister).
+        #[arg(long, value_name = "CIRCLE_ID")]
+        circle: Option<String>,
+    },
+    /// Reveal this device's chain values for the open draws, and close draws whose
+    /// reveal window has passed (also done after device sync).
+    Reveal,
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

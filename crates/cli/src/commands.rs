@@ -8,6 +8,7 @@ mod damage;
 mod doctor;
 pub(crate) mod entries;
 pub(crate) mod join;
+mod lottery;
 pub(crate) mod network;
 mod protocol;
 pub(crate) mod restore;
@@ -51,6 +52,7 @@ pub(crate) fn dispatch(
             out,
         } => circle::export(local, format, which.as_deref(), &out),
         C::Steward(cmd) => steward::steward(local, cmd, now),
+        C::Lottery(cmd) => lottery::lottery(local, cmd, now),
         C::Fund(cmd) => protocol::fund(local, cmd, now),
         C::Pledge(cmd) => protocol::pledge(local, cmd, now),
         C::Protocol(cmd) => protocol::protocol(local, cmd, now),

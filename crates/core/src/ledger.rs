@@ -7,6 +7,7 @@
 //! Collections are Automerge *maps* keyed by random ids, never lists: a list's
 //! `length()` is O(n) in automerge 0.12 and concurrent appends interleave.
 
+mod draws;
 mod fund;
 mod records;
 mod tasks;
@@ -14,6 +15,7 @@ mod tasks;
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 
+pub use draws::{DrawStatus, NewDraw};
 pub use fund::{pledge_message, Amount, Currency, FundEntry, FundKind, FundSummary, Pledge};
 pub use records::{accepted_license, Action, Lineage, NewTactic, NewZine, Retro, Tactic, Zine};
 pub use tasks::{Task, TaskStatus};
@@ -35,6 +37,10 @@ pub const MIN_ID_PREFIX: usize = 8;
 
 /// The collections at the ledger root, created once by the genesis change.
 const COLLECTIONS: [&str; 5] = ["actions", "tactics", "zines", "tasks", "retros"];
+
+/// The root key of the lottery's commitments and draws (`ledger/draws.rs`), created by
+/// the first lottery write rather than at genesis, so older ledgers load unchanged.
+const LOTTERY_KEY: &str = "lottery";
 
 /// Who is writing: a steward key of a given term.
 #[derive(Debug)]

@@ -37,6 +37,7 @@ pub mod handover;
 pub mod invite;
 pub mod keys;
 pub mod ledger;
+pub mod lottery;
 pub mod public_text;
 pub mod sync;
 pub mod term;

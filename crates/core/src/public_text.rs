@@ -38,6 +38,10 @@ pub enum Field {
     FundMemo,
     PledgeText,
     AlertText,
+    /// `lottery draw --from`: a candidate's name, in a transcript sister circles keep.
+    LotteryCandidate,
+    /// `lottery draw --purpose`.
+    LotteryPurpose,
 }
 
 /// What happens to a field in which the anonymiser finds something.
@@ -65,7 +69,9 @@ impl Field {
             | F::TacticTitle
             | F::FundDescription
             | F::FundMemo
-            | F::PledgeText => Policy::Refuse,
+            | F::PledgeText
+            | F::LotteryCandidate
+            | F::LotteryPurpose => Policy::Refuse,
             F::TaskNote | F::RetroNotes | F::ActionSummary | F::TacticBody => Policy::Redact,
             F::AlertText => Policy::Warn,
         }
@@ -89,6 +95,8 @@ impl Field {
             F::FundMemo => "fund memo",
             F::PledgeText => "pledge text",
             F::AlertText => "alert text",
+            F::LotteryCandidate => "lottery candidate (--from)",
+            F::LotteryPurpose => "lottery purpose",
         }
     }
 
@@ -96,6 +104,9 @@ impl Field {
         match self {
             Field::TaskClaim => {
                 "claims are public: claim by a role (\"print crew\", \"driver\"), never a member alias or a name"
+            }
+            Field::LotteryCandidate => {
+                "a draw's candidates are public to sister circles and cannot be redacted without changing the draw: name each by a public handle or a number, never a member alias or a name"
             }
             _ => "it would leave the circle: reword it without the detail",
         }

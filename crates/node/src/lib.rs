@@ -21,6 +21,7 @@ mod guard;
 mod handover;
 mod lexicon;
 mod local;
+mod lottery;
 mod memory;
 mod node;
 mod rate;

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use circle_core::keys::StewardKey;
+use circle_core::keys::{PublicKey, StewardKey};
 
 use crate::StoreError;
 
@@ -136,6 +136,45 @@ impl KeyDir {
             File::open(&self.dir)?.sync_all()?;
         }
         Ok(())
+    }
+
+    fn lottery_seed_path(&self, steward: &PublicKey) -> PathBuf {
+        self.dir.join(format!("lottery-{}.seed", steward.to_hex()))
+    }
+
+    /// The secret seed of a steward key's lottery hash chain (`circle_core::lottery`),
+    /// created on first use. It stays in this directory: never in a bundle, export,
+    /// sync or the API; only its chain's values are ever published, one per draw.
+    pub fn lottery_seed(&self, steward: &PublicKey) -> Result<[u8; 32], StoreError> {
+        let path = self.lottery_seed_path(steward);
+        if path.exists() {
+            return read_secret(&path);
+        }
+        let seed = circle_core::keys::random_bytes();
+        write_secret(&path, &seed)?;
+        Ok(seed)
+    }
+
+    /// Destroys the lottery seeds of every steward key not in `keep` (keys of past
+    /// terms: their chains can count in no new draw). Returns how many went.
+    pub fn destroy_lottery_seeds_except(&self, keep: &[PublicKey]) -> Result<usize, StoreError> {
+        let kept: Vec<String> = keep
+            .iter()
+            .map(|k| format!("lottery-{}.seed", k.to_hex()))
+            .collect();
+        let mut destroyed = 0;
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("lottery-") && name.ends_with(".seed") && !kept.contains(&name) {
+                shred(&entry.path())?;
+                destroyed += 1;
+            }
+        }
+        if destroyed > 0 {
+            File::open(&self.dir)?.sync_all()?;
+        }
+        Ok(destroyed)
     }
 }
 

@@ -1,0 +1,258 @@
+//! The verifiable lottery on this node: chain commitments and reveals by the steward
+//! keys held here, draws, and verification of a draw of this circle or of a sister's
+//! replica (`circle_core::lottery`, `docs/LOTTERY.md`).
+
+use circle_core::keys::{Hash32, PublicKey, StewardKey};
+use circle_core::ledger::{day_of, DrawStatus, Ledger, NewDraw};
+use circle_core::lottery::{self, Commitment, Reveal, REVEAL_WINDOW_DAYS};
+use circle_core::term::TermChain;
+
+use crate::{LocalCircle, NodeError};
+
+const DAY: u64 = 86_400;
+
+impl LocalCircle {
+    /// The steward keys of the current term held on this device.
+    fn term_keys(&self) -> Vec<StewardKey> {
+        let latest = self.circle().chain.latest();
+        self.circle()
+            .keys
+            .iter()
+            .filter(|k| latest.body.stewards.contains(&k.public()))
+            .map(|k| StewardKey::from_secret(k.secret_bytes()))
+            .collect()
+    }
+
+    /// Publishes, in one change, the chain commitment of every steward key of the
+    /// current term held here that has none in the ledger yet; destroys the seeds of
+    /// keys no longer held. Returns how many commitments were written.
+    pub fn publish_lottery_commitments(&mut self, now: u64) -> Result<usize, NodeError> {
+        let keys = self.term_keys();
+        let held: Vec<PublicKey> = keys.iter().map(StewardKey::public).collect();
+        self.keys().destroy_lottery_seeds_except(&held)?;
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let circle_id = self.circle_id();
+        let term = self.circle().term();
+        let published = self.circle().ledger.lottery_commitments();
+        let mut missing = Vec::new();
+        for key in &keys {
+            let seed = self.keys().lottery_seed(&key.public())?;
+            let anchor = lottery::chain_value(&circle_id, &key.public(), &seed, 0)
+                .ok_or_else(|| NodeError::Invalid("lottery chain position".into()))?;
+            let known = published
+                .iter()
+                .any(|(c, _)| c.term == term && c.steward == key.public() && c.anchor == anchor);
+            if !known {
+                missing.push(Commitment::sign(&circle_id, term, key, anchor));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let n = missing.len();
+        self.write(now, |l, s| {
+            l.add_lottery_commitments(s, now, &missing).map(|c| ((), c))
+        })?;
+        Ok(n)
+    }
+
+    /// Draws `seats` of `candidates` (already checked as public text): commitments
+    /// first (an earlier change), then the draw record with the reveals of every key
+    /// held here. With every counted steward on this device the draw is complete at once.
+    pub fn lottery_draw(
+        &mut self,
+        candidates: &[String],
+        seats: u32,
+        purpose: &str,
+        now: u64,
+    ) -> Result<DrawStatus, NodeError> {
+        let candidates = lottery::canonical_candidates(candidates).map_err(invalid)?;
+        lottery::check_request(&candidates, seats, purpose).map_err(invalid)?;
+        // Refuse before writing anything when this device cannot write.
+        circle_core::circle::writer(&self.circle().chain, &self.circle().keys, now)?;
+        self.publish_lottery_commitments(now)?;
+        let term = self.circle().term();
+        let stewards = self.circle().chain.latest().body.stewards.clone();
+        let slots = self
+            .circle()
+            .ledger
+            .next_draw_slots(term, &stewards)
+            .map_err(invalid)?;
+        let keys = self.term_keys();
+        let circle_id = self.circle_id();
+        let values = chain_values(self, &keys, &slots, &circle_id)?;
+        let draw = NewDraw {
+            term,
+            candidates,
+            seats,
+            purpose: purpose.to_owned(),
+            slots,
+        };
+        let id = self.write(now, |l, s| {
+            l.add_draw(s, now, &draw, |digest| {
+                values
+                    .iter()
+                    .map(|(k, v)| (k.public(), Reveal::sign(digest, *v, k)))
+                    .collect()
+            })
+        })?;
+        self.lottery_status(None, &id)
+    }
+
+    /// Reveals, for every open draw of the current term that verifies so far, the
+    /// chain values of the keys held here that it still waits for, and closes draws
+    /// whose reveal window has passed. Publishes missing commitments first. Called
+    /// after device sync (and by `lottery` commands); returns the changes written.
+    pub fn reveal_open_draws(&mut self, now: u64) -> Result<usize, NodeError> {
+        let keys = self.term_keys();
+        if keys.is_empty()
+            || circle_core::circle::writer(&self.circle().chain, &self.circle().keys, now).is_err()
+        {
+            return Ok(0);
+        }
+        let mut written = self.publish_lottery_commitments(now)?.min(1);
+        let term = self.circle().term();
+        let circle_id = self.circle_id();
+        for id in self.circle().ledger.draw_ids() {
+            let status = self.lottery_status(None, &id)?;
+            let Some(t) = status.transcript.as_ref() else {
+                continue;
+            };
+            // A transcript exists only once the ledger's checks passed (positions,
+            // commitments): never reveal into a draw that fails them.
+            if status.term != term || (status.valid && status.complete) {
+                continue;
+            }
+            let digest = t.draw_digest();
+            let mut reveals = Vec::new();
+            // Missing reveals while the draw is open; in any draw, our own reveal if a
+            // bad value replaced it (another steward's write).
+            let ours_needed = |s: &&lottery::Slot| match &s.reveal {
+                None => !t.closed,
+                Some(r) => {
+                    !lottery::reveal_matches(&circle_id, &s.commitment, s.position, &r.value)
+                }
+            };
+            for slot in t.slots.iter().filter(ours_needed) {
+                let Some(key) = keys.iter().find(|k| k.public() == slot.commitment.steward) else {
+                    continue;
+                };
+                // Never disclose a position at or below one already revealed (a
+                // revealed value discloses every position below it).
+                if highest_revealed(
+                    &self.circle().ledger,
+                    &self.circle().chain,
+                    &slot.commitment,
+                ) >= slot.position
+                {
+                    continue;
+                }
+                let seed = self.keys().lottery_seed(&key.public())?;
+                let Some(value) =
+                    lottery::chain_value(&circle_id, &key.public(), &seed, slot.position)
+                else {
+                    continue;
+                };
+                if lottery::reveal_matches(&circle_id, &slot.commitment, slot.position, &value) {
+                    reveals.push((key.public(), Reveal::sign(&digest, value, key)));
+                }
+            }
+            if !reveals.is_empty() {
+                self.write(now, |l, s| {
+                    l.add_draw_reveals(s, now, &id, &reveals).map(|c| ((), c))
+                })?;
+                written += 1;
+            } else if !t.closed
+                && day_of(now) >= status.day.saturating_add(REVEAL_WINDOW_DAYS * DAY)
+            {
+                let withheld = t.missing();
+                self.write(now, |l, s| {
+                    l.close_draw(s, now, &id, &withheld).map(|c| ((), c))
+                })?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    /// A draw of this circle or of a followed sister (`circle`: one of them; `None`:
+    /// this circle first, then every sister), verified with everything its ledger shows.
+    pub fn lottery_status(
+        &self,
+        circle: Option<Hash32>,
+        draw_id: &str,
+    ) -> Result<DrawStatus, NodeError> {
+        let own = self.circle_id();
+        if circle.is_none() || circle == Some(own) {
+            let c = self.circle();
+            match c.ledger.draw_status(draw_id, &c.chain) {
+                Ok(s) => return Ok(s),
+                Err(e) if circle.is_some() => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
+        let sisters = match circle {
+            Some(id) => vec![id],
+            None => self.sisters()?,
+        };
+        for id in sisters {
+            let Some(replica) = self.sister(&id)? else {
+                return Err(NodeError::NotFound(format!(
+                    "circle {id} is not followed by this node"
+                )));
+            };
+            match replica.ledger.draw_status(draw_id, &replica.chain) {
+                Ok(s) => return Ok(s),
+                Err(e) if circle.is_some() => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
+        Err(NodeError::NotFound(format!(
+            "no draw with id {draw_id} in this circle or any circle it follows"
+        )))
+    }
+}
+
+/// The chain values the keys held here reveal in a new draw, at their slots' positions.
+fn chain_values(
+    local: &LocalCircle,
+    keys: &[StewardKey],
+    slots: &[(Commitment, u32)],
+    circle_id: &Hash32,
+) -> Result<Vec<(StewardKey, Hash32)>, NodeError> {
+    let mut out = Vec::new();
+    for (c, position) in slots {
+        let Some(key) = keys.iter().find(|k| k.public() == c.steward) else {
+            continue;
+        };
+        let seed = local.keys().lottery_seed(&c.steward)?;
+        let value = lottery::chain_value(circle_id, &c.steward, &seed, *position)
+            .filter(|v| lottery::reveal_matches(circle_id, c, *position, v));
+        // A seed that does not grow into the published anchor (restored from elsewhere):
+        // this key cannot reveal, and the draw will wait for it or close it as withheld.
+        if let Some(v) = value {
+            out.push((StewardKey::from_secret(key.secret_bytes()), v));
+        }
+    }
+    Ok(out)
+}
+
+/// The highest position of `commitment`'s chain revealed in any draw of the ledger.
+fn highest_revealed(ledger: &Ledger, chain: &TermChain, commitment: &Commitment) -> u32 {
+    ledger
+        .draw_ids()
+        .iter()
+        .filter_map(|id| ledger.draw_status(id, chain).ok())
+        .filter_map(|s| s.transcript)
+        .flat_map(|t| t.slots)
+        .filter(|s| s.commitment.anchor == commitment.anchor && s.reveal.is_some())
+        .map(|s| s.position)
+        .max()
+        .unwrap_or(0)
+}
+
+fn invalid(e: lottery::LotteryError) -> NodeError {
+    NodeError::Invalid(e.to_string())
+}
