@@ -222,3 +222,53 @@ fn the_chain_seed_stays_in_the_keys_directory() {
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// Copies a data directory: a second device of the circle, until `circle join` makes one.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Two steward devices, each with its own key of a two-steward term: the draw on one
+/// waits for the other's reveal, which its device writes when it imports the draw.
+#[test]
+fn a_draw_between_two_steward_devices_completes_with_the_other_reveal() {
+    let a = Node::init("Two devices");
+    a.ok(&["steward", "rotate", "--term-days", "30", "--stewards", "2"]);
+    let b = Node::new();
+    copy_dir(a.path(), b.path());
+    let keys = |n: &Node, f: &str| n.path().join("keys").join(f);
+    std::fs::remove_file(keys(&a, "steward-1-1.key")).unwrap();
+    std::fs::remove_file(keys(&b, "steward-1-0.key")).unwrap();
+    std::fs::rename(keys(&b, "steward-1-1.key"), keys(&b, "steward-1-0.key")).unwrap();
+    let own = |n: &Node| {
+        let p = n.path().join("own.bundle");
+        n.ok(&["export", "--format", "bundle", p.to_str().unwrap()]);
+        p
+    };
+    // b's device publishes its commitment; a learns it.
+    assert_eq!(b.ok(&["lottery", "reveal"])["changes"], 1);
+    a.ok(&["import", own(&b).to_str().unwrap()]);
+    let d = draw(&a, "2", &NAMES, "facilitators");
+    let id = draw_id(&d);
+    assert_eq!(d["chosen"], Value::Null, "{d}");
+    assert_eq!(d["waiting_for"].as_array().unwrap().len(), 1);
+    assert_eq!(d["single_steward"], false);
+    // b imports the draw and reveals; a imports the reveal.
+    b.ok(&["import", own(&a).to_str().unwrap()]);
+    let on_b = b.ok(&["lottery", "verify", &id]);
+    assert_eq!(on_b["complete"], true, "{on_b}");
+    a.ok(&["import", own(&b).to_str().unwrap()]);
+    let on_a = a.ok(&["lottery", "verify", &id]);
+    assert_eq!(on_a["valid"], true, "{on_a}");
+    assert_eq!(on_a["chosen"], on_b["chosen"]);
+    assert_eq!(on_a["chosen"].as_array().unwrap().len(), 2);
+}

@@ -115,7 +115,7 @@ impl LocalCircle {
         let mut written = self.publish_lottery_commitments(now)?.min(1);
         let term = self.circle().term();
         let circle_id = self.circle_id();
-        for id in self.circle().ledger.draw_ids() {
+        for id in self.circle().ledger.draw_ids_of_term(term) {
             let status = self.lottery_status(None, &id)?;
             let Some(t) = status.transcript.as_ref() else {
                 continue;
@@ -139,13 +139,13 @@ impl LocalCircle {
                 let Some(key) = keys.iter().find(|k| k.public() == slot.commitment.steward) else {
                     continue;
                 };
-                // Never disclose a position at or below one already revealed (a
+                // Never disclose a position below one already revealed elsewhere (a
                 // revealed value discloses every position below it).
                 if highest_revealed(
                     &self.circle().ledger,
                     &self.circle().chain,
                     &slot.commitment,
-                ) >= slot.position
+                ) > slot.position
                 {
                     continue;
                 }
@@ -242,7 +242,7 @@ fn chain_values(
 /// The highest position of `commitment`'s chain revealed in any draw of the ledger.
 fn highest_revealed(ledger: &Ledger, chain: &TermChain, commitment: &Commitment) -> u32 {
     ledger
-        .draw_ids()
+        .draw_ids_of_term(commitment.term)
         .iter()
         .filter_map(|id| ledger.draw_status(id, chain).ok())
         .filter_map(|s| s.transcript)
@@ -255,4 +255,98 @@ fn highest_revealed(ledger: &Ledger, chain: &TermChain, commitment: &Commitment)
 
 fn invalid(e: lottery::LotteryError) -> NodeError {
     NodeError::Invalid(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use circle_core::testing::T0;
+
+    use super::*;
+
+    /// Copies a data directory (a second device, until `circle join` makes one).
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy_dir(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).unwrap();
+            }
+        }
+    }
+
+    /// Two devices of a circle with two stewards, each holding one key: `a` key 0,
+    /// `b` key 1 (its files renamed so that the key directory reads it first).
+    fn two_devices(root: &Path) -> (LocalCircle, LocalCircle) {
+        let (a, b) = (root.join("a"), root.join("b"));
+        let mut la = LocalCircle::init(&a, "Two", 30, T0).unwrap();
+        la.rotate(30, 2, T0).unwrap();
+        drop(la);
+        copy_dir(&a, &b);
+        std::fs::remove_file(a.join("keys/steward-1-1.key")).unwrap();
+        std::fs::remove_file(b.join("keys/steward-1-0.key")).unwrap();
+        std::fs::rename(
+            b.join("keys/steward-1-1.key"),
+            b.join("keys/steward-1-0.key"),
+        )
+        .unwrap();
+        (
+            LocalCircle::open(&a).unwrap(),
+            LocalCircle::open(&b).unwrap(),
+        )
+    }
+
+    fn carry(from: &LocalCircle, to: &mut LocalCircle, now: u64) {
+        let bundle = from.bundle(&from.circle_id()).unwrap();
+        to.import(bundle, now).unwrap();
+    }
+
+    #[test]
+    fn a_draw_waits_for_the_other_device_then_completes_or_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, mut b) = two_devices(dir.path());
+        let names: Vec<String> = ["ana", "ben", "cy"].map(String::from).into();
+        assert_eq!(b.reveal_open_draws(T0).unwrap(), 1, "b commits");
+        carry(&b, &mut a, T0);
+
+        // Completed by the other device's reveal.
+        let d = a.lottery_draw(&names, 1, "facilitator", T0).unwrap();
+        assert!(d.valid && !d.complete, "{d:?}");
+        assert_eq!(d.waiting_for.len(), 1);
+        carry(&a, &mut b, T0);
+        assert_eq!(b.reveal_open_draws(T0).unwrap(), 1);
+        assert_eq!(
+            b.reveal_open_draws(T0).unwrap(),
+            0,
+            "nothing more to reveal"
+        );
+        carry(&b, &mut a, T0);
+        let done = a.lottery_status(None, &d.draw_id).unwrap();
+        assert!(done.valid && done.complete, "{done:?}");
+        assert_eq!(done.chosen.as_ref().unwrap().len(), 1);
+        assert_eq!(
+            b.lottery_status(None, &d.draw_id).unwrap().chosen,
+            done.chosen
+        );
+
+        // The other device stays away: closed after the window, its reveal withheld.
+        let d = a.lottery_draw(&names, 2, "note takers", T0).unwrap();
+        assert_eq!(
+            a.reveal_open_draws(T0 + DAY).unwrap(),
+            0,
+            "inside the window"
+        );
+        let window = REVEAL_WINDOW_DAYS * DAY;
+        assert_eq!(a.reveal_open_draws(T0 + window).unwrap(), 1);
+        let closed = a.lottery_status(None, &d.draw_id).unwrap();
+        assert!(closed.valid && closed.complete, "{closed:?}");
+        assert_eq!(closed.withheld.len(), 1);
+        // The late device does not reveal into the closed draw.
+        carry(&a, &mut b, T0 + window);
+        assert_eq!(b.reveal_open_draws(T0 + window).unwrap(), 0);
+    }
 }

@@ -217,7 +217,12 @@ pub(crate) fn import(local: &mut LocalCircle, file: &Path, now: u64) -> Result<R
     let bytes = read_capped(file, circle_core::bundle::MAX_BUNDLE_BYTES)?;
     let bundle =
         Bundle::decode(&bytes).with_context(|| format!("cannot import {}", file.display()))?;
+    let own = bundle.circle_id == local.circle_id();
     let mut r = local.import(bundle, now)?;
+    if own {
+        // Another device's changes may hold lottery draws waiting for this device's keys.
+        local.reveal_open_draws(now)?;
+    }
     // The verdict `protocol status` gives, from the ledger as stored: what was kept,
     // not what the bundle claimed (a tampered bundle must not read "compliant").
     r.compliant = local

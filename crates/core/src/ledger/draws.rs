@@ -285,7 +285,7 @@ impl Ledger {
         head_hashes.sort();
         let heads: Vec<String> = head_hashes.iter().map(Hash32::to_hex).collect();
         let mut ordered = draw.slots.clone();
-        ordered.sort_by(|a, b| a.0.steward.cmp(&b.0.steward));
+        ordered.sort_by_key(|a| a.0.steward);
         let digest = lottery::fixed_digest(
             &self.circle_id,
             draw.term,
@@ -384,6 +384,18 @@ impl Ledger {
             .collect();
         all.dedup();
         all
+    }
+
+    /// Ids of the draws of one term, oldest first (a device reveals only in these).
+    pub fn draw_ids_of_term(&self, term: u64) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .parsed_draws()
+            .into_iter()
+            .filter(|d| d.term == term)
+            .map(|d| d.id)
+            .collect();
+        out.dedup();
+        out
     }
 
     /// The full id of a draw given its id or a prefix of at least 8 hex digits.

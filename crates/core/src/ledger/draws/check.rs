@@ -97,26 +97,37 @@ impl Ledger {
         d: &ParsedDraw,
         stewards: &[PublicKey],
     ) -> Result<(Transcript, usize), LotteryError> {
-        let meta = self
-            .doc
-            .get_change_meta_by_hash(&d.change)
-            .ok_or_else(|| LotteryError::Malformed("its change is missing".into()))?;
-        let mut deps: Vec<Hash32> = meta.deps.iter().map(|h| Hash32(h.0)).collect();
-        deps.sort();
-        let mut heads = d.heads.clone();
-        heads.sort();
-        if deps != heads {
-            return Err(LotteryError::HeadsMismatch);
-        }
-        // Changes outside the draw's history; everything else in the ledger preceded it.
-        let dep_hashes: Vec<ChangeHash> = meta.deps.clone();
+        // The draw's history: every change not outside it, but the draw itself.
         let after: HashSet<Hash32> = self
             .doc
-            .get_changes_meta(&dep_hashes)
+            .get_changes_meta(&[d.change])
             .iter()
             .map(|m| Hash32(m.hash.0))
             .collect();
-        let before = |h: &Hash32| !after.contains(h);
+        let draw_hash = Hash32(d.change.0);
+        let before = |h: &Hash32| *h != draw_hash && !after.contains(h);
+        // The recorded heads are exactly that history's heads: known, in it, and with
+        // nothing between them and the draw. (A change's own dependencies leave out the
+        // author's previous change, so they are not compared directly.)
+        let mut heads = d.heads.clone();
+        heads.sort();
+        let known = heads
+            .iter()
+            .all(|h| self.doc.get_change_meta_by_hash(&ChangeHash(h.0)).is_some());
+        if !known || !heads.iter().all(&before) {
+            return Err(LotteryError::HeadsMismatch);
+        }
+        let head_hashes: Vec<ChangeHash> = heads.iter().map(|h| ChangeHash(h.0)).collect();
+        let between: Vec<Hash32> = self
+            .doc
+            .get_changes_meta(&head_hashes)
+            .iter()
+            .map(|m| Hash32(m.hash.0))
+            .filter(|h| !after.contains(h))
+            .collect();
+        if between != [draw_hash] {
+            return Err(LotteryError::HeadsMismatch);
+        }
         let all = self.lottery_commitments();
         let prior = all.iter().filter(|(_, h)| before(h)).map(|(c, _)| c);
         let expected = counted_commitments(&self.circle_id, d.term, stewards, prior);
