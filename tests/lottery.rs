@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
 
-use crate::util::Node;
+use crate::util::{copy_dir, Node};
 
 const NAMES: [&str; 5] = ["ana", "ben", "cy", "dee", "eli"];
 
@@ -221,20 +221,6 @@ fn the_chain_seed_stays_in_the_keys_directory() {
 
 fn hex_of(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Copies a data directory: a second device of the circle, until `circle join` makes one.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Two steward devices, each with its own key of a two-steward term: the draw on one

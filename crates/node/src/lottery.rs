@@ -107,9 +107,11 @@ impl LocalCircle {
     /// after device sync (and by `lottery` commands); returns the changes written.
     pub fn reveal_open_draws(&mut self, now: u64) -> Result<usize, NodeError> {
         let keys = self.term_keys();
-        if keys.is_empty()
-            || circle_core::circle::writer(&self.circle().chain, &self.circle().keys, now).is_err()
-        {
+        // Nothing to do on a device that cannot write now (no key of the term, an
+        // expired term, or writes paused by a pending handover): not an error here, the
+        // caller is syncing or importing, and the next call reveals.
+        let writer = circle_core::circle::writer(&self.circle().chain, &self.circle().keys, now);
+        if keys.is_empty() || writer.is_err() || self.refuse_while_pending(now).is_err() {
             return Ok(0);
         }
         let mut written = self.publish_lottery_commitments(now)?.min(1);
@@ -348,5 +350,29 @@ mod tests {
         // The late device does not reveal into the closed draw.
         carry(&a, &mut b, T0 + window);
         assert_eq!(b.reveal_open_draws(T0 + window).unwrap(), 0);
+    }
+
+    /// While a handover proposal pauses writes, revealing waits (no error for the
+    /// sync or import that calls it), and resumes once the proposal is gone.
+    #[test]
+    fn reveals_wait_while_a_handover_proposal_pauses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, mut b) = two_devices(dir.path());
+        b.reveal_open_draws(T0).unwrap();
+        carry(&b, &mut a, T0);
+        let names: Vec<String> = ["ana", "ben"].map(String::from).into();
+        let d = a.lottery_draw(&names, 1, "", T0).unwrap();
+        carry(&a, &mut b, T0);
+        let options = crate::handover::ProposeOptions {
+            term_days: 30,
+            stewards: vec![crate::handover::Nominee::Myself],
+            threshold: Some(1),
+        };
+        let p = b.propose(options, T0).unwrap();
+        assert!(b.pending_proposal(T0).unwrap().is_some(), "{p:?}");
+        assert_eq!(b.reveal_open_draws(T0).unwrap(), 0);
+        b.withdraw(&p.proposal_id, T0).unwrap();
+        assert_eq!(b.reveal_open_draws(T0).unwrap(), 1);
+        assert!(b.lottery_status(None, &d.draw_id).unwrap().complete);
     }
 }
