@@ -352,6 +352,33 @@ mod tests {
         assert_eq!(b.reveal_open_draws(T0 + window).unwrap(), 0);
     }
 
+    /// A chain seed lives as long as its key is a steward of the current term.
+    #[test]
+    fn seeds_of_past_terms_are_destroyed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = LocalCircle::init(dir.path(), "Seeds", 30, T0).unwrap();
+        assert_eq!(c.publish_lottery_commitments(T0).unwrap(), 1);
+        assert_eq!(
+            c.publish_lottery_commitments(T0).unwrap(),
+            0,
+            "published once"
+        );
+        let seeds = |root: &Path| -> Vec<String> {
+            std::fs::read_dir(root.join("keys"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".seed"))
+                .collect()
+        };
+        let old = seeds(dir.path());
+        assert_eq!(old.len(), 1);
+        c.rotate(30, 1, T0).unwrap();
+        assert_eq!(c.publish_lottery_commitments(T0).unwrap(), 1);
+        let new = seeds(dir.path());
+        assert_eq!(new.len(), 1);
+        assert_ne!(new, old, "the past term's seed is gone");
+    }
+
     /// While a handover proposal pauses writes, revealing waits (no error for the
     /// sync or import that calls it), and resumes once the proposal is gone.
     #[test]
