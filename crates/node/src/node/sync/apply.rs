@@ -59,6 +59,13 @@ impl Node {
                 Err(e) => warn!(%e, "cannot take up the new term's keys"),
             }
         }
+        // A lottery drawn on another device waits for this device's reveal (a no-op on a
+        // device that cannot write now).
+        if outcome.is_ok() {
+            if let Err(e) = local.reveal_open_draws(super::now()) {
+                warn!(%e, "cannot reveal for an open lottery draw");
+            }
+        }
         outcome
     }
 
