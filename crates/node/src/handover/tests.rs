@@ -479,3 +479,53 @@ fn writes_a_partitioned_device_made_are_kept_in_a_file() {
         .iter()
         .any(|x| x.title == "written while apart"));
 }
+
+#[test]
+fn a_key_signs_one_open_proposal_and_one_key_cannot_fill_every_slot() {
+    let Three { _dirs, devices } = three_devices();
+    let [mut a, b, mut c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let now = T0 + 2 * DAY;
+    let handover = a
+        .propose(options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    // C opens a revocation of B alongside (an emergency may join an open handover).
+    c.merge_proposals(a.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    let b_key = b.circle().keys[0].public().to_hex();
+    let revoke = c
+        .revoke(&b_key, "lost", options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    // A already signed the open handover: it does not sign the revocation too.
+    a.merge_proposals(c.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    assert_eq!(a.proposals(now).unwrap().len(), 2);
+    assert!(matches!(
+        refusal(a.approve(&revoke.proposal_id, now).unwrap_err()),
+        HandoverError::SignedOther { other } if other == handover.proposal_id
+    ));
+    // Once A withdraws its handover, it may.
+    a.withdraw(&handover.proposal_id, now).unwrap();
+    assert_eq!(
+        a.approve(&revoke.proposal_id, now).unwrap().certified,
+        Some(2)
+    );
+
+    // Crafted proposals by one steward key: it gets two slots, no more.
+    let Three { _dirs, devices } = three_devices();
+    let [_a, mut b, c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let key = &c.circle().keys[0];
+    let crafted: Vec<Vec<u8>> = (1..=4)
+        .map(|days| {
+            let body = c
+                .circle()
+                .next_body(days, vec![StewardKey::generate().public()], 1, now)
+                .unwrap();
+            Proposal::new(body, ProposalKind::Handover, &[key])
+                .unwrap()
+                .encode()
+        })
+        .collect();
+    let report = b.merge_proposals(crafted, now).unwrap();
+    assert_eq!(report.merged, 2);
+    assert_eq!(report.refused.len(), 2, "{:?}", report.refused);
+}
