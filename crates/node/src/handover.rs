@@ -252,6 +252,19 @@ impl LocalCircle {
         }
     }
 
+    /// `steward rotate` certifies a body of its own: with a proposal open, its keys may
+    /// have signed that one too, and two certificates for one term fork the chain.
+    pub(crate) fn refuse_rotate_while_pending(&self, now: u64) -> Result<(), NodeError> {
+        match self.pending_proposal(now)? {
+            Some(p) => Err(HandoverError::Competing {
+                open: p.proposal_id,
+                term: p.term,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// `circle steward propose`: the next term's stewards, signed by this device's
     /// keys of the current term. Certified at once if they reach the threshold.
     pub fn propose(

@@ -238,6 +238,11 @@ fn refusals_each_with_their_own_error() {
         refusal(b.propose(options(me(), None), now).unwrap_err()),
         HandoverError::Competing { .. }
     ));
+    // Nor does a single-device rotation certify another body beside it.
+    assert!(matches!(
+        refusal(a.rotate(14, 1, now).unwrap_err()),
+        HandoverError::Competing { .. }
+    ));
     // Writes pause on every device that knows the proposal.
     assert!(matches!(
         refusal(log(&mut a, now, "paused").unwrap_err()),
