@@ -76,6 +76,8 @@ pub enum HandoverError {
         others: usize,
         threshold: u32,
     },
+    #[error("key {0} was a steward of an earlier term: every term takes fresh keys (a revoked key is never named again); volunteer a new one")]
+    ReusedKey(String),
     #[error("the revoked key {0} cannot be a steward of the next term")]
     RevokedRenamed(String),
     #[error("the reason is {0} bytes; at most {1}")]
