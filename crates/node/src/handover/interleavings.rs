@@ -167,14 +167,18 @@ fn run(ops: Vec<Op>) {
                     .is_empty()
             })
             .unwrap();
+        // Proposals made at once can split the stewards (each key signs one open
+        // proposal): as the stewards would, every proposer withdraws its own, then one
+        // proposes again.
+        for d in devices.iter_mut().map(|d| d.as_mut().unwrap()) {
+            for p in d.proposals(now).unwrap() {
+                let _ = d.withdraw(&p.proposal_id, now);
+            }
+        }
+        converge(&mut devices, now);
         let d = devices[by].as_mut().unwrap();
-        if let Some(id) = first_open(d, now) {
-            let _ = d.withdraw(&id, now);
-        }
-        if first_open(d, now).is_none() {
-            d.propose(options(vec![Nominee::Myself], None), now)
-                .unwrap();
-        }
+        d.propose(options(vec![Nominee::Myself], None), now)
+            .unwrap();
         for _ in 0..2 {
             for i in 0..DEVICES {
                 for j in 0..DEVICES {

@@ -566,3 +566,34 @@ fn writes_after_heads_that_arrive_after_the_certificate_are_taken_out() {
     assert_eq!(heads(&b), heads(&a));
     assert_eq!(b.root().join("recovered").read_dir().unwrap().count(), 1);
 }
+
+/// The same for a sister that follows the circle: it applied a device's write before
+/// the certificate, and the heads come in the bundle that brings the certificate.
+#[test]
+fn a_follower_drops_writes_after_heads_that_arrive_with_the_certificate() {
+    let Three { _dirs, devices } = three_devices();
+    let [mut a, mut b, mut c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let now = T0 + 2 * DAY;
+    let dir = tempfile::tempdir().unwrap();
+    let mut follower = LocalCircle::init(dir.path(), "Sister", 14, T0).unwrap();
+    log(&mut b, now, "b, apart").unwrap();
+    follower
+        .import(b.bundle(&b.circle_id()).unwrap(), now)
+        .unwrap();
+    log(&mut c, now, "c before proposing").unwrap();
+    let p = c
+        .propose(options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    a.merge_proposals(c.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    carry_bundle(&c, &mut a, now);
+    assert_eq!(a.approve(&p.proposal_id, now).unwrap().certified, Some(2));
+    follower
+        .import(a.bundle(&a.circle_id()).unwrap(), now)
+        .unwrap();
+    let replica = follower.sister(&a.circle_id()).unwrap().unwrap();
+    let (mut got, mut want) = (replica.ledger.heads(), a.circle().ledger.heads());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "b's write after the heads is dropped");
+}
