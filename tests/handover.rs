@@ -270,3 +270,38 @@ fn an_expired_term_can_still_hand_over() {
     assert_eq!(p["term"], 1);
     assert!(log(&a, "back").status.success());
 }
+
+#[test]
+fn a_revocation_certified_by_the_other_keys_leaves_the_key_out() {
+    let a = Node::init("Revoked");
+    a.ok(&["steward", "rotate", "--stewards", "3"]);
+    let show = a.ok(&["steward", "show"]);
+    let seized = show["stewards"][2].as_str().unwrap().to_owned();
+    // Naming the revoked key again is refused.
+    let again = a.fails(&[
+        "steward",
+        "revoke",
+        &seized,
+        "--reason",
+        "x",
+        "--steward",
+        "nonsense",
+    ]);
+    assert!(again.contains("malformed"), "{again}");
+    let p = a.ok(&["steward", "revoke", &seized, "--reason", "phone seized"]);
+    // The two other keys held here sign; the seized one does not count.
+    assert_eq!(p["kind"], "revoke");
+    assert_eq!(p["signatures"], 2);
+    assert_eq!(p["term"], 2);
+    let show = a.ok(&["steward", "show"]);
+    assert_eq!(show["term"], 2);
+    let now_stewards: Vec<&str> = show["stewards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(!now_stewards.contains(&seized.as_str()));
+    assert_eq!(show["keys_held_here"], 1);
+    assert!(log(&a, "after the revocation").status.success());
+}

@@ -114,6 +114,16 @@ pub fn check_body(body: &CertBody, chain: &TermChain, now: u64) -> Result<(), Ha
         });
     }
     check_stewards(&body.stewards)?;
+    // Fresh keys each term: terms stay unlinkable, and a revoked key never comes back.
+    let named: BTreeSet<&PublicKey> = body.stewards.iter().collect();
+    let reused = chain
+        .certs()
+        .iter()
+        .flat_map(|c| c.body.stewards.iter())
+        .find(|k| named.contains(k));
+    if let Some(k) = reused {
+        return Err(HandoverError::ReusedKey(k.to_hex()));
+    }
     if body.threshold == 0 || body.threshold as usize > body.stewards.len() {
         return Err(HandoverError::Threshold {
             threshold: body.threshold,

@@ -15,6 +15,9 @@ use circle_core::term::{TermCert, MAX_STEWARDS};
 use crate::guard::enforce_chain;
 use crate::{LocalCircle, NodeError};
 
+/// Proposals kept per proposing key: a handover and a revocation.
+const MAX_PER_PROPOSER: usize = 2;
+
 /// What [`LocalCircle::merge_proposals`] did with a peer's proposals.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct MergeReport {
@@ -107,6 +110,24 @@ fn view(p: &Proposal, needed: u32, missing: Vec<PublicKey>, now: u64) -> Proposa
 /// so that no copy is made by accident).
 fn copy_key(k: &StewardKey) -> StewardKey {
     StewardKey::from_secret(k.secret_bytes())
+}
+
+/// An open proposal (other than `except`) that one of `keys` signed already. A key
+/// signs one successor per open proposal: two certificates for one term would fork
+/// the chain, and a fork freezes it.
+fn signed_other<'a>(
+    stored: &'a [Proposal],
+    keys: &[&StewardKey],
+    except: Option<&Hash32>,
+    now: u64,
+) -> Option<&'a Proposal> {
+    stored.iter().find(|p| {
+        Some(&p.id()) != except
+            && p.state(now) == ProposalState::Open
+            && p.signatures
+                .iter()
+                .any(|s| keys.iter().any(|k| k.public() == s.signer))
+    })
 }
 
 fn short(id: &Hash32) -> String {
@@ -231,6 +252,19 @@ impl LocalCircle {
         }
     }
 
+    /// `steward rotate` certifies a body of its own: with a proposal open, its keys may
+    /// have signed that one too, and two certificates for one term fork the chain.
+    pub(crate) fn refuse_rotate_while_pending(&self, now: u64) -> Result<(), NodeError> {
+        match self.pending_proposal(now)? {
+            Some(p) => Err(HandoverError::Competing {
+                open: p.proposal_id,
+                term: p.term,
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// `circle steward propose`: the next term's stewards, signed by this device's
     /// keys of the current term. Certified at once if they reach the threshold.
     pub fn propose(
@@ -282,14 +316,23 @@ impl LocalCircle {
             return Err(HandoverError::RevokedSigner(key).into());
         }
         let open = self.stored_proposals(now)?;
+        // One proposal at a time; only a revocation may join an open handover (the
+        // seized key's holder may have opened one to stall the circle).
         let competing = open
             .iter()
             .filter(|p| p.state(now) == ProposalState::Open)
-            .find(|p| p.kind.name() == kind.name());
+            .find(|p| kind == ProposalKind::Handover || p.kind.name() == kind.name());
         if let Some(p) = competing {
             return Err(HandoverError::Competing {
                 open: p.id().to_hex(),
                 term: p.term(),
+            }
+            .into());
+        }
+        let signers: Vec<&StewardKey> = mine.iter().collect();
+        if let Some(other) = signed_other(&open, &signers, None, now) {
+            return Err(HandoverError::SignedOther {
+                other: other.id().to_hex(),
             }
             .into());
         }
@@ -344,7 +387,6 @@ impl LocalCircle {
         let body = self
             .circle()
             .next_body(options.term_days, stewards, threshold, now)?;
-        let signers: Vec<&StewardKey> = mine.iter().collect();
         let proposal = Proposal::new(body, kind, &signers)?;
         proposal.verify(&self.circle().chain, now)?;
         self.settle(proposal, now)
@@ -391,24 +433,20 @@ impl LocalCircle {
         if signers.is_empty() {
             return Err(HandoverError::RevokedSigner(first.public().to_hex()).into());
         }
-        // One successor per term and key: two certificates for one term freeze the chain.
-        if proposal.kind == ProposalKind::Handover {
-            let other = self.stored_proposals(now)?.into_iter().find(|p| {
-                p.id() != proposal.id()
-                    && p.kind == ProposalKind::Handover
-                    && p.state(now) == ProposalState::Open
-                    && p.signatures
-                        .iter()
-                        .any(|s| signers.iter().any(|k| k.public() == s.signer))
-            });
-            if let Some(other) = other {
-                return Err(HandoverError::SignedOther {
-                    other: other.id().to_hex(),
-                }
-                .into());
+        let stored = self.stored_proposals(now)?;
+        if let Some(other) = signed_other(&stored, &signers, Some(&proposal.id()), now) {
+            return Err(HandoverError::SignedOther {
+                other: other.id().to_hex(),
             }
+            .into());
         }
-        self.check_nothing_after_heads(&proposal)?;
+        // Once the term has expired, its late writes no longer travel (peers refuse an
+        // expired term's changes outside a handover), so no proposer's heads could cover
+        // every device's: refusing would deadlock the circle. The certificate then takes
+        // such writes out, and they are kept in `recovered/` (see docs/DECISIONS.md).
+        if !self.circle().chain.latest_expired(now) {
+            self.check_nothing_after_heads(&proposal)?;
+        }
         for key in signers {
             proposal.sign_with(key, &self.circle().chain)?;
         }
@@ -540,6 +578,16 @@ impl LocalCircle {
                     let e = HandoverError::TooManyOpen(held.len());
                     report.refused.push(format!("proposal {}: {e}", short(&id)));
                 }
+                // One steward key (a seized one, say) cannot fill every slot.
+                None if held
+                    .iter()
+                    .filter(|p| p.proposer == incoming.proposer)
+                    .count()
+                    >= MAX_PER_PROPOSER =>
+                {
+                    let e = HandoverError::TooManyOpen(MAX_PER_PROPOSER);
+                    report.refused.push(format!("proposal {}: {e}", short(&id)));
+                }
                 None => {
                     self.store_proposal(&incoming)?;
                     held.push(incoming);
@@ -645,5 +693,7 @@ impl LocalCircle {
     }
 }
 
+#[cfg(test)]
+mod interleavings;
 #[cfg(test)]
 mod tests;

@@ -220,6 +220,7 @@ impl LocalCircle {
         now: u64,
     ) -> Result<TermCert, NodeError> {
         self.writable()?;
+        self.refuse_rotate_while_pending(now)?;
         let cert = self.circle.rotate(term_days, stewards, now)?;
         let term = cert.body.term;
         // New keys, then the certificate, then destroy the old keys: a crash at any

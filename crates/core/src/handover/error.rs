@@ -26,7 +26,7 @@ pub enum HandoverError {
     Stale { proposed: u64, latest: u64 },
     #[error("proposal {open} is already open for term {term}: approve it, or withdraw it first (`circle steward withdraw {open}`)")]
     Competing { open: String, term: u64 },
-    #[error("this device's key already signed proposal {other} for the same term; a steward signs one successor per term")]
+    #[error("this device's key already signed open proposal {other}: a key signs one successor per term. Approve that one, or, if it is yours, withdraw it first (`circle steward withdraw {other}`)")]
     SignedOther { other: String },
     #[error("key {0} is not a steward of the current term: it cannot sign the handover (a key of another term?)")]
     ForeignSigner(String),
@@ -76,6 +76,8 @@ pub enum HandoverError {
         others: usize,
         threshold: u32,
     },
+    #[error("key {0} was a steward of an earlier term: every term takes fresh keys (a revoked key is never named again); volunteer a new one")]
+    ReusedKey(String),
     #[error("the revoked key {0} cannot be a steward of the next term")]
     RevokedRenamed(String),
     #[error("the reason is {0} bytes; at most {1}")]

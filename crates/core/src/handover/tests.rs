@@ -81,6 +81,17 @@ fn each_bad_proposal_is_refused_with_its_own_error() {
         Err(HandoverError::TooManyStewards(..))
     ));
 
+    // A key of this or an earlier term named again.
+    let current = c.keys[1].public();
+    assert!(matches!(
+        check(vec![current], 1),
+        Err(HandoverError::ReusedKey(_))
+    ));
+    let genesis = c.chain.genesis().body.stewards[0];
+    assert!(matches!(
+        check(vec![genesis], 1),
+        Err(HandoverError::ReusedKey(_))
+    ));
     // A key of another term (here: a stranger's, or a candidate) signing.
     let stranger = StewardKey::generate();
     let mut p = Proposal::new(body_for(&c, fresh(1), 1), ProposalKind::Handover, &[&k[0]]).unwrap();
@@ -217,11 +228,11 @@ fn a_revocation_counts_without_the_revoked_key() {
         by_thief.verify(&c.chain, now),
         Err(HandoverError::RevokedSigner(_))
     ));
-    // The revoked key named again for the next term.
+    // The revoked key named again for the next term (a key of this term: never reused).
     let renamed = Proposal::new(body_for(&c, vec![seized], 1), kind, &[&c.keys[0]]).unwrap();
     assert!(matches!(
         renamed.verify(&c.chain, now),
-        Err(HandoverError::RevokedRenamed(_))
+        Err(HandoverError::ReusedKey(_))
     ));
     p.sign_with(&c.keys[1], &c.chain).unwrap();
     assert!(p.complete(&c.chain).is_some());

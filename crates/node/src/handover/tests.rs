@@ -9,7 +9,7 @@ use circle_core::testing::T0;
 
 use super::*;
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(super) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -24,7 +24,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// A second device of `origin`'s circle: a copy of its data directory holding no keys
 /// (what `circle join` will make).
-fn device_of(origin: &Path, dir: &Path) -> LocalCircle {
+pub(super) fn device_of(origin: &Path, dir: &Path) -> LocalCircle {
     copy_dir(origin, dir);
     for entry in std::fs::read_dir(dir.join("keys")).unwrap() {
         std::fs::remove_file(entry.unwrap().path()).unwrap();
@@ -32,24 +32,24 @@ fn device_of(origin: &Path, dir: &Path) -> LocalCircle {
     LocalCircle::open(dir).unwrap()
 }
 
-fn refusal(e: NodeError) -> HandoverError {
+pub(super) fn refusal(e: NodeError) -> HandoverError {
     match e {
         NodeError::Handover(h) => *h,
         other => panic!("not a handover refusal: {other}"),
     }
 }
 
-fn log(local: &mut LocalCircle, now: u64, title: &str) -> Result<String, NodeError> {
+pub(super) fn log(local: &mut LocalCircle, now: u64, title: &str) -> Result<String, NodeError> {
     local.write(now, |l, s| l.log_action(s, now, title, "", &[]))
 }
 
 /// Passes the own circle's certificates (and changes) from one device to another.
-fn carry_bundle(from: &LocalCircle, to: &mut LocalCircle, now: u64) {
+pub(super) fn carry_bundle(from: &LocalCircle, to: &mut LocalCircle, now: u64) {
     let bundle = from.bundle(&from.circle_id()).unwrap();
     to.import(bundle, now).unwrap();
 }
 
-fn options(stewards: Vec<Nominee>, threshold: Option<u32>) -> ProposeOptions {
+pub(super) fn options(stewards: Vec<Nominee>, threshold: Option<u32>) -> ProposeOptions {
     ProposeOptions {
         term_days: 14,
         stewards,
@@ -57,17 +57,17 @@ fn options(stewards: Vec<Nominee>, threshold: Option<u32>) -> ProposeOptions {
     }
 }
 
-fn candidate(code: &str) -> Nominee {
+pub(super) fn candidate(code: &str) -> Nominee {
     Nominee::parse(code).unwrap()
 }
 
-struct Three {
-    _dirs: Vec<tempfile::TempDir>,
-    devices: Vec<LocalCircle>,
+pub(super) struct Three {
+    pub(super) _dirs: Vec<tempfile::TempDir>,
+    pub(super) devices: Vec<LocalCircle>,
 }
 
 /// Three devices, term 1 with one steward key on each, 2 of 3 to hand over.
-fn three_devices() -> Three {
+pub(super) fn three_devices() -> Three {
     let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut a = LocalCircle::init(dirs[0].path(), "Three devices", 14, T0).unwrap();
     log(&mut a, T0, "founding meeting").unwrap();
@@ -238,6 +238,11 @@ fn refusals_each_with_their_own_error() {
         refusal(b.propose(options(me(), None), now).unwrap_err()),
         HandoverError::Competing { .. }
     ));
+    // Nor does a single-device rotation certify another body beside it.
+    assert!(matches!(
+        refusal(a.rotate(14, 1, now).unwrap_err()),
+        HandoverError::Competing { .. }
+    ));
     // Writes pause on every device that knows the proposal.
     assert!(matches!(
         refusal(log(&mut a, now, "paused").unwrap_err()),
@@ -380,6 +385,9 @@ fn merging_untrusted_bytes_is_bounded_and_strict() {
 fn an_expired_term_still_hands_over() {
     let Three { _dirs, devices } = three_devices();
     let [mut a, mut b, _c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    // B wrote just before the term ran out; the write never reached A in time (peers
+    // refuse an expired term's changes outside a handover).
+    log(&mut b, T0 + 2 * DAY, "late write on b").unwrap();
     let expired = a.circle().chain.latest().body.expires + 30 * DAY;
     assert!(a.circle().chain.latest_expired(expired));
     let p = a
@@ -387,10 +395,12 @@ fn an_expired_term_still_hands_over() {
         .unwrap();
     b.merge_proposals(a.proposals_for_sync().unwrap(), expired)
         .unwrap();
+    // Refusing B's approval would deadlock the circle: B approves, its write is kept.
     assert_eq!(
         b.approve(&p.proposal_id, expired).unwrap().certified,
         Some(2)
     );
+    assert_eq!(b.root().join("recovered").read_dir().unwrap().count(), 1);
     carry_bundle(&b, &mut a, expired);
     log(&mut a, expired, "back in business").unwrap();
 }
@@ -478,4 +488,112 @@ fn writes_a_partitioned_device_made_are_kept_in_a_file() {
         .actions()
         .iter()
         .any(|x| x.title == "written while apart"));
+}
+
+#[test]
+fn a_key_signs_one_open_proposal_and_one_key_cannot_fill_every_slot() {
+    let Three { _dirs, devices } = three_devices();
+    let [mut a, b, mut c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let now = T0 + 2 * DAY;
+    let handover = a
+        .propose(options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    // C opens a revocation of B alongside (an emergency may join an open handover).
+    c.merge_proposals(a.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    let b_key = b.circle().keys[0].public().to_hex();
+    let revoke = c
+        .revoke(&b_key, "lost", options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    // A already signed the open handover: it does not sign the revocation too.
+    a.merge_proposals(c.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    assert_eq!(a.proposals(now).unwrap().len(), 2);
+    assert!(matches!(
+        refusal(a.approve(&revoke.proposal_id, now).unwrap_err()),
+        HandoverError::SignedOther { other } if other == handover.proposal_id
+    ));
+    // Once A withdraws its handover, it may.
+    a.withdraw(&handover.proposal_id, now).unwrap();
+    assert_eq!(
+        a.approve(&revoke.proposal_id, now).unwrap().certified,
+        Some(2)
+    );
+
+    // Crafted proposals by one steward key: it gets two slots, no more.
+    let Three { _dirs, devices } = three_devices();
+    let [_a, mut b, c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let key = &c.circle().keys[0];
+    let crafted: Vec<Vec<u8>> = (1..=4)
+        .map(|days| {
+            let body = c
+                .circle()
+                .next_body(days, vec![StewardKey::generate().public()], 1, now)
+                .unwrap();
+            Proposal::new(body, ProposalKind::Handover, &[key])
+                .unwrap()
+                .encode()
+        })
+        .collect();
+    let report = b.merge_proposals(crafted, now).unwrap();
+    assert_eq!(report.merged, 2);
+    assert_eq!(report.refused.len(), 2, "{:?}", report.refused);
+}
+
+/// The handover heads can reach a device after the certificate does: its writes after
+/// them are taken out once they arrive (found by the interleavings property).
+#[test]
+fn writes_after_heads_that_arrive_after_the_certificate_are_taken_out() {
+    let Three { _dirs, devices } = three_devices();
+    let [mut a, mut b, mut c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let now = T0 + 2 * DAY;
+    log(&mut c, now, "c before proposing").unwrap();
+    let p = c
+        .propose(options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    a.merge_proposals(c.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    carry_bundle(&c, &mut a, now);
+    assert_eq!(a.approve(&p.proposal_id, now).unwrap().certified, Some(2));
+    log(&mut b, now, "b, apart").unwrap();
+    // One bundle brings B the certificate and, with it, the heads it hands over at.
+    carry_bundle(&a, &mut b, now);
+    let heads = |d: &LocalCircle| {
+        let mut h = d.circle().ledger.heads();
+        h.sort();
+        h
+    };
+    assert_eq!(heads(&b), heads(&a));
+    assert_eq!(b.root().join("recovered").read_dir().unwrap().count(), 1);
+}
+
+/// The same for a sister that follows the circle: it applied a device's write before
+/// the certificate, and the heads come in the bundle that brings the certificate.
+#[test]
+fn a_follower_drops_writes_after_heads_that_arrive_with_the_certificate() {
+    let Three { _dirs, devices } = three_devices();
+    let [mut a, mut b, mut c]: [LocalCircle; 3] = devices.try_into().unwrap();
+    let now = T0 + 2 * DAY;
+    let dir = tempfile::tempdir().unwrap();
+    let mut follower = LocalCircle::init(dir.path(), "Sister", 14, T0).unwrap();
+    log(&mut b, now, "b, apart").unwrap();
+    follower
+        .import(b.bundle(&b.circle_id()).unwrap(), now)
+        .unwrap();
+    log(&mut c, now, "c before proposing").unwrap();
+    let p = c
+        .propose(options(vec![Nominee::Myself], None), now)
+        .unwrap();
+    a.merge_proposals(c.proposals_for_sync().unwrap(), now)
+        .unwrap();
+    carry_bundle(&c, &mut a, now);
+    assert_eq!(a.approve(&p.proposal_id, now).unwrap().certified, Some(2));
+    follower
+        .import(a.bundle(&a.circle_id()).unwrap(), now)
+        .unwrap();
+    let replica = follower.sister(&a.circle_id()).unwrap().unwrap();
+    let (mut got, mut want) = (replica.ledger.heads(), a.circle().ledger.heads());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want, "b's write after the heads is dropped");
 }
