@@ -2,22 +2,7 @@
 //! bundle (`export --format bundle`) and the `keys` directory, copied to a fresh data
 //! directory, then `import` there restores the circle, which can write again.
 
-use std::path::Path;
-
-use crate::util::Node;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::util::{copy_dir, Node};
 
 /// A circle in its second steward term, with an action: the backup to restore.
 fn backed_up() -> (Node, std::path::PathBuf) {

@@ -82,6 +82,54 @@ fn a_id(s: &Serving) -> Value {
     Value::String(s.circle_id().to_owned())
 }
 
+struct Devices {
+    a: Node,
+    b: Node,
+    c: Node,
+    sa: Serving,
+    sb: Serving,
+    sc: Serving,
+}
+
+/// A circle on A whose term 1 has one steward key on each of three devices (B and C
+/// joined), two of three to hand over, the pledge signed; all three serving.
+fn three_stewards() -> Devices {
+    let a = Node::compliant("Alder");
+    let sa = Serving::start(&a, &[], &[]);
+    let (b, c) = (Node::new(), Node::new());
+    b.ok(&["join", sa.invite()]);
+    c.ok(&["join", sa.invite()]);
+    let (code_b, code_c) = (volunteer(&b), volunteer(&c));
+    let p = propose(&a, &["self", &code_b, &code_c], "2");
+    assert_eq!(p["term"], 1, "{p}");
+    a.ok(&["pledge", "sign", "--text", PLEDGE]);
+    let sb = Serving::start(&b, &[&sa], &[]);
+    let sc = Serving::start(&c, &[&sa, &sb], &[]);
+    for (n, who) in [(&b, "B"), (&c, "C")] {
+        eventually(&format!("{who} holds a key of term 1"), || {
+            (term_of(n) == 1 && keys_held(n) == 1).then_some(())
+        });
+    }
+    Devices {
+        a,
+        b,
+        c,
+        sa,
+        sb,
+        sc,
+    }
+}
+
+/// `circle steward propose` on `n` naming `stewards` (codes or "self"); its JSON.
+fn propose(n: &Node, stewards: &[&str], threshold: &str) -> Value {
+    let mut args = vec!["steward", "propose"];
+    for s in stewards {
+        args.extend(["--steward", s]);
+    }
+    args.extend(["--threshold", threshold]);
+    n.ok(&args)
+}
+
 fn volunteer(n: &Node) -> String {
     n.ok(&["steward", "volunteer"])["candidate"]
         .as_str()
@@ -115,16 +163,7 @@ fn two_steward_devices_write_while_apart_and_converge_with_a_follower() {
     b.ok(&["join", sa.invite()]);
     let code_b = volunteer(&b);
     // A's one key is term 0's threshold: term 1 (A and B, either writes) at once.
-    let p = a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--steward",
-        &code_b,
-        "--threshold",
-        "1",
-    ]);
+    let p = propose(&a, &["self", &code_b], "1");
     assert_eq!(p["term"], 1, "{p}");
     a.ok(&["pledge", "sign", "--text", PLEDGE]);
     let sb = Serving::start(&b, &[&sa], &[]);
@@ -166,33 +205,14 @@ fn two_steward_devices_write_while_apart_and_converge_with_a_follower() {
 
 #[test]
 fn a_two_of_three_handover_is_certified_from_three_data_directories() {
-    let a = Node::compliant("Alder");
-    let sa = Serving::start(&a, &[], &[]);
-    let (b, c) = (Node::new(), Node::new());
-    b.ok(&["join", sa.invite()]);
-    c.ok(&["join", sa.invite()]);
-    let (code_b, code_c) = (volunteer(&b), volunteer(&c));
-    // Term 1: one key on each device, two of three hand over.
-    let p = a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--steward",
-        &code_b,
-        "--steward",
-        &code_c,
-        "--threshold",
-        "2",
-    ]);
-    assert_eq!(p["term"], 1, "{p}");
-    let sb = Serving::start(&b, &[&sa], &[]);
-    let sc = Serving::start(&c, &[&sa, &sb], &[]);
-    for (n, who) in [(&b, "B"), (&c, "C")] {
-        eventually(&format!("{who} holds a key of term 1"), || {
-            (term_of(n) == 1 && keys_held(n) == 1).then_some(())
-        });
-    }
+    let Devices {
+        a,
+        b,
+        c,
+        sa,
+        sb,
+        sc,
+    } = three_stewards();
     // Baseline for the figures below, measured the same way: a write reaching C.
     let started = std::time::Instant::now();
     publish_tactic(&a, "Phone tree");
@@ -205,16 +225,7 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
     // A proposes term 2 (fresh keys on A and C): its signature alone does not certify.
     let code_c2 = volunteer(&c);
     let started = std::time::Instant::now();
-    let p = a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--steward",
-        &code_c2,
-        "--threshold",
-        "1",
-    ]);
+    let p = propose(&a, &["self", &code_c2], "1");
     assert_eq!(
         (p["signatures"].as_u64(), p["needed"].as_u64()),
         (Some(1), Some(2)),
@@ -268,32 +279,14 @@ fn a_two_of_three_handover_is_certified_from_three_data_directories() {
 
 #[test]
 fn a_seized_copy_writes_on_after_its_key_is_revoked_and_nobody_keeps_its_writes() {
-    let a = Node::compliant("Alder");
-    let sa = Serving::start(&a, &[], &[]);
-    let (b, c) = (Node::new(), Node::new());
-    b.ok(&["join", sa.invite()]);
-    c.ok(&["join", sa.invite()]);
-    let (code_b, code_c) = (volunteer(&b), volunteer(&c));
-    a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--steward",
-        &code_b,
-        "--steward",
-        &code_c,
-        "--threshold",
-        "2",
-    ]);
-    a.ok(&["pledge", "sign", "--text", PLEDGE]);
-    let sb = Serving::start(&b, &[&sa], &[]);
-    let sc = Serving::start(&c, &[&sa], &[]);
-    for (n, who) in [(&b, "B"), (&c, "C")] {
-        eventually(&format!("{who} holds a key of term 1"), || {
-            (term_of(n) == 1 && keys_held(n) == 1).then_some(())
-        });
-    }
+    let Devices {
+        a,
+        b,
+        c,
+        sa,
+        sb,
+        sc,
+    } = three_stewards();
     // B's phone is seized: the thief holds a copy of its data directory, writes with
     // it, and a sister circle takes that write (a bundle) before anyone knows.
     sb.stop();
@@ -306,12 +299,16 @@ fn a_seized_copy_writes_on_after_its_key_is_revoked_and_nobody_keeps_its_writes(
     assert_eq!(took["rejected"], 0, "{took}");
     let circle = sa.circle_id().to_owned();
     assert!(tactic_titles(&s, Some(&circle)).contains(&"Seized before".to_owned()));
-    // A revokes B's key; C, the other steward left, co-signs.
+    // A revokes B's key (named second in term 1); C, the other steward left, co-signs.
+    let b_key = a.ok(&["steward", "show"])["stewards"][1]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let code_c2 = volunteer(&c);
     let r = a.ok(&[
         "steward",
         "revoke",
-        &code_b[..64],
+        &b_key,
         "--reason",
         "phone seized",
         "--steward",

@@ -4,24 +4,9 @@
 //! no network is needed. Proposals between devices travel by the circle's own sync
 //! (the lead's tests); here a device holding two keys approves on its own.
 
-use std::path::Path;
-
 use serde_json::Value;
 
-use crate::util::Node;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::util::{copy_dir, Node};
 
 /// Another device of `origin`'s circle, holding none of its keys.
 fn device_of(origin: &Node) -> Node {

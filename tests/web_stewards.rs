@@ -100,6 +100,26 @@ fn the_steward_api_volunteers_proposes_approves_and_refuses_as_the_cli_does() {
     .expect(201)
     .json();
     assert_eq!(r["term"], 3, "{r}");
+    // A draw by lot through the API, verified by the API as `lottery verify` does.
+    let bad = json!({ "seats": 0, "from": ["north table", "south table"] });
+    post(web, "/api/lottery/draws", bad).expect(400);
+    let d = post(
+        web,
+        "/api/lottery/draws",
+        json!({ "seats": 1, "from": ["north table", "south table"], "purpose": "facilitators" }),
+    )
+    .expect(201)
+    .json();
+    let id = d["draw_id"].as_str().unwrap().to_owned();
+    let v = get(web, &format!("/api/lottery/draws/{id}"))
+        .expect(200)
+        .json();
+    assert_eq!(
+        (v["valid"].as_bool(), &v["chosen"]),
+        (Some(true), &d["chosen"]),
+        "{v}"
+    );
+    assert_eq!(v, a.ok(&["lottery", "verify", &id]), "API and CLI differ");
     // Unknown proposals and bad revocations are refused.
     let missing = post(
         web,

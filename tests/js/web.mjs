@@ -131,6 +131,13 @@ async function run() {
   await sign.click();
   await page.locator('#protocol-summary.ok').waitFor();
 
+  step('draw facilitators by lot, verified from the ledger');
+  await page.getByLabel(/Candidates, one per line/).fill('north table\nsouth table\nkitchen crew');
+  await page.getByRole('button', { name: 'Draw', exact: true }).click();
+  await page.locator('#draw-result', { hasText: 'verified' }).waitFor();
+  const drawn = await page.locator('#draw-result').textContent();
+  check(/Drawn: (north table|south table|kitchen crew) /.test(drawn), `one of the candidates: ${drawn}`);
+
   step('a negative balance is flagged');
   await page.route('**/api/fund', (route) => route.fulfill({
     status: 200, contentType: 'application/json',

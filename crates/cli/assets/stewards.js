@@ -81,4 +81,20 @@ $('#volunteer').addEventListener('click', async () => {
   }
 });
 
+onSubmit('draw-form', async (_, d) => {
+  const from = String(d.get('from')).split('\n').map((x) => x.trim()).filter(Boolean);
+  const r = await api('POST', '/api/lottery/draws', {
+    seats: Number(d.get('seats')) || 1, from, purpose: String(d.get('purpose') || ''),
+  });
+  // Checked again from the ledger's transcript, as any node would.
+  const v = await api('GET', `/api/lottery/draws/${r.draw_id}`);
+  const result = $('#draw-result');
+  result.hidden = false;
+  result.textContent = r.chosen
+    ? `Drawn: ${r.chosen.join(', ')} (draw ${short(r.draw_id)}, ${v.valid ? 'verified' : 'does NOT verify'})` +
+      (r.single_steward ? '. One steward only: the draw is not protected against the drawer.' : '')
+    : `Draw ${short(r.draw_id)} waits for the other stewards' devices to reveal.`;
+  return 'keep';
+});
+
 loadStewards().catch((e) => toast(`Stewards could not load: ${e.message}`));

@@ -341,14 +341,8 @@ pub enum StewardCmd {
     /// Propose the next term (a steward of the current term); signs it with this
     /// device's keys, certifying at once if they reach the threshold.
     Propose {
-        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
-        term_days: u64,
-        /// A candidate code (from `steward volunteer`), or `self` for a fresh key here.
-        #[arg(long = "steward", value_name = "CANDIDATE|self")]
-        stewards: Vec<String>,
-        /// Signatures of the new term's stewards needed to hand over again [default: a majority].
-        #[arg(long)]
-        threshold: Option<u32>,
+        #[command(flatten)]
+        next: NextTerm,
     },
     /// Co-sign a proposal with this device's keys of the current term.
     Approve {
@@ -366,13 +360,8 @@ pub enum StewardCmd {
         key: String,
         #[arg(long)]
         reason: String,
-        #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
-        term_days: u64,
-        /// The next term's stewards [default: `self`].
-        #[arg(long = "steward", value_name = "CANDIDATE|self")]
-        stewards: Vec<String>,
-        #[arg(long)]
-        threshold: Option<u32>,
+        #[command(flatten)]
+        next: NextTerm,
     },
 }
 
@@ -399,6 +388,20 @@ pub enum LotteryCmd {
     /// Reveal this device's chain values for the open draws, and close draws whose
     /// reveal window has passed (also done after device sync).
     Reveal,
+}
+
+/// The next term a proposal names (`steward propose` and `steward revoke`).
+#[derive(Debug, Args, Serialize, Deserialize)]
+pub struct NextTerm {
+    #[arg(long, default_value_t = circle_core::circle::DEFAULT_TERM_DAYS)]
+    pub term_days: u64,
+    /// A candidate code (from `steward volunteer`), or `self` for a fresh key here
+    /// [revoke's default: `self`].
+    #[arg(long = "steward", value_name = "CANDIDATE|self")]
+    pub stewards: Vec<String>,
+    /// Signatures of the new term's stewards needed to hand over again [default: a majority].
+    #[arg(long)]
+    pub threshold: Option<u32>,
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

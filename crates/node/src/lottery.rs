@@ -267,18 +267,8 @@ mod tests {
 
     use super::*;
 
-    /// Copies a data directory (a second device, until `circle join` makes one).
     fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let target = to.join(e.file_name());
-            if e.file_type().unwrap().is_dir() {
-                copy_dir(&e.path(), &target);
-            } else {
-                std::fs::copy(e.path(), &target).unwrap();
-            }
-        }
+        crate::fixtures::copy_dir(from, to).unwrap();
     }
 
     /// Two devices of a circle with two stewards, each holding one key: `a` key 0,

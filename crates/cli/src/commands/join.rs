@@ -9,10 +9,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use circle_core::invite::Invite;
-use circle_node::{LocalCircle, Node, NodeConfig, NodeError, SyncProgress};
+use circle_node::{LocalCircle, NodeError};
 use serde_json::json;
 
-use super::network::{check_invite, runtime};
+use super::network::{check_invite, progress_printer, runtime, short_lived_node};
 use crate::Report;
 
 const SCRATCH: &str = "joining";
@@ -70,18 +70,8 @@ fn pull(scratch: &Path, invite: &Invite, now: u64) -> Result<circle_core::bundle
     let local = LocalCircle::init(scratch, "joining", 1, now)?;
     let id = invite.circle_id;
     runtime()?.block_on(async {
-        let cfg = NodeConfig {
-            listen: Vec::new(),
-            mdns: false,
-            ..NodeConfig::default()
-        };
-        let node = Node::start(local, cfg).await?;
-        let print = |p: &SyncProgress| {
-            eprint!("\rjoining: {} changes received", p.changes_received);
-            if p.done {
-                eprintln!();
-            }
-        };
+        let node = short_lived_node(local).await?;
+        let print = progress_printer("joining");
         let followed = node.follow(invite.clone(), Some(&print)).await;
         let bundle = match followed {
             Ok(r) if r.synced => node.with_local(|l| l.bundle(&id)).map_err(Into::into),

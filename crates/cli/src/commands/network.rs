@@ -25,22 +25,31 @@ pub(crate) const NO_SHAREABLE_ADDR: &str = "(the invite lists no address: this n
 /// Follows without a running node: a short-lived node syncs once, then stops.
 pub(crate) fn follow_offline(local: LocalCircle, invite: &str) -> Result<Report> {
     runtime()?.block_on(async {
-        let cfg = NodeConfig {
-            listen: Vec::new(),
-            mdns: false,
-            ..NodeConfig::default()
-        };
-        let node = Node::start(local, cfg).await?;
-        let print = |p: &SyncProgress| {
-            eprint!("\rsyncing: {} changes received", p.changes_received);
-            if p.done {
-                eprintln!();
-            }
-        };
-        let report = follow(&node, invite, Some(&print)).await;
+        let node = short_lived_node(local).await?;
+        let report = follow(&node, invite, Some(&progress_printer("syncing"))).await;
         node.shutdown().await;
         report
     })
+}
+
+/// A node that only dials out (no listener, no mDNS), for one command's sync.
+pub(crate) async fn short_lived_node(local: LocalCircle) -> Result<Node> {
+    let cfg = NodeConfig {
+        listen: Vec::new(),
+        mdns: false,
+        ..NodeConfig::default()
+    };
+    Ok(Node::start(local, cfg).await?)
+}
+
+/// Shows a long sync's progress on stderr, on one line.
+pub(crate) fn progress_printer(what: &'static str) -> impl Fn(&SyncProgress) + Send + Sync {
+    move |p: &SyncProgress| {
+        eprint!("\r{what}: {} changes received", p.changes_received);
+        if p.done {
+            eprintln!();
+        }
+    }
 }
 
 pub(crate) async fn follow(

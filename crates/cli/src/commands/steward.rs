@@ -5,7 +5,7 @@ use anyhow::Result;
 use circle_node::{LocalCircle, Nominee, ProposalView, ProposeOptions};
 use serde_json::json;
 
-use crate::args::StewardCmd;
+use crate::args::{NextTerm, StewardCmd};
 use crate::report::{days, days_left};
 use crate::Report;
 
@@ -30,12 +30,8 @@ pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Res
                 ),
             ))
         }
-        StewardCmd::Propose {
-            term_days,
-            stewards,
-            threshold,
-        } => {
-            let options = options(term_days, &stewards, threshold, false)?;
+        StewardCmd::Propose { next } => {
+            let options = options(&next, false)?;
             let shown = local.propose(options, now)?;
             Ok(proposal_report(&shown, "proposed"))
         }
@@ -54,27 +50,17 @@ pub(crate) fn steward(local: &mut LocalCircle, cmd: StewardCmd, now: u64) -> Res
             ))
         }
         StewardCmd::Proposals => proposals(local, now),
-        StewardCmd::Revoke {
-            key,
-            reason,
-            term_days,
-            stewards,
-            threshold,
-        } => {
-            let options = options(term_days, &stewards, threshold, true)?;
+        StewardCmd::Revoke { key, reason, next } => {
+            let options = options(&next, true)?;
             let shown = local.revoke(&key, &reason, options, now)?;
             Ok(proposal_report(&shown, "revocation proposed"))
         }
     }
 }
 
-fn options(
-    term_days: u64,
-    stewards: &[String],
-    threshold: Option<u32>,
-    default_self: bool,
-) -> Result<ProposeOptions> {
-    let mut named = stewards
+fn options(next: &NextTerm, default_self: bool) -> Result<ProposeOptions> {
+    let mut named = next
+        .stewards
         .iter()
         .map(|s| Nominee::parse(s))
         .collect::<Result<Vec<_>, _>>()
@@ -83,9 +69,9 @@ fn options(
         named.push(Nominee::Myself);
     }
     Ok(ProposeOptions {
-        term_days,
+        term_days: next.term_days,
         stewards: named,
-        threshold,
+        threshold: next.threshold,
     })
 }
 

@@ -1,6 +1,7 @@
-//! The `/api/steward/…` handlers of stewards on their own devices: volunteering, proposals
-//! and their approvals, withdrawal and revocation. Each runs the CLI command that does the
-//! same and answers with its `--json` output (see `docs/api.md`).
+//! The `/api/steward/…` handlers of stewards on their own devices (volunteering, proposals
+//! and their approvals, withdrawal and revocation) and `/api/lottery/…` (verifiable
+//! draws). Each runs the CLI command that does the same and answers with its `--json`
+//! output (see `docs/api.md`).
 
 use axum::extract::State;
 use axum::response::Response;
@@ -9,7 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::{created, ok, ApiError, AppState, Body, Path};
-use crate::args::{Command, StewardCmd};
+use crate::args::{Command, LotteryCmd, NextTerm, StewardCmd};
 
 type Answer = Result<Response, ApiError>;
 
@@ -26,6 +27,8 @@ pub(super) fn routes() -> Router<AppState> {
             post(withdraw),
         )
         .route("/api/steward/revoke", post(revoke))
+        .route("/api/lottery/draws", post(draw))
+        .route("/api/lottery/draws/{draw_id}", get(verify))
 }
 
 fn default_term_days() -> u64 {
@@ -59,9 +62,11 @@ struct Propose {
 /// `circle steward propose`.
 async fn propose(State(s): State<AppState>, Body(b): Body<Propose>) -> Answer {
     let command = Command::Steward(StewardCmd::Propose {
-        term_days: b.term_days,
-        stewards: b.stewards,
-        threshold: b.threshold,
+        next: NextTerm {
+            term_days: b.term_days,
+            stewards: b.stewards,
+            threshold: b.threshold,
+        },
     });
     s.command(command).await.map(created)
 }
@@ -94,9 +99,40 @@ async fn revoke(State(s): State<AppState>, Body(b): Body<Revoke>) -> Answer {
     let command = Command::Steward(StewardCmd::Revoke {
         key: b.key,
         reason: b.reason,
-        term_days: b.term_days,
-        stewards: b.stewards,
-        threshold: b.threshold,
+        next: NextTerm {
+            term_days: b.term_days,
+            stewards: b.stewards,
+            threshold: b.threshold,
+        },
     });
     s.command(command).await.map(created)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Draw {
+    seats: u32,
+    from: Vec<String>,
+    #[serde(default)]
+    purpose: String,
+}
+
+/// `circle lottery draw`: a verifiable draw recorded in the ledger.
+async fn draw(State(s): State<AppState>, Body(b): Body<Draw>) -> Answer {
+    let command = Command::Lottery(LotteryCmd::Draw {
+        seats: b.seats,
+        from: b.from,
+        purpose: b.purpose,
+    });
+    s.command(command).await.map(created)
+}
+
+/// `circle lottery verify DRAW_ID`: recomputed from its transcript, this circle's or a
+/// sister's.
+async fn verify(State(s): State<AppState>, Path(draw_id): Path<String>) -> Answer {
+    let command = Command::Lottery(LotteryCmd::Verify {
+        draw_id,
+        circle: None,
+    });
+    s.command(command).await.map(ok)
 }

@@ -10,16 +10,7 @@ use circle_core::testing::T0;
 use super::*;
 
 pub(super) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    crate::fixtures::copy_dir(from, to).unwrap();
 }
 
 /// A second device of `origin`'s circle: a copy of its data directory holding no keys
