@@ -115,9 +115,6 @@ struct Inner {
     stop: watch::Sender<bool>,
     /// Why the own circle's writes stopped reaching the disk, once they did.
     store_failed: watch::Sender<Option<String>>,
-    /// The peers given with `--peer`: a follow dials them (and waits) when no connected
-    /// peer serves the circle, since the start-up dial may not be done yet.
-    configured: Vec<Multiaddr>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     page_bytes: u32,
     pull_budget: Duration,
@@ -259,7 +256,6 @@ impl Node {
                 redial: redial::Redial::default(),
                 delivery: deliver::Delivery::default(),
                 chosen,
-                configured: configured.clone(),
             }),
         };
         let net_stop = node.stopped();

@@ -391,19 +391,13 @@ impl Node {
             .map_err(join_err)?
     }
 
-    /// Dials every configured and remembered peer (bounded by the store's cap); returns
-    /// who answered.
+    /// Dials every remembered peer (bounded by the store's cap); returns who answered.
     async fn dial_remembered(&self) -> Vec<PeerId> {
-        let mut out = Vec::new();
-        for addr in self.inner.configured.clone() {
-            if let Ok(peer) = self.dial(addr).await {
-                out.push(peer);
-            }
-        }
         let store = self.inner.store.clone();
         let Ok(Ok(peers)) = tokio::task::spawn_blocking(move || store.peers()).await else {
-            return out;
+            return Vec::new();
         };
+        let mut out = Vec::new();
         for p in peers {
             for addr in p.addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
                 if let Ok(peer) = self.dial(addr).await {
