@@ -247,7 +247,17 @@ impl Node {
     fn differing(&self, entries: &[CatalogEntry]) -> Result<Vec<Hash32>, NodeError> {
         let store = &self.inner.store;
         let mut out = Vec::new();
+        // A catalog lists its node's own circle first: a peer whose own circle is ours is
+        // another device of it. Only devices are pulled for the own circle; a follower of
+        // it holds no write of ours that a device does not, and one part-way through its
+        // first sync would only send back what we hold.
+        let device = entries
+            .first()
+            .is_some_and(|e| e.circle_id == self.inner.own);
         for e in entries {
+            if e.circle_id == self.inner.own && !device {
+                continue;
+            }
             if e.circle_id == self.inner.own {
                 // Another device of this circle (or a follower of it) holds what we lack.
                 // A newer term with the same heads is a certificate to fetch (a handover
