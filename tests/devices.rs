@@ -82,18 +82,18 @@ fn a_id(s: &Serving) -> Value {
     Value::String(s.circle_id().to_owned())
 }
 
-struct Devices {
-    a: Node,
-    b: Node,
-    c: Node,
-    sa: Serving,
-    sb: Serving,
-    sc: Serving,
+pub(crate) struct Devices {
+    pub(crate) a: Node,
+    pub(crate) b: Node,
+    pub(crate) c: Node,
+    pub(crate) sa: Serving,
+    pub(crate) sb: Serving,
+    pub(crate) sc: Serving,
 }
 
 /// A circle on A whose term 1 has one steward key on each of three devices (B and C
 /// joined), two of three to hand over, the pledge signed; all three serving.
-fn three_stewards() -> Devices {
+pub(crate) fn three_stewards() -> Devices {
     let a = Node::compliant("Alder");
     let sa = Serving::start(&a, &[], &[]);
     let (b, c) = (Node::new(), Node::new());
@@ -130,20 +130,20 @@ fn propose(n: &Node, stewards: &[&str], threshold: &str) -> Value {
     n.ok(&args)
 }
 
-fn volunteer(n: &Node) -> String {
+pub(crate) fn volunteer(n: &Node) -> String {
     n.ok(&["steward", "volunteer"])["candidate"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-fn keys_held(n: &Node) -> u64 {
+pub(crate) fn keys_held(n: &Node) -> u64 {
     n.ok(&["steward", "show"])["keys_held_here"]
         .as_u64()
         .unwrap()
 }
 
-fn term_of(n: &Node) -> u64 {
+pub(crate) fn term_of(n: &Node) -> u64 {
     n.ok(&["steward", "show"])["term"].as_u64().unwrap()
 }
 
@@ -153,7 +153,7 @@ fn own_titles(n: &Node) -> Vec<String> {
     t
 }
 
-const PLEDGE: &str = "We answer every call for defense.";
+pub(crate) const PLEDGE: &str = "We answer every call for defense.";
 
 #[test]
 fn two_steward_devices_write_while_apart_and_converge_with_a_follower() {

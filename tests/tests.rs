@@ -17,6 +17,7 @@ mod public_fields;
 mod readme;
 mod reconnect;
 mod sisters;
+mod steward_lottery;
 mod util;
 mod web;
 mod web_stewards;

@@ -402,6 +402,20 @@ pub struct NextTerm {
     /// Signatures of the new term's stewards needed to hand over again [default: a majority].
     #[arg(long)]
     pub threshold: Option<u32>,
+    /// Draw SEATS stewards by verifiable lottery among the candidates of --from, instead
+    /// of naming them (`propose` only).
+    #[arg(
+        long,
+        value_name = "SEATS",
+        requires = "from",
+        conflicts_with = "stewards"
+    )]
+    #[serde(default)]
+    pub draw: Option<u32>,
+    /// The candidates of --draw: candidate codes (from `steward volunteer`).
+    #[arg(long, value_name = "CANDIDATE", num_args = 1.., requires = "draw")]
+    #[serde(default)]
+    pub from: Vec<String>,
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

@@ -48,6 +48,8 @@ pub enum CertError {
     PendingFull,
     #[error("no genesis certificate")]
     NoGenesis,
+    #[error("the certificate's steward lottery does not verify: {0}")]
+    Lottery(crate::lottery::LotteryError),
 }
 
 /// Why a change was refused. Expected outcome for bad peers, reported, not thrown.

@@ -41,6 +41,8 @@ const MAX_START_AHEAD: u64 = DAY;
 const HEADER_DOMAIN: &[u8] = b"circle-ledger/proposal-header/v1";
 const WITHDRAW_DOMAIN: &[u8] = b"circle-ledger/proposal-withdraw/v1";
 const MAX_HANDOVER_HEADS: usize = 256;
+/// A certificate signature as encoded: signer, signature and framing.
+const SIGNATURE_BYTES: usize = 32 + 64 + 4;
 
 /// What a proposal is for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +116,15 @@ pub fn check_body(body: &CertBody, chain: &TermChain, now: u64) -> Result<(), Ha
         });
     }
     check_stewards(&body.stewards)?;
+    // Bounded before anything is signed: the certificate must decode on every node.
+    let size = postcard::to_stdvec(body)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
+    let size = size.saturating_add(latest.body.stewards.len() * SIGNATURE_BYTES);
+    if size > MAX_CERT_BYTES {
+        return Err(HandoverError::CertTooLarge(size, MAX_CERT_BYTES));
+    }
+    crate::term::check_lottery(body, latest)?;
     // Fresh keys each term: terms stay unlinkable, and a revoked key never comes back.
     let named: BTreeSet<&PublicKey> = body.stewards.iter().collect();
     let reused = chain

@@ -54,8 +54,8 @@ pub const CHAIN_LENGTH: u32 = 1024;
 pub const MAX_CANDIDATES: usize = 64;
 /// Most stewards one draw may count (a term has at most this many).
 pub const MAX_DRAW_STEWARDS: usize = crate::term::MAX_STEWARDS;
-/// Longest candidate name, in characters.
-pub const MAX_NAME_CHARS: usize = 64;
+/// Longest candidate name, in characters (a steward draw names candidate codes: 73).
+pub const MAX_NAME_CHARS: usize = 80;
 /// Longest purpose, in characters.
 pub const MAX_PURPOSE_CHARS: usize = 200;
 /// Most ledger heads a draw may record (a ledger has few; a peer's may claim many).
@@ -160,6 +160,13 @@ pub enum LotteryError {
     },
     #[error("steward {0} has used every position of its hash chain this term")]
     ChainExhausted(String),
+    // A steward draw carried by a certificate (`steward propose --draw`).
+    #[error("the lottery proof's purpose is {found:?}, not {expected:?}: it is no draw of this term's stewards")]
+    NotStewardDraw { expected: String, found: String },
+    #[error("candidate {0:?} of a steward draw is not a valid candidate code")]
+    BadCandidateCode(String),
+    #[error("the certificate names stewards its lottery did not draw (or leaves out drawn ones)")]
+    StewardsNotDrawn,
 }
 
 /// A steward's published chain anchor, signed by its steward key for one circle and term.
@@ -536,6 +543,56 @@ impl Proof {
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).unwrap_or_default()
     }
+
+    /// Decodes untrusted bytes, bounded in size first. Verifies nothing.
+    pub fn decode(bytes: &[u8]) -> Result<Proof, LotteryError> {
+        if bytes.len() > MAX_PROOF_BYTES {
+            return Err(LotteryError::ProofTooLarge);
+        }
+        postcard::from_bytes(bytes).map_err(|e| LotteryError::BadProof(e.to_string()))
+    }
+}
+
+/// The purpose of the draw that chooses the stewards of `term`: fixed, so that a
+/// facilitator draw can never stand in for a steward draw.
+pub fn steward_purpose(term: u64) -> String {
+    format!("stewards of term {term}")
+}
+
+/// Verifies the lottery proof of a certificate for term `body_term`, drawn by the
+/// stewards of the term before it: the proof verifies ([`verify_proof`]), its purpose is
+/// [`steward_purpose`]`(body_term)`, and its chosen are candidate codes whose keys are
+/// exactly `named` (any order). Returns the drawn keys.
+pub fn verify_steward_proof(
+    bytes: &[u8],
+    circle_id: &Hash32,
+    outgoing_term: u64,
+    outgoing_stewards: &[PublicKey],
+    named: &[PublicKey],
+) -> Result<Vec<PublicKey>, LotteryError> {
+    let chosen = verify_proof(bytes, circle_id, outgoing_term, outgoing_stewards)?;
+    // verify_proof decoded these bytes already; decoding again is cheap and bounded.
+    let proof = Proof::decode(bytes)?;
+    let expected = steward_purpose(outgoing_term.saturating_add(1));
+    if proof.transcript.purpose != expected {
+        return Err(LotteryError::NotStewardDraw {
+            expected,
+            found: proof.transcript.purpose,
+        });
+    }
+    let drawn = chosen
+        .iter()
+        .map(|code| {
+            crate::handover::parse_candidate(code)
+                .map_err(|_| LotteryError::BadCandidateCode(code.chars().take(80).collect()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let drawn_set: BTreeSet<&PublicKey> = drawn.iter().collect();
+    let named_set: BTreeSet<&PublicKey> = named.iter().collect();
+    if drawn_set != named_set || named.len() != drawn.len() {
+        return Err(LotteryError::StewardsNotDrawn);
+    }
+    Ok(drawn)
 }
 
 /// Verifies an encoded [`Proof`] for `circle_id`, drawn among the stewards of the term
@@ -549,11 +606,7 @@ pub fn verify_proof(
     term: u64,
     stewards: &[PublicKey],
 ) -> Result<Vec<String>, LotteryError> {
-    if bytes.len() > MAX_PROOF_BYTES {
-        return Err(LotteryError::ProofTooLarge);
-    }
-    let proof: Proof =
-        postcard::from_bytes(bytes).map_err(|e| LotteryError::BadProof(e.to_string()))?;
+    let proof = Proof::decode(bytes)?;
     let t = &proof.transcript;
     if t.circle_id != *circle_id || t.term != term {
         return Err(LotteryError::BadProof(
@@ -573,5 +626,7 @@ pub fn verify_proof(
     Ok(chosen)
 }
 
+#[cfg(test)]
+mod cert_tests;
 #[cfg(test)]
 mod tests;

@@ -152,7 +152,9 @@ impl TermCert {
             return Err(CertError::TooLarge(b.handover_heads.len()));
         }
         let genesis_shape = b.term == 0;
+        // Genesis has no outgoing stewards to draw it by lottery.
         if genesis_shape != (b.circle_id.is_none() && b.prev.is_none() && b.genesis_nonce.is_some())
+            || (genesis_shape && b.lottery.is_some())
         {
             return Err(CertError::GenesisShape);
         }
@@ -179,6 +181,25 @@ impl TermCert {
         }
         Ok(())
     }
+}
+
+/// A certificate whose stewards were drawn by lottery (`body.lottery`) is valid only if
+/// the proof verifies against the outgoing term `prev` and drew exactly the stewards
+/// the body names (`lottery::verify_steward_proof`). Bodies without a proof pass.
+pub fn check_lottery(body: &CertBody, prev: &TermCert) -> Result<(), CertError> {
+    let Some(bytes) = &body.lottery else {
+        return Ok(());
+    };
+    let circle_id = prev.circle_id();
+    crate::lottery::verify_steward_proof(
+        bytes,
+        &circle_id,
+        prev.body.term,
+        &prev.body.stewards,
+        &body.stewards,
+    )
+    .map(|_| ())
+    .map_err(CertError::Lottery)
 }
 
 /// Evidence that two different certificates were issued for one term.
@@ -360,6 +381,7 @@ impl TermChain {
             return Err(CertError::Period);
         }
         cert.check_signatures(&prev.body.stewards, prev.body.threshold)?;
+        check_lottery(&cert.body, prev)?;
         if term < known {
             let existing = &self.terms[term as usize];
             if existing == &cert {

@@ -12,8 +12,13 @@ use circle_core::handover::{
 use circle_core::keys::{Hash32, PublicKey, StewardKey};
 use circle_core::term::{TermCert, MAX_STEWARDS};
 
+use circle_core::ledger::DrawStatus;
+
 use crate::guard::enforce_chain;
 use crate::{LocalCircle, NodeError};
+
+pub use draw::DrawRequest;
+use draw::StewardDraw;
 
 /// Proposals kept per proposing key: a handover and a revocation.
 const MAX_PER_PROPOSER: usize = 2;
@@ -52,9 +57,12 @@ impl Nominee {
 #[derive(Debug, Clone)]
 pub struct ProposeOptions {
     pub term_days: u64,
+    /// Named stewards; empty when they are drawn (`draw`).
     pub stewards: Vec<Nominee>,
-    /// Default: a majority of the named stewards.
+    /// Default: a majority of the named (or drawn) stewards.
     pub threshold: Option<u32>,
+    /// Draw the stewards by lottery among candidates instead of naming them.
+    pub draw: Option<DrawRequest>,
 }
 
 /// A proposal as `circle steward proposals` shows it.
@@ -76,6 +84,10 @@ pub struct ProposalView {
     pub reason: Option<String>,
     /// Set once this step certified the term.
     pub certified: Option<u64>,
+    /// The steward draw whose transcript the proposal carries (or waits for).
+    pub draw_id: Option<String>,
+    /// Stewards of the draw still to reveal, while it waits (state `drawing`).
+    pub waiting_for: Vec<String>,
 }
 
 fn view(p: &Proposal, needed: u32, missing: Vec<PublicKey>, now: u64) -> ProposalView {
@@ -103,6 +115,31 @@ fn view(p: &Proposal, needed: u32, missing: Vec<PublicKey>, now: u64) -> Proposa
         revoked,
         reason,
         certified: None,
+        draw_id: None,
+        waiting_for: Vec::new(),
+    }
+}
+
+/// A steward draw still waiting for reveals, shown as the proposal it will become.
+fn drawing_view(status: &DrawStatus, options: &ProposeOptions, needed: u32) -> ProposalView {
+    ProposalView {
+        proposal_id: String::new(),
+        term: status.term + 1,
+        kind: "handover",
+        state: "drawing",
+        signatures: 0,
+        needed,
+        signed: Vec::new(),
+        missing: Vec::new(),
+        proposer: String::new(),
+        stewards: Vec::new(),
+        threshold: options.threshold.unwrap_or(status.seats / 2 + 1),
+        expires: 0,
+        revoked: None,
+        reason: None,
+        certified: None,
+        draw_id: Some(status.draw_id.clone()),
+        waiting_for: status.waiting_for.clone(),
     }
 }
 
@@ -227,8 +264,18 @@ impl LocalCircle {
         Ok(self
             .stored_proposals(now)?
             .iter()
-            .map(|p| view(p, needed, p.missing(chain), now))
+            .map(|p| self.with_draw(view(p, needed, p.missing(chain), now), p))
             .collect())
+    }
+
+    /// Names the ledger draw whose transcript `p` carries (as `lottery verify` takes it).
+    fn with_draw(&self, mut shown: ProposalView, p: &Proposal) -> ProposalView {
+        shown.draw_id = p
+            .body
+            .lottery
+            .as_deref()
+            .and_then(|b| self.draw_of_proof(b));
+        shown
     }
 
     /// The open proposal that pauses writes here, if any (see docs/DECISIONS.md).
@@ -284,6 +331,9 @@ impl LocalCircle {
         options: ProposeOptions,
         now: u64,
     ) -> Result<ProposalView, NodeError> {
+        if options.draw.is_some() {
+            return Err(HandoverError::DrawInRevocation.into());
+        }
         let key = PublicKey::from_hex(key).map_err(|_| {
             HandoverError::RevokeNotSteward(key.chars().take(80).collect::<String>())
         })?;
@@ -339,7 +389,27 @@ impl LocalCircle {
         if open.len() >= MAX_OPEN_PROPOSALS {
             return Err(HandoverError::TooManyOpen(open.len()).into());
         }
-        let n = options.stewards.len();
+        let drawn = match &options.draw {
+            None => None,
+            Some(_) if !options.stewards.is_empty() => {
+                return Err(HandoverError::DrawAndNamed.into())
+            }
+            Some(request) => match self.checked_draw(request, &options, now)? {
+                StewardDraw::Waiting(status) => {
+                    let needed = Proposal::needed(&self.circle().chain);
+                    return Ok(drawing_view(&status, &options, needed));
+                }
+                StewardDraw::Drawn {
+                    status,
+                    stewards,
+                    proof,
+                } => Some((status, stewards, proof)),
+            },
+        };
+        let n = match &drawn {
+            Some((_, stewards, _)) => stewards.len(),
+            None => options.stewards.len(),
+        };
         if n == 0 {
             return Err(HandoverError::NoStewards.into());
         }
@@ -384,9 +454,15 @@ impl LocalCircle {
                 Nominee::Myself => self.new_candidate()?.public(),
             });
         }
-        let body = self
+        let mut proof = None;
+        if let Some((_, drawn_keys, bytes)) = drawn {
+            stewards = drawn_keys;
+            proof = Some(bytes);
+        }
+        let mut body = self
             .circle()
             .next_body(options.term_days, stewards, threshold, now)?;
+        body.lottery = proof;
         let proposal = Proposal::new(body, kind, &signers)?;
         proposal.verify(&self.circle().chain, now)?;
         self.settle(proposal, now)
@@ -396,7 +472,10 @@ impl LocalCircle {
     fn settle(&mut self, proposal: Proposal, now: u64) -> Result<ProposalView, NodeError> {
         let chain = &self.circle().chain;
         let needed = Proposal::needed(chain);
-        let mut shown = view(&proposal, needed, proposal.missing(chain), now);
+        let mut shown = self.with_draw(
+            view(&proposal, needed, proposal.missing(chain), now),
+            &proposal,
+        );
         match proposal.complete(chain) {
             Some(cert) => shown.certified = Some(self.certify(cert)?),
             None => {
@@ -446,6 +525,9 @@ impl LocalCircle {
         // such writes out, and they are kept in `recovered/` (see docs/DECISIONS.md).
         if !self.circle().chain.latest_expired(now) {
             self.check_nothing_after_heads(&proposal)?;
+        }
+        if let Some(proof) = &proposal.body.lottery {
+            self.check_proposal_draw(proof)?;
         }
         for key in signers {
             proposal.sign_with(key, &self.circle().chain)?;
@@ -693,6 +775,9 @@ impl LocalCircle {
     }
 }
 
+mod draw;
+#[cfg(test)]
+mod draw_tests;
 #[cfg(test)]
 mod interleavings;
 #[cfg(test)]

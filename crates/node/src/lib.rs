@@ -31,7 +31,7 @@ mod shown;
 mod sisters;
 
 pub use error::{store_kind, ErrorKind, NodeError};
-pub use handover::{MergeReport, Nominee, ProposalView, ProposeOptions};
+pub use handover::{DrawRequest, MergeReport, Nominee, ProposalView, ProposeOptions};
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
 pub use memory::tune_allocator;

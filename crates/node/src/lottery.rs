@@ -384,6 +384,7 @@ mod tests {
             term_days: 30,
             stewards: vec![crate::handover::Nominee::Myself],
             threshold: Some(1),
+            draw: None,
         };
         let p = b.propose(options, T0).unwrap();
         assert!(b.pending_proposal(T0).unwrap().is_some(), "{p:?}");

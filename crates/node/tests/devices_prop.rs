@@ -118,6 +118,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
         term_days: 14,
         stewards: named,
         threshold: Some(majority(n, k)),
+        draw: None,
     };
     devices[0].local.propose(options, now).unwrap();
     for j in 1..n {
@@ -155,6 +156,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
                     term_days: 14,
                     stewards,
                     threshold: Some(majority(named.len(), threshold)),
+                    draw: None,
                 };
                 let _ = devices[by].local.propose(options, now);
             }
@@ -182,6 +184,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
                     term_days: 14,
                     stewards: vec![Nominee::Myself],
                     threshold: Some(1),
+                    draw: None,
                 };
                 let _ = devices[by].local.revoke(&key, "device lost", options, now);
             }

@@ -2,7 +2,9 @@
 //! (volunteer, propose, approve, proposals, withdraw, revoke; see docs/HANDOVER.md).
 
 use anyhow::Result;
-use circle_node::{LocalCircle, Nominee, ProposalView, ProposeOptions};
+use circle_core::handover::HandoverError;
+use circle_core::keys::PublicKey;
+use circle_node::{DrawRequest, LocalCircle, NodeError, Nominee, ProposalView, ProposeOptions};
 use serde_json::json;
 
 use crate::args::{NextTerm, StewardCmd};
@@ -64,15 +66,35 @@ fn options(next: &NextTerm, default_self: bool) -> Result<ProposeOptions> {
         .iter()
         .map(|s| Nominee::parse(s))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(circle_node::NodeError::from)?;
-    if named.is_empty() && default_self {
+        .map_err(NodeError::from)?;
+    let draw = match (next.draw, next.from.is_empty()) {
+        (None, true) => None,
+        (None, false) => return Err(NodeError::from(HandoverError::FromWithoutDraw).into()),
+        (Some(seats), _) => Some(DrawRequest {
+            seats,
+            from: candidates(&next.from)?,
+        }),
+    };
+    if named.is_empty() && default_self && draw.is_none() {
         named.push(Nominee::Myself);
     }
     Ok(ProposeOptions {
         term_days: next.term_days,
         stewards: named,
         threshold: next.threshold,
+        draw,
     })
+}
+
+/// The candidates of a draw: codes only (`self` would make a new key at every run,
+/// and a draw's candidates are fixed before it).
+fn candidates(from: &[String]) -> Result<Vec<PublicKey>> {
+    from.iter()
+        .map(|s| match Nominee::parse(s).map_err(NodeError::from)? {
+            Nominee::Candidate(k) => Ok(k),
+            Nominee::Myself => Err(NodeError::from(HandoverError::SelfInDraw).into()),
+        })
+        .collect()
 }
 
 fn short(id: &str) -> &str {
@@ -80,9 +102,13 @@ fn short(id: &str) -> &str {
 }
 
 fn proposal_report(p: &ProposalView, what: &str) -> Report {
+    if p.state == "drawing" {
+        return drawing_report(p);
+    }
     let mut json = json!({
         "proposal_id": p.proposal_id, "signatures": p.signatures, "needed": p.needed,
-        "kind": p.kind, "missing": p.missing,
+        "kind": p.kind, "missing": p.missing, "state": p.state, "draw_id": p.draw_id,
+        "stewards": p.stewards,
     });
     let text = match p.certified {
         Some(term) => {
@@ -109,6 +135,27 @@ fn proposal_report(p: &ProposalView, what: &str) -> Report {
     Report::new(json, text)
 }
 
+/// A steward draw written but still waiting for the reveals of stewards on other
+/// devices: no proposal exists yet (its stewards are not known).
+fn drawing_report(p: &ProposalView) -> Report {
+    let draw = p.draw_id.clone().unwrap_or_default();
+    Report::new(
+        json!({
+            "proposal_id": null, "signatures": 0, "needed": p.needed, "kind": p.kind,
+            "state": p.state, "draw_id": draw, "waiting_for": p.waiting_for,
+            "term": p.term,
+        }),
+        format!(
+            "steward draw {draw} for term {} is written and waits for the reveals of {} steward(s): {}.\n\
+             Their devices reveal by themselves when they sync with this one; then run the same \
+             `circle steward propose --draw ...` again to open the proposal with the drawn stewards.",
+            p.term,
+            p.waiting_for.len(),
+            p.waiting_for.join(", ")
+        ),
+    )
+}
+
 fn proposals(local: &LocalCircle, now: u64) -> Result<Report> {
     let list = local.proposals(now)?;
     let json: Vec<serde_json::Value> = list
@@ -119,7 +166,7 @@ fn proposals(local: &LocalCircle, now: u64) -> Result<Report> {
                 "needed": p.needed, "kind": p.kind, "state": p.state, "signed": p.signed,
                 "missing": p.missing, "proposer": p.proposer, "stewards": p.stewards,
                 "threshold": p.threshold, "expires": p.expires, "revoked": p.revoked,
-                "reason": p.reason,
+                "reason": p.reason, "draw_id": p.draw_id,
             })
         })
         .collect();

@@ -53,10 +53,16 @@ async fn proposals(State(s): State<AppState>) -> Answer {
 struct Propose {
     #[serde(default = "default_term_days")]
     term_days: u64,
-    /// Candidate codes, or `self`.
+    /// Candidate codes, or `self` (empty when the stewards are drawn).
+    #[serde(default)]
     stewards: Vec<String>,
     #[serde(default)]
     threshold: Option<u32>,
+    /// Seats to draw by lottery among `from` (candidate codes).
+    #[serde(default)]
+    draw: Option<u32>,
+    #[serde(default)]
+    from: Vec<String>,
 }
 
 /// `circle steward propose`.
@@ -66,6 +72,8 @@ async fn propose(State(s): State<AppState>, Body(b): Body<Propose>) -> Answer {
             term_days: b.term_days,
             stewards: b.stewards,
             threshold: b.threshold,
+            draw: b.draw,
+            from: b.from,
         },
     });
     s.command(command).await.map(created)
@@ -103,6 +111,8 @@ async fn revoke(State(s): State<AppState>, Body(b): Body<Revoke>) -> Answer {
             term_days: b.term_days,
             stewards: b.stewards,
             threshold: b.threshold,
+            draw: None,
+            from: Vec::new(),
         },
     });
     s.command(command).await.map(created)

@@ -88,6 +88,26 @@ pub enum HandoverError {
     HeadsMissing { proposal: String, missing: usize },
     #[error("writes are paused: proposal {proposal} hands term {term} over at fixed ledger heads, and a write now would be lost. Approve it (then write with the new term's key), or withdraw it to write again: `circle steward withdraw {proposal}`")]
     WritesPaused { proposal: String, term: u64 },
+    #[error("name the next stewards either with --steward or by lottery with --draw SEATS --from CANDIDATE..., not both")]
+    DrawAndNamed,
+    #[error("--from names the candidates of a draw and needs --draw SEATS (how many are drawn)")]
+    FromWithoutDraw,
+    #[error("a draw's candidates are candidate codes fixed before the draw: volunteer on this device first (`circle steward volunteer`) and name its code instead of `self`")]
+    SelfInDraw,
+    #[error("a revocation names its stewards (`--steward`): it cannot wait for a lottery")]
+    DrawInRevocation,
+    #[error("steward draw {draw} for term {term} is complete already with other candidates or seats: propose with the same --draw and --from (`circle lottery verify {draw}` shows them)")]
+    DrawExists { draw: String, term: u64 },
+    #[error("steward draw {draw} for term {term} is still open with other candidates or seats: wait for its reveals, or for it to close, before drawing again")]
+    DrawOpen { draw: String, term: u64 },
+    #[error("this device's ledger does not hold the proposal's steward draw yet: sync with the proposer's device first")]
+    DrawNotInLedger,
+    #[error("the proposal's steward draw does not verify in this ledger: {0}")]
+    DrawInvalid(String),
+    #[error("the ledger holds another complete steward draw for term {term} ({other}): a proposer may not pick among draws, so this proposal's draw does not count")]
+    DrawNotOnly { other: String, term: u64 },
+    #[error("the proposed certificate would be {0} bytes, above the limit of {1}: draw among fewer candidates or name fewer stewards")]
+    CertTooLarge(usize, usize),
     #[error("certificate: {0}")]
     Cert(#[from] CertError),
 }
@@ -111,6 +131,10 @@ impl HandoverError {
             | H::WritesAfterHeads { .. }
             | H::HeadsMissing { .. }
             | H::WritesPaused { .. }
+            | H::DrawExists { .. }
+            | H::DrawOpen { .. }
+            | H::DrawNotInLedger
+            | H::DrawNotOnly { .. }
             | H::RevokeImpossible { .. } => ErrorKind::Conflict,
             _ => ErrorKind::Invalid,
         }

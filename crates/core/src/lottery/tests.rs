@@ -149,7 +149,7 @@ fn requests_out_of_bounds_are_refused_each_with_its_reason() {
         Err(LotteryError::TooManyCandidates(65))
     );
     assert!(matches!(
-        canonical_candidates(&["x".repeat(65)]),
+        canonical_candidates(&["x".repeat(MAX_NAME_CHARS + 1)]),
         Err(LotteryError::NameTooLong(_))
     ));
     assert!(matches!(

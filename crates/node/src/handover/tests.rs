@@ -45,6 +45,7 @@ pub(super) fn options(stewards: Vec<Nominee>, threshold: Option<u32>) -> Propose
         term_days: 14,
         stewards,
         threshold,
+        draw: None,
     }
 }
 
