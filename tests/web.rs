@@ -1046,12 +1046,20 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         .unwrap_or_else(|| panic!("no fork in {own}"));
     assert_eq!(forked["derived_from"]["circle_id"], sb.circle_id());
     assert_eq!(a.ok(&["protocol", "status"])["compliant"], true);
-    // The page started the new term (30 days, as typed in the form), then proposed the
-    // next one with a key volunteered on the page: certified at once, both keys here.
+    // The page started the new term (30 days, as typed in the form), proposed the next
+    // one with a key volunteered on the page (certified at once, both keys here), then
+    // drew the one steward of term 3 by lottery among two codes volunteered on it.
     let term = a.ok(&["steward", "show"]);
-    assert_eq!(term["term"], 2, "{term}");
-    assert_eq!(term["keys_held_here"], 2, "{term}");
+    assert_eq!(term["term"], 3, "{term}");
+    assert_eq!(term["keys_held_here"], 1, "{term}");
     assert_eq!(term["captures_circle"], true, "{term}");
+    assert_eq!(
+        term["candidates"].as_array().unwrap().len(),
+        1,
+        "the undrawn: {term}"
+    );
+    let cert = a.ok(&["steward", "proposals"]);
+    assert!(cert.as_array().unwrap().is_empty(), "{cert}");
 
     // The long zine, imposed for folding and printed to PDF by Chromium: one A4
     // landscape page per sheet side, the text in its pages, the heading as a heading.

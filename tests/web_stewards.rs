@@ -129,5 +129,52 @@ fn the_steward_api_volunteers_proposes_approves_and_refuses_as_the_cli_does() {
     assert!(missing.expect(404).json()["error"].as_str().is_some());
     let unknown = json!({ "key": "00".repeat(32), "reason": "lost" });
     post(web, "/api/steward/revoke", unknown).expect(400);
+
+    // Term 4 drawn by lottery among two candidates: every counted steward is here, so
+    // the draw completes and this device's keys certify at once.
+    let codes: Vec<String> = (0..2)
+        .map(|_| {
+            post(web, "/api/steward/volunteer", json!({}))
+                .expect(201)
+                .json()["candidate"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for bad in [
+        json!({ "draw": 3, "from": codes }),
+        json!({ "draw": 1, "from": codes, "stewards": ["self"] }),
+        json!({ "draw": 1, "from": ["self", codes[0]] }),
+        json!({ "from": codes }),
+    ] {
+        let r = post(web, "/api/steward/proposals", bad.clone())
+            .expect(400)
+            .json();
+        assert!(
+            r["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{bad}: {r}"
+        );
+    }
+    let p = post(
+        web,
+        "/api/steward/proposals",
+        json!({ "draw": 1, "from": codes, "threshold": 1 }),
+    )
+    .expect(201)
+    .json();
+    assert_eq!(p["term"], 4, "{p}");
+    let draw = p["draw_id"].as_str().unwrap().to_owned();
+    let v = get(web, &format!("/api/lottery/draws/{draw}"))
+        .expect(200)
+        .json();
+    assert_eq!(v["valid"], true, "{v}");
+    let chosen = v["chosen"][0].as_str().unwrap().to_owned();
+    let show = get(web, "/api/steward").expect(200).json();
+    assert_eq!(show["stewards"].as_array().unwrap().len(), 1, "{show}");
+    assert!(
+        chosen.starts_with(show["stewards"][0].as_str().unwrap()),
+        "{chosen} {show}"
+    );
     s.stop();
 }

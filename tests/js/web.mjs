@@ -310,6 +310,22 @@ async function run() {
   await page.locator('#device-keys', { hasText: 'holds 2 steward keys' }).waitFor();
   await page.locator('#steward-warnings li', { hasText: 'captures the circle' }).first().waitFor();
   check(await page.locator('#revoke-key option').count() === 2, 'both keys offered for revocation');
+
+  step('stewards: the next term drawn by lottery among two volunteered codes');
+  const codes = [];
+  for (let i = 0; i < 2; i += 1) {
+    await page.getByRole('button', { name: 'Volunteer as a steward of the next term' }).click();
+    await page.locator('#candidate-code', { hasNotText: codes[i - 1] || '\u0000' }).waitFor();
+    codes.push((await page.locator('#candidate-code').textContent()).trim());
+  }
+  check(codes[0] !== codes[1], 'two candidate codes');
+  if (!(await page.locator('#propose-form').isVisible())) await page.locator('#propose summary').click();
+  await page.getByLabel(/Stewards of the next term/).fill(codes.join('\n'));
+  await page.getByLabel(/draw this many/).fill('1');
+  await page.getByLabel(/Signatures needed/).fill('1');
+  await page.getByRole('button', { name: 'Propose', exact: true }).click();
+  await page.locator('#steward-summary', { hasText: `Steward term ${term + 2}: 1 steward,` }).waitFor();
+  await page.locator('#device-keys', { hasText: 'holds 1 steward key' }).waitFor();
   step('sign the pledge again for the new term');
   await page.locator('#fix-pledge').waitFor();
   if (!(await page.getByRole('button', { name: 'Sign the pledge' }).isVisible())) await page.locator('#fix-pledge summary').click();

@@ -35,6 +35,7 @@ function renderProposal(p) {
     h('p', {}, h('strong', {}, what), ` · proposal ${short(p.proposal_id)} · ${p.state}`),
     h('p', { class: 'small' }, `${p.signatures} of ${p.needed} signatures` +
       (p.missing.length ? `; missing: ${p.missing.map((k) => short(k)).join(', ')}` : '')),
+    p.draw_id ? h('p', { class: 'small' }, `Stewards drawn by lottery: draw ${short(p.draw_id)} (check it under “Lottery”)`) : null,
     open ? h('div', { class: 'buttons' },
       h('button', { type: 'button', class: 'button small', onclick: () => act(p, 'approve') }, 'Approve'),
       h('button', { type: 'button', class: 'button small secondary', onclick: () => act(p, 'withdraw') }, 'Withdraw'))
@@ -53,14 +54,20 @@ async function act(p, what) {
 }
 
 onSubmit('propose-form', async (_, d) => {
-  const stewards = String(d.get('stewards')).split(/\s+/).filter(Boolean);
+  const named = String(d.get('stewards')).split(/\s+/).filter(Boolean);
   const threshold = d.get('threshold') ? Number(d.get('threshold')) : undefined;
+  const draw = d.get('draw') ? Number(d.get('draw')) : undefined;
+  // Drawn stewards: the codes are the lottery's candidates (`--draw SEATS --from ...`).
+  const who = draw ? { draw, from: named } : { stewards: named };
   const r = await api('POST', '/api/steward/proposals', {
-    stewards, threshold, term_days: Number(d.get('term_days')) || 14,
+    ...who, threshold, term_days: Number(d.get('term_days')) || 14,
   });
-  toast(r.term != null ? `Term ${r.term} is certified. Sign the pledge for it.`
-    : `Proposed: ${r.signatures} of ${r.needed} signatures so far.`);
+  toast(r.state === 'drawing'
+    ? `Draw ${short(r.draw_id)} waits for ${plural(r.waiting_for.length, 'steward')} to reveal; their devices do it when they sync. Propose again then.`
+    : r.term != null ? `Term ${r.term} is certified. Sign the pledge for it.`
+      : `Proposed: ${r.signatures} of ${r.needed} signatures so far.`);
   await Promise.allSettled([loadStewards(), loadStatus()]);
+  return r.state === 'drawing' ? 'keep' : undefined;
 });
 
 onSubmit('revoke-form', async (_, d) => {
