@@ -57,6 +57,10 @@ fn stewards_drawn_by_lottery_across_three_devices_are_certified_and_verified_els
         (opened["signatures"].as_u64(), opened["needed"].as_u64()),
         (Some(1), Some(2))
     );
+    assert!(
+        opened.get("single_steward").is_none(),
+        "three counted: {opened}"
+    );
     let id = opened["proposal_id"].as_str().unwrap().to_owned();
 
     eventually("the proposal reaches B", || {

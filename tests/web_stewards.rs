@@ -164,6 +164,10 @@ fn the_steward_api_volunteers_proposes_approves_and_refuses_as_the_cli_does() {
     .expect(201)
     .json();
     assert_eq!(p["term"], 4, "{p}");
+    assert_eq!(
+        p["single_steward"], true,
+        "one counted steward is said: {p}"
+    );
     let draw = p["draw_id"].as_str().unwrap().to_owned();
     let v = get(web, &format!("/api/lottery/draws/{draw}"))
         .expect(200)

@@ -88,6 +88,9 @@ pub struct ProposalView {
     pub draw_id: Option<String>,
     /// Stewards of the draw still to reveal, while it waits (state `drawing`).
     pub waiting_for: Vec<String>,
+    /// Stewards whose commitments the draw counted (set by `propose --draw`): with one,
+    /// the drawer knew the outcome before drawing.
+    pub draw_counted: usize,
 }
 
 fn view(p: &Proposal, needed: u32, missing: Vec<PublicKey>, now: u64) -> ProposalView {
@@ -117,6 +120,7 @@ fn view(p: &Proposal, needed: u32, missing: Vec<PublicKey>, now: u64) -> Proposa
         certified: None,
         draw_id: None,
         waiting_for: Vec::new(),
+        draw_counted: 0,
     }
 }
 
@@ -140,6 +144,7 @@ fn drawing_view(status: &DrawStatus, options: &ProposeOptions, needed: u32) -> P
         certified: None,
         draw_id: Some(status.draw_id.clone()),
         waiting_for: status.waiting_for.clone(),
+        draw_counted: status.counted.len(),
     }
 }
 
@@ -455,9 +460,11 @@ impl LocalCircle {
             });
         }
         let mut proof = None;
-        if let Some((_, drawn_keys, bytes)) = drawn {
+        let mut counted = 0;
+        if let Some((status, drawn_keys, bytes)) = drawn {
             stewards = drawn_keys;
             proof = Some(bytes);
+            counted = status.counted.len();
         }
         let mut body = self
             .circle()
@@ -465,7 +472,9 @@ impl LocalCircle {
         body.lottery = proof;
         let proposal = Proposal::new(body, kind, &signers)?;
         proposal.verify(&self.circle().chain, now)?;
-        self.settle(proposal, now)
+        let mut shown = self.settle(proposal, now)?;
+        shown.draw_counted = counted;
+        Ok(shown)
     }
 
     /// Certifies a proposal that has enough signatures, or stores it durably.

@@ -10,7 +10,7 @@ use crate::args::LotteryCmd;
 use crate::Report;
 
 /// Said whenever one steward's chain alone fixes a draw's seed.
-const SINGLE_STEWARD: &str = "only one steward's commitment counts in this draw: that steward (the drawer) knew its own reveal in advance and could have picked the purpose or candidates to steer the outcome; this draw is NOT protected against the drawer (draws are protected only when several stewards, on their own devices, take part)";
+pub(crate) const SINGLE_STEWARD: &str = "only one steward's commitment counts in this draw: that steward (the drawer) knew its own reveal in advance and could have picked the purpose or candidates to steer the outcome; this draw is NOT protected against the drawer (draws are protected only when several stewards, on their own devices, take part)";
 
 pub(crate) fn lottery(local: &mut LocalCircle, cmd: LotteryCmd, now: u64) -> Result<Report> {
     match cmd {

@@ -132,6 +132,17 @@ fn proposal_report(p: &ProposalView, what: &str) -> Report {
             p.missing.join("\n  ")
         ),
     };
+    let text = match &p.draw_id {
+        Some(d) => format!("{text}\nThe stewards were drawn by lottery: anyone checks it with `circle lottery verify {d}`."),
+        None => text,
+    };
+    // One counted steward knew its own reveal, so the outcome, before drawing.
+    let text = if p.draw_counted == 1 {
+        json["single_steward"] = json!(true);
+        format!("{text}\nwarning: {}", super::lottery::SINGLE_STEWARD)
+    } else {
+        text
+    };
     Report::new(json, text)
 }
 
