@@ -5,6 +5,9 @@ use std::path::Path;
 
 use circle_core::bundle::Bundle;
 use circle_core::gossip::{Alert, Announcement, Gossip};
+use circle_core::handover::candidate_code;
+use circle_core::keys::{Hash32, StewardKey};
+use circle_core::lottery::{self, Commitment, Proof, Reveal, Slot, Transcript};
 use circle_core::sync::{
     answer_pull, answer_pull_with, catalog_entry, pull_request, Request, Response, Serve,
     ServeOrder, WireChange, MAX_PAGE_BYTES,
@@ -113,5 +116,51 @@ fn main() {
         changes: s.changes.clone(),
     };
     write("bundle", "whole-ledger", &bundle.encode());
+
+    // A complete steward draw by the current term's keys, as a certificate carries it.
+    let codes: Vec<String> = (0..3u8)
+        .map(|i| candidate_code(&StewardKey::from_secret([60 + i; 32]).public()))
+        .collect();
+    let mut keys: Vec<&StewardKey> = s.circle.keys.iter().collect();
+    keys.sort_by_key(|k| k.public());
+    let seed = |k: &StewardKey| Hash32::digest(b"seed", &[&k.public().0]).0;
+    let mut t = Transcript {
+        circle_id: circle,
+        term,
+        candidates: lottery::canonical_candidates(&codes).unwrap(),
+        seats: 2,
+        purpose: lottery::steward_purpose(term + 1),
+        heads: vec![],
+        slots: keys
+            .iter()
+            .map(|k| {
+                let anchor = lottery::chain_value(&circle, &k.public(), &seed(k), 0).unwrap();
+                Slot {
+                    commitment: Commitment::sign(&circle, term, k, anchor),
+                    position: 1,
+                    reveal: None,
+                }
+            })
+            .collect(),
+        closed: false,
+    };
+    let digest = t.draw_digest();
+    for (slot, k) in t.slots.iter_mut().zip(&keys) {
+        let value = lottery::chain_value(&circle, &k.public(), &seed(k), 1).unwrap();
+        slot.reveal = Some(Reveal::sign(&digest, value, k));
+    }
+    let chosen = lottery::draw(&t).unwrap();
+    let proof = Proof {
+        transcript: t,
+        chosen,
+    };
+    assert!(lottery::verify_proof(
+        &proof.encode(),
+        &circle,
+        term,
+        &chain.latest().body.stewards
+    )
+    .is_ok());
+    write("lottery_proof", "steward-draw", &proof.encode());
     println!("seeds written under corpus/");
 }
