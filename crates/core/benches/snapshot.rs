@@ -118,7 +118,11 @@ fn child(role: &str, path: &Path, extra: &str) -> serde_json::Value {
         .args(["--role", role, path.to_str().unwrap(), extra])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{role} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{role} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(line.trim()).unwrap()
 }
@@ -162,5 +166,8 @@ fn plain_load(path: &Path) {
         times.push(t.as_secs_f64() * 1000.0);
         drop(doc);
     }
-    println!("{}", json!({"load_ms": median(times), "hwm_kib": hwm_kib()}));
+    println!(
+        "{}",
+        json!({"load_ms": median(times), "hwm_kib": hwm_kib()})
+    );
 }

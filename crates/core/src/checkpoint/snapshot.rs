@@ -114,6 +114,18 @@ impl Snapshot {
         now: u64,
         limits: SnapshotLimits,
     ) -> Result<Ledger, CheckpointError> {
+        self.open_with_document(chain, now, limits)
+            .map(|(ledger, _)| ledger)
+    }
+
+    /// [`Snapshot::open`], also returning the verified document's bytes (Automerge's
+    /// uncompressed format, loadable as it is), for the caller's store.
+    pub fn open_with_document(
+        &self,
+        chain: &TermChain,
+        now: u64,
+        limits: SnapshotLimits,
+    ) -> Result<(Ledger, Vec<u8>), CheckpointError> {
         let heads = self.vouch.heads(chain, now)?;
         let bytes = self.inflate(limits)?;
         prescan_document(&bytes, &limits)?;
@@ -123,7 +135,6 @@ impl Snapshot {
                 .verification_mode(VerificationMode::Check);
             Automerge::load_with_options(&bytes, options)
         });
-        drop(bytes);
         let doc = match loaded {
             Ok(Ok(doc)) => doc,
             Ok(Err(e)) => return Err(CheckpointError::Load(e.to_string())),
@@ -133,8 +144,22 @@ impl Snapshot {
             return Err(CheckpointError::HeadsMismatch);
         }
         refuse_frozen(&doc, chain)?;
-        Ledger::from_doc(doc, chain.circle_id())
-            .map_err(|e| CheckpointError::NotALedger(e.to_string()))
+        let ledger = Ledger::from_doc(doc, chain.circle_id())
+            .map_err(|e| CheckpointError::NotALedger(e.to_string()))?;
+        Ok((ledger, bytes))
+    }
+
+    /// The snapshot as stored (to serve it on): postcard.
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).unwrap_or_default()
+    }
+
+    /// A stored snapshot back (bounded as on the wire).
+    pub fn decode(bytes: &[u8]) -> Result<Snapshot, CheckpointError> {
+        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES + 64 * 1024 {
+            return Err(CheckpointError::TooLarge(MAX_SNAPSHOT_BYTES));
+        }
+        postcard::from_bytes(bytes).map_err(|_| CheckpointError::Encoding)
     }
 
     /// Inflates the document, never past the declared length (itself capped).

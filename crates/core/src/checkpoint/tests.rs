@@ -347,3 +347,39 @@ fn checkpoint_encoding_round_trips_and_is_bounded() {
         Err(CheckpointError::BadHeads)
     );
 }
+
+#[test]
+fn snapshot_page_travels_in_a_sync_response_and_opens() {
+    use crate::sync::{Response, SnapshotPage, SnapshotRefused};
+    let s = scenario(2, 20);
+    let page = SnapshotPage {
+        circle_id: s.circle_id(),
+        certs: s.circle.chain.certs().to_vec(),
+        snapshot: snapshot_of(&s),
+    };
+    let bytes = Response::Snapshot(page.clone()).encode();
+    let Response::Snapshot(back) = Response::decode(&bytes).unwrap() else {
+        panic!("not a snapshot");
+    };
+    assert_eq!(back, page);
+    let (chain, ledger, doc) = back
+        .open(&s.circle_id(), s.now, SnapshotLimits::default())
+        .unwrap();
+    assert_eq!(chain.latest(), s.circle.chain.latest());
+    assert_eq!(ledger.heads(), s.circle.ledger.heads());
+    assert_eq!(Automerge::load(&doc).unwrap().get_heads(), ledger.heads());
+    // For another circle, or with a chain that does not verify: refused.
+    let other = scenario(1, 1);
+    assert_eq!(
+        back.open(&other.circle_id(), s.now, SnapshotLimits::default())
+            .unwrap_err(),
+        SnapshotRefused::Sync(crate::sync::SyncError::WrongCircle)
+    );
+    let mut broken = back.clone();
+    broken.certs[1].signatures.clear();
+    assert!(broken
+        .open(&s.circle_id(), s.now, SnapshotLimits::default())
+        .is_err());
+    let stored = Snapshot::decode(&page.snapshot.encode()).unwrap();
+    assert_eq!(stored, page.snapshot);
+}
