@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod backup;
+mod checkpoints;
 mod cli;
 mod cli_daily;
 mod crash;

@@ -28,6 +28,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod bundle;
+pub mod checkpoint;
 pub mod circle;
 pub mod compliance;
 pub mod envelope;

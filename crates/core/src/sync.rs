@@ -41,6 +41,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::checkpoint::{CheckpointError, Snapshot, SnapshotLimits};
 use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION, MAX_CHANGE_BYTES};
 use crate::error::CertError;
 use crate::keys::{Hash32, PublicKey, Signature};
@@ -125,6 +126,9 @@ pub enum Request {
     /// Which handover proposals of this circle are open, with their signatures so far?
     /// (Devices of one circle ask each other; a proposal is not a ledger change.)
     Proposals { circle_id: Hash32 },
+    /// Send me the vouched history of this circle as one document (a first sync; see
+    /// `docs/CHECKPOINTS.md`). Answered with [`Response::Snapshot`] or `NotServed`.
+    Snapshot { circle_id: Hash32 },
 }
 
 /// A request for one page of one circle's ledger.
@@ -163,6 +167,59 @@ pub enum Response {
     /// The open handover proposals of the circle asked about, each encoded (opaque to
     /// sync: the handover rules decode and verify them).
     Proposals(Vec<Vec<u8>>),
+    /// The circle's certificates and a snapshot of a vouched point of its history.
+    Snapshot(SnapshotPage),
+}
+
+/// A first sync's answer: the certificate chain (from genesis) and the history up to a
+/// point it vouches for, as one document. Checked by [`SnapshotPage::open`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotPage {
+    pub circle_id: Hash32,
+    /// Every certificate of the chain, genesis first (at most [`MAX_PAGE_CERTS`]: a
+    /// longer chain syncs change by change).
+    pub certs: Vec<TermCert>,
+    pub snapshot: Snapshot,
+}
+
+impl SnapshotPage {
+    /// The page's certificate chain, verified from genesis (every certificate's
+    /// signatures and links), for `circle_id`. The caller applies what it knows of the
+    /// circle (frozen writers) before [`Snapshot::open_with_document`] checks the
+    /// snapshot against it.
+    pub fn chain(&self, circle_id: &Hash32) -> Result<TermChain, SnapshotRefused> {
+        if &self.circle_id != circle_id {
+            return Err(SnapshotRefused::Sync(SyncError::WrongCircle));
+        }
+        let chain = TermChain::from_certs(self.certs.clone()).map_err(SyncError::from)?;
+        if &chain.circle_id() != circle_id {
+            return Err(SnapshotRefused::Sync(SyncError::WrongCircle));
+        }
+        Ok(chain)
+    }
+
+    /// [`Self::chain`], then the snapshot against it: the chain, the ledger holding
+    /// exactly the vouched history, and the document's bytes (for the caller's store).
+    pub fn open(
+        &self,
+        circle_id: &Hash32,
+        now: u64,
+        limits: SnapshotLimits,
+    ) -> Result<(TermChain, Ledger, Vec<u8>), SnapshotRefused> {
+        let chain = self.chain(circle_id)?;
+        let (ledger, doc) = self.snapshot.open_with_document(&chain, now, limits)?;
+        Ok((chain, ledger, doc))
+    }
+}
+
+/// Why a snapshot page was refused: a bad peer (cut it off) either way.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotRefused {
+    #[error("{0}")]
+    Sync(#[from] SyncError),
+    #[error("{0}")]
+    Checkpoint(#[from] CheckpointError),
 }
 
 /// One circle in a catalog: enough to skip circles that did not change.
@@ -289,6 +346,7 @@ impl Response {
                 Err(SyncError::TooMany("catalog entries"))
             }
             Response::Page(page) => page.check(),
+            Response::Snapshot(snap) => bound(snap.certs.len(), MAX_PAGE_CERTS, "certificates"),
             Response::Refused(why) if why.len() > MAX_REASON_BYTES => {
                 Err(SyncError::TooLarge(MAX_REASON_BYTES))
             }

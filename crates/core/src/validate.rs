@@ -19,7 +19,7 @@ use std::sync::{mpsc, Mutex};
 
 use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
 
-mod chunk;
+pub(crate) mod chunk;
 mod evidence;
 mod gate;
 mod rebuild;

@@ -74,6 +74,11 @@ pub struct NodeConfig {
     /// Longest one pull of one circle from one peer may take, all pages together; a peer
     /// that takes longer is benched for a while.
     pub pull_budget: Duration,
+    /// A first sync of a sister circle asks for its vouched history as one document
+    /// (docs/CHECKPOINTS.md). Off by default for now: a circle synced so holds no
+    /// per-change signatures for that history, so it cannot be exported as a bundle or
+    /// joined from; `CIRCLE_SNAPSHOT_SYNC=1` in the environment turns it on.
+    pub snapshot_first_sync: bool,
 }
 
 impl Default for NodeConfig {
@@ -91,6 +96,7 @@ impl Default for NodeConfig {
             resync: Duration::from_secs(30),
             page_bytes: sync::PAGE_BYTES,
             pull_budget: PULL_BUDGET,
+            snapshot_first_sync: std::env::var_os("CIRCLE_SNAPSHOT_SYNC").is_some_and(|v| v == "1"),
         }
     }
 }
@@ -118,6 +124,7 @@ struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     page_bytes: u32,
     pull_budget: Duration,
+    snapshot_first_sync: bool,
     /// Bumped each time a pull ends: what an alert waiting for a certificate listens to.
     pulls_done: watch::Sender<u64>,
     /// One running job per peer: a slow or stalled peer holds one pull slot, not all.
@@ -249,6 +256,7 @@ impl Node {
                 tasks: Mutex::new(Vec::new()),
                 page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
                 pull_budget: cfg.pull_budget.max(Duration::from_millis(100)),
+                snapshot_first_sync: cfg.snapshot_first_sync,
                 pulls_done: watch::channel(0).0,
                 peer_jobs: Mutex::new(HashMap::new()),
                 budgets: Mutex::new(Budgets::default()),

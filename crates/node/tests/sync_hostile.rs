@@ -141,7 +141,9 @@ async fn false_evidence_is_refused_and_its_sender_cut_off() {
     let (pulls, mut gone) = serve_hostile(client, events, move |r| match r {
         Request::Pull(_) => Answer::After(Duration::ZERO, bytes.clone()),
         Request::Catalog => Answer::After(Duration::ZERO, Response::Catalog(vec![]).encode()),
-        Request::Proposals { .. } => Answer::After(Duration::ZERO, Response::NotServed.encode()),
+        Request::Proposals { .. } | Request::Snapshot { .. } => {
+            Answer::After(Duration::ZERO, Response::NotServed.encode())
+        }
     });
     let c = start(circle(dc.path(), "Cedar", true)).await;
     let peer = addr.iter().last();

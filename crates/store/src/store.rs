@@ -279,6 +279,7 @@ impl Store {
                 tree.remove(k?)?;
             }
         }
+        self.drop_vouched(circle)?;
         // Sync state is keyed peer · 0 · circle: the circle is the last 32 bytes.
         for k in self.sync_state.iter().keys() {
             let k = k?;
@@ -521,6 +522,7 @@ fn is_lock_error(e: &std::io::Error) -> bool {
 }
 
 mod evidence;
+mod snapshots;
 pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
 #[cfg(test)]

@@ -106,7 +106,7 @@ pub fn scan_ops(bytes: &[u8]) -> Result<(), ValidationError> {
             return Err(ValidationError::Compressed);
         }
         let column = r.take(len)?;
-        check_rows(spec & 0b111, column)?;
+        check_rows(spec & 0b111, column, MAX_OPS_PER_CHANGE as u64)?;
     }
     Ok(())
 }
@@ -120,19 +120,19 @@ const BOOLEAN: u64 = 4;
 const STRING: u64 = 5;
 const VALUE_METADATA: u64 = 6;
 
-fn too_many() -> ValidationError {
-    ValidationError::TooLarge(MAX_OPS_PER_CHANGE)
+fn too_many(cap: u64) -> ValidationError {
+    ValidationError::TooLarge(usize::try_from(cap).unwrap_or(usize::MAX))
 }
 
-/// Counts a column's rows without expanding any run.
-fn check_rows(col_type: u64, column: &[u8]) -> Result<(), ValidationError> {
-    let cap = MAX_OPS_PER_CHANGE as u64;
+/// Counts a column's rows without expanding any run, refusing more than `cap` (also
+/// used for the columns of a snapshot's document chunk, see `checkpoint`).
+pub(crate) fn check_rows(col_type: u64, column: &[u8], cap: u64) -> Result<(), ValidationError> {
     let mut r = Reader::new(column);
     let mut rows: u64 = 0;
     let mut add = |n: u64| {
         rows = rows.saturating_add(n);
         if rows > cap {
-            Err(too_many())
+            Err(too_many(cap))
         } else {
             Ok(())
         }
@@ -171,7 +171,7 @@ fn check_rows(col_type: u64, column: &[u8]) -> Result<(), ValidationError> {
         }
         // A group's values count rows of its nested columns: the same cap applies.
         if col_type == GROUP && group_sum > cap {
-            return Err(too_many());
+            return Err(too_many(cap));
         }
     }
     Ok(())
@@ -187,17 +187,17 @@ fn value(r: &mut Reader<'_>, col_type: u64) -> Result<u64, ValidationError> {
 }
 
 /// A cursor over bytes that never reads past its end.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Reader { bytes, pos: 0 }
     }
 
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.pos >= self.bytes.len()
     }
 
@@ -207,7 +207,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: u64) -> Result<&'a [u8], ValidationError> {
+    pub(crate) fn take(&mut self, n: u64) -> Result<&'a [u8], ValidationError> {
         let n = usize::try_from(n).map_err(|_| ValidationError::Malformed)?;
         let end = self
             .pos
@@ -219,13 +219,13 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn prefixed(&mut self) -> Result<&'a [u8], ValidationError> {
+    pub(crate) fn prefixed(&mut self) -> Result<&'a [u8], ValidationError> {
         let n = self.uleb()?;
         self.take(n)
     }
 
     /// Unsigned LEB128 of at most 64 bits; longer or overflowing encodings are refused.
-    fn uleb(&mut self) -> Result<u64, ValidationError> {
+    pub(crate) fn uleb(&mut self) -> Result<u64, ValidationError> {
         let mut out: u64 = 0;
         for i in 0..10 {
             let b = self.byte()?;

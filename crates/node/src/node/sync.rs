@@ -18,6 +18,7 @@ use crate::NodeError;
 mod apply;
 mod proposals;
 mod pull;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -90,6 +91,7 @@ impl Node {
             Ok(Request::Catalog) => self.catalog().map(Response::Catalog),
             Ok(Request::Pull(req)) => self.answer_pull(peer, req),
             Ok(Request::Proposals { circle_id }) => self.answer_proposals(circle_id),
+            Ok(Request::Snapshot { circle_id }) => self.answer_snapshot(peer, circle_id),
         };
         result.unwrap_or_else(|e| {
             warn!(%e, "cannot answer a sync request");
@@ -429,10 +431,15 @@ impl Node {
         if compliant {
             self.provide(circle);
         }
+        // Changes held, signed one by one or vouched for by a snapshot's checkpoint.
+        let changes = match &held.replica {
+            Some(r) => r.ledger.doc().get_changes_meta(&[]).len(),
+            None => self.inner.store.change_count(&circle),
+        };
         Ok(FollowReport {
             circle_id: circle.to_hex(),
             name,
-            changes: self.inner.store.change_count(&circle),
+            changes,
             compliant,
             synced,
             pending: held.quarantined(),

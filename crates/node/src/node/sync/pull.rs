@@ -30,6 +30,20 @@ impl Node {
                 .await
                 .map_err(join_err)??
         };
+        // A first sync: the vouched history as one document, if the peer serves one;
+        // the pull below then starts from its heads.
+        let first = self.inner.snapshot_first_sync
+            && circle != self.inner.own
+            && lock(&slot).replica.is_none();
+        if first && self.fetch_snapshot(peer, circle, &slot).await? {
+            if let Some(f) = on_progress {
+                f(&SyncProgress {
+                    circle_id: circle.to_hex(),
+                    pages: 1,
+                    ..SyncProgress::default()
+                });
+            }
+        }
         let (node, s) = (self.clone(), slot.clone());
         let puller = tokio::task::spawn_blocking(move || node.start_pull(peer, circle, &s))
             .await
@@ -99,7 +113,7 @@ impl Node {
                 Response::Refused(why) => {
                     return Err(NodeError::Net(format!("peer refused: {why}")))
                 }
-                Response::Catalog(_) | Response::Proposals(_) => {
+                Response::Catalog(_) | Response::Proposals(_) | Response::Snapshot(_) => {
                     return Err(NodeError::Net(
                         "peer answered a pull with something else".into(),
                     ))

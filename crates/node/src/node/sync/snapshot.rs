@@ -1,0 +1,262 @@
+//! First sync by snapshot (docs/CHECKPOINTS.md): a follower that holds nothing of a
+//! circle asks for its vouched history as one document, verifies it with core's
+//! `SnapshotPage` / `Snapshot::open_with_document`, installs it, and then pulls the
+//! rest change by change from the vouched heads, as any pull. A responder serves the
+//! snapshot it keeps for the circle, or builds one: a checkpoint of the latest term if
+//! this node holds a quorum of its keys, else the latest handover.
+
+use std::time::Instant;
+
+use automerge::{Automerge, ChangeHash};
+use circle_core::checkpoint::{Checkpoint, CheckpointBody, Snapshot, SnapshotLimits, Vouch};
+use circle_core::keys::{Hash32, StewardKey};
+use circle_core::sync::{Request, Response, SnapshotPage, MAX_PAGE_BYTES, MAX_PAGE_CERTS};
+use circle_core::term::TermChain;
+use circle_net::PeerId;
+use circle_store::Store;
+use tracing::{debug, info, warn};
+
+use super::{hashes, join_err, lock, net_err, short, sync_err, Node, INVALID_CONTENT_CUT_OFF};
+use crate::guard::{chain_mark, restore_freezes, store_certs};
+use crate::replicas::Slot;
+use crate::sisters::Replica;
+use crate::NodeError;
+
+/// A kept checkpoint snapshot is served until the ledger has grown this many changes
+/// past it; then (if this node can sign) a fresh one is made. The follower pulls the
+/// difference change by change.
+const CHECKPOINT_EVERY: usize = 2_000;
+/// Room left in a sync response for the certificates and framing around a snapshot.
+const SNAPSHOT_ROOM: usize = MAX_PAGE_BYTES - 512 * 1024;
+
+impl Node {
+    /// Answers a snapshot request for `circle`: the circle's certificates and a vouched
+    /// history, or `NotServed`.
+    pub(super) fn answer_snapshot(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+    ) -> Result<Response, NodeError> {
+        let who = peer.to_string();
+        if !lock(&self.inner.replicas.work).allows(&who, Instant::now()) {
+            return Ok(Response::Refused(
+                "over this node's sync work budget for your peer; try again later".into(),
+            ));
+        }
+        let now = super::now();
+        // Copies, so that building a snapshot does not hold up writes or other peers.
+        let (chain, doc, keys) = if circle == self.inner.own {
+            let local = lock(&self.inner.local);
+            let c = local.circle();
+            let keys = c
+                .current_keys()
+                .into_iter()
+                .map(|k| StewardKey::from_secret(k.secret_bytes()))
+                .collect();
+            (c.chain.clone(), c.ledger.doc().clone(), keys)
+        } else {
+            if !self.inner.store.is_followed(&circle)? {
+                return Ok(Response::NotServed);
+            }
+            let slot = self.inner.replicas.get(&circle)?;
+            let held = lock(&slot);
+            let Some(r) = held.replica.as_ref() else {
+                return Ok(Response::NotServed);
+            };
+            if !r.compliance(now).compliant {
+                return Ok(Response::NotServed);
+            }
+            (r.chain.clone(), r.ledger.doc().clone(), Vec::new())
+        };
+        let offer = offer(&self.inner.store, &chain, &doc, &keys, now)?;
+        let touched = u64::try_from(offer.touched).unwrap_or(u64::MAX);
+        lock(&self.inner.replicas.work).charge(&who, touched, Instant::now());
+        Ok(match offer.snapshot {
+            Some(snapshot) => Response::Snapshot(SnapshotPage {
+                circle_id: circle,
+                certs: chain.certs().to_vec(),
+                snapshot,
+            }),
+            None => Response::NotServed,
+        })
+    }
+
+    /// Asks `peer` for a snapshot of `circle` and installs it if it verifies. `Ok(false)`
+    /// when the peer serves none (the pull then goes change by change); a snapshot that
+    /// fails verification cuts the peer off, as an invalid page does.
+    pub(super) async fn fetch_snapshot(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        slot: &Slot,
+    ) -> Result<bool, NodeError> {
+        let asked = self
+            .inner
+            .net
+            .request(peer, Request::Snapshot { circle_id: circle }.encode());
+        let Ok(answer) = tokio::time::timeout(self.inner.pull_budget, asked).await else {
+            return Ok(false);
+        };
+        let bytes = answer.map_err(net_err)?;
+        let page = match Response::decode(&bytes).map_err(sync_err)? {
+            Response::Snapshot(page) => page,
+            _ => return Ok(false),
+        };
+        let (node, s) = (self.clone(), slot.clone());
+        let installed = tokio::task::spawn_blocking(move || node.install(peer, circle, &s, &page))
+            .await
+            .map_err(join_err)?;
+        match installed {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                warn!(%e, "a peer served a snapshot that does not verify; it is cut off for ten minutes");
+                let _ = self.inner.net.cut_off(peer, INVALID_CONTENT_CUT_OFF).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Verifies a snapshot page against its own certificate chain and what this node
+    /// knows of the circle (frozen writers), and makes it the circle's replica.
+    fn install(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        slot: &Slot,
+        page: &SnapshotPage,
+    ) -> Result<(), NodeError> {
+        let store = &self.inner.store;
+        let now = super::now();
+        let invalid = |e: String| NodeError::Invalid(format!("snapshot refused: {e}"));
+        let mut chain = page.chain(&circle).map_err(|e| invalid(e.to_string()))?;
+        restore_freezes(store, &circle, &mut chain)?;
+        let (ledger, document) = page
+            .snapshot
+            .open_with_document(&chain, now, SnapshotLimits::default())
+            .map_err(|e| invalid(e.to_string()))?;
+        let mut held = lock(slot);
+        if held.replica.is_some() {
+            // Another pull got there first: what it holds stays.
+            return Ok(());
+        }
+        store_certs(store, &chain)?;
+        store.install_document(&circle, &document)?;
+        store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
+        let heads = hashes(&ledger.heads());
+        let replica = Replica {
+            checked: chain_mark(&chain),
+            chain,
+            ledger,
+            log_len: 0,
+            own: false,
+        };
+        store.set_summary(&circle, &replica.summary(now))?;
+        store.set_shared_heads(&peer.to_string(), &circle, &heads)?;
+        held.replica = Some(replica);
+        drop(held);
+        store.sync()?;
+        info!(circle = %short(&circle), "first sync: a vouched snapshot was verified and installed");
+        Ok(())
+    }
+}
+
+/// What a responder can serve of a circle, and what finding it cost (in changes).
+struct Offer {
+    snapshot: Option<Snapshot>,
+    touched: usize,
+}
+
+/// The snapshot to serve: the kept one while it is still vouched for and fresh enough,
+/// else a new one (kept for the next requester).
+fn offer(
+    store: &Store,
+    chain: &TermChain,
+    doc: &Automerge,
+    keys: &[StewardKey],
+    now: u64,
+) -> Result<Offer, NodeError> {
+    let circle = chain.circle_id();
+    let none = |touched| Offer {
+        snapshot: None,
+        touched,
+    };
+    if chain.certs().len() > MAX_PAGE_CERTS {
+        return Ok(none(0));
+    }
+    let can_sign = can_sign(chain, keys, now);
+    let kept = store
+        .vouched_snapshot(&circle)?
+        .and_then(|b| Snapshot::decode(&b).ok());
+    if let Some(s) = kept {
+        if let Ok(heads) = s.vouch.heads(chain, now) {
+            let latest = chain.latest().body.term;
+            let fresh = match &s.vouch {
+                Vouch::Checkpoint(_) => !can_sign || behind(doc, &heads) < CHECKPOINT_EVERY,
+                // A later handover (or a checkpoint we can sign) covers more.
+                Vouch::Handover { term } => *term + 1 == latest && !can_sign,
+            };
+            if fresh {
+                return Ok(Offer {
+                    snapshot: Some(s),
+                    touched: heads.len(),
+                });
+            }
+        }
+    }
+    let vouch = if can_sign {
+        let mut heads = hashes(&doc.get_heads());
+        heads.sort();
+        let body = CheckpointBody::new(circle, chain.latest().body.term, &heads);
+        let signers: Vec<&StewardKey> = keys.iter().collect();
+        match Checkpoint::sign(body, &signers) {
+            Ok(c) => Vouch::Checkpoint(c),
+            Err(_) => return Ok(none(0)),
+        }
+    } else {
+        match chain.latest().body.term.checked_sub(1) {
+            Some(term) => Vouch::Handover { term },
+            None => return Ok(none(0)),
+        }
+    };
+    let touched = doc.get_changes_meta(&[]).len();
+    let Ok(heads) = vouch.heads(chain, now) else {
+        return Ok(none(touched));
+    };
+    let built = Snapshot::history_at(doc, &heads).and_then(|h| Snapshot::build(&h, vouch));
+    let snapshot = match built {
+        Ok(s) => s,
+        Err(e) => {
+            debug!(%e, "no snapshot of this circle can be built");
+            return Ok(none(touched));
+        }
+    };
+    let encoded = snapshot.encode();
+    if encoded.len() > SNAPSHOT_ROOM {
+        debug!(
+            bytes = encoded.len(),
+            "the circle's snapshot is too large for one response"
+        );
+        return Ok(none(touched));
+    }
+    store.put_vouched_snapshot(&circle, &encoded)?;
+    Ok(Offer {
+        snapshot: Some(snapshot),
+        touched,
+    })
+}
+
+/// Whether `keys` (held here) can sign a checkpoint of the latest term now.
+fn can_sign(chain: &TermChain, keys: &[StewardKey], now: u64) -> bool {
+    let latest = &chain.latest().body;
+    let held = keys
+        .iter()
+        .filter(|k| latest.stewards.contains(&k.public()))
+        .count();
+    held >= latest.threshold as usize && !chain.latest_expired(now) && chain.fork_term().is_none()
+}
+
+/// How many changes of `doc` lie past `heads` (a metadata pass).
+fn behind(doc: &Automerge, heads: &[Hash32]) -> usize {
+    let heads: Vec<ChangeHash> = heads.iter().map(|h| ChangeHash(h.0)).collect();
+    doc.get_changes_meta(&heads).len()
+}

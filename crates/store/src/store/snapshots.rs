@@ -1,0 +1,118 @@
+//! Vouched snapshots (see `docs/CHECKPOINTS.md`): a circle's document installed from a
+//! verified snapshot, and the snapshot itself kept to serve it on.
+//!
+//! | tree      | key     | value                                   |
+//! |-----------|---------|-----------------------------------------|
+//! | `vouched` | circle  | encoded `checkpoint::Snapshot` (≤ 8 MiB) |
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use super::{corrupt, key, Store, SNAP_CHUNK, SNAP_HEADER};
+use crate::StoreError;
+use circle_core::keys::Hash32;
+
+const VOUCHED: &str = "vouched";
+/// Largest stored snapshot (what one sync response can carry).
+const MAX_VOUCHED_BYTES: usize = 8 * 1024 * 1024;
+
+impl Store {
+    /// Makes `document` (Automerge bytes of a history verified by
+    /// `Snapshot::open_with_document`) the circle's stored document: every snapshot
+    /// chunk and logged change of the circle is replaced, in one transaction. Staged;
+    /// durable after [`Store::sync`]. Envelopes stay (there are none for a vouched
+    /// history: it was accepted on its checkpoint, not change by change).
+    pub fn install_document(&self, circle: &Hash32, document: &[u8]) -> Result<(), StoreError> {
+        let digest = Hash32::digest(b"snapshot", &[document]);
+        let mut header = (document.len() as u64).to_be_bytes().to_vec();
+        header.extend_from_slice(&digest.0);
+        let old_snap: Vec<sled::IVec> = self
+            .doc_snap
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        let old_log: Vec<sled::IVec> = self
+            .doc_log
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        let chunks: Vec<(Vec<u8>, &[u8])> = document
+            .chunks(SNAP_CHUNK)
+            .enumerate()
+            .map(|(i, c)| (key(circle, &(i as u32).to_be_bytes()), c))
+            .collect();
+        let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
+        (&self.doc_snap, &self.doc_log)
+            .transaction(|(snap, log)| {
+                for k in &old_snap {
+                    snap.remove(k)?;
+                }
+                for k in &old_log {
+                    log.remove(k)?;
+                }
+                for (k, c) in &chunks {
+                    snap.insert(k.as_slice(), *c)?;
+                }
+                snap.insert(header_key.as_slice(), header.as_slice())?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            })
+            .map_err(|e| match e {
+                TransactionError::Abort(()) => corrupt("installing a snapshot aborted"),
+                TransactionError::Storage(e) => e.into(),
+            })?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    /// Keeps the encoded snapshot a circle's history can be served as (replacing any
+    /// earlier one). Staged; durable after [`Store::sync`].
+    pub fn put_vouched_snapshot(&self, circle: &Hash32, snapshot: &[u8]) -> Result<(), StoreError> {
+        if snapshot.len() > MAX_VOUCHED_BYTES {
+            return Err(corrupt("snapshot larger than a sync response"));
+        }
+        self.db.open_tree(VOUCHED)?.insert(circle.0, snapshot)?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    /// The encoded snapshot kept for a circle, if any.
+    pub fn vouched_snapshot(&self, circle: &Hash32) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .db
+            .open_tree(VOUCHED)?
+            .get(circle.0)?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Forgets a circle's kept snapshot (when the circle is dropped).
+    pub(crate) fn drop_vouched(&self, circle: &Hash32) -> Result<(), StoreError> {
+        self.db.open_tree(VOUCHED)?.remove(circle.0)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_installed_document_replaces_the_stored_one_and_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let circle = Hash32([3; 32]);
+        let mut doc = automerge::AutoCommit::new();
+        automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "k", 1).unwrap();
+        let bytes = doc.document().save_nocompress();
+        store.install_document(&circle, &bytes).unwrap();
+        let loaded = store.load_doc(&circle).unwrap().unwrap();
+        assert_eq!(loaded.doc.get_heads(), doc.document().get_heads());
+        assert_eq!(loaded.log_len, 0);
+        store.put_vouched_snapshot(&circle, b"snap").unwrap();
+        assert_eq!(store.vouched_snapshot(&circle).unwrap().unwrap(), b"snap");
+        store.drop_vouched(&circle).unwrap();
+        assert!(store.vouched_snapshot(&circle).unwrap().is_none());
+        assert!(store
+            .put_vouched_snapshot(&circle, &vec![0; MAX_VOUCHED_BYTES + 1])
+            .is_err());
+    }
+}
