@@ -110,8 +110,27 @@ pub enum Command {
     /// Rebuild this directory's circle from a bundle of its own ledger, after its store
     /// was lost or damaged (the steward keys in the data directory must be kept).
     Restore { file: PathBuf },
-    /// Verify a sister circle's ledger bundle (from `export --format bundle`) and keep it.
-    Import { file: PathBuf },
+    /// Verify a sister circle's ledger bundle (from `export --format bundle`) and keep it;
+    /// with --passphrase-file, restore an archive of this circle (from `circle archive`)
+    /// beside it, never served (docs/ARCHIVE.md).
+    Import {
+        file: PathBuf,
+        /// The archive's passphrase, in a file only its owner can read (one trailing
+        /// newline is not part of it).
+        #[arg(long, value_name = "F")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// The circle's whole record (every epoch this node still holds), encrypted to a
+    /// passphrase, for the circle's own safekeeping off-site (docs/ARCHIVE.md).
+    Archive {
+        /// The archive to write (replaced atomically, mode 0600).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The passphrase, in a file only its owner can read (one trailing newline is not
+        /// part of it).
+        #[arg(long, value_name = "F")]
+        passphrase_file: PathBuf,
+    },
     /// The task map.
     #[command(subcommand)]
     Task(TaskCmd),

@@ -3,6 +3,7 @@
 //! same whether the command runs in this process or inside a running node
 //! (the executor of `exec.rs`). This layer knows nothing of sockets, HTTP or `serve`.
 
+mod archive;
 pub(crate) mod circle;
 mod damage;
 mod doctor;
@@ -70,7 +71,21 @@ pub(crate) fn dispatch(
         C::Zine(cmd) => zines::zine(local, cmd, now),
         C::Member(cmd) => zines::lexicon(local, circle_node::LexiconList::MemberAliases, cmd),
         C::RedactWord(cmd) => zines::lexicon(local, circle_node::LexiconList::RedactWords, cmd),
-        C::Import { file } => sisters::import(local, &file, now),
+        C::Import {
+            file,
+            passphrase_file: Some(passphrase),
+        } => archive::import(local, &file, &passphrase, now),
+        C::Import {
+            file,
+            passphrase_file: None,
+        } => {
+            archive::refuse_without_passphrase(&file)?;
+            sisters::import(local, &file, now)
+        }
+        C::Archive {
+            out,
+            passphrase_file,
+        } => archive::archive(local, &out, &passphrase_file, now),
         C::Task(cmd) => entries::task(local, cmd, now),
         C::Tasks { open } => entries::tasks(local, open),
         C::Retro(cmd) => entries::retro(local, cmd, now),

@@ -47,8 +47,19 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
         return commands::network::follow_offline(commands::open(&dir)?, &invite);
     }
     // On a data directory with no circle yet, an import restores the own circle.
-    if let Command::Import { file } = &command {
+    if let Command::Import {
+        file,
+        passphrase_file,
+    } = &command
+    {
         if restore::is_empty_data_dir(&dir) {
+            if passphrase_file.is_some() {
+                anyhow::bail!(
+                    "{} holds no circle: an archive is restored beside the circle it belongs to, \
+                     on one of its devices (docs/ARCHIVE.md)",
+                    dir.display()
+                );
+            }
             return restore::restore(&dir, file, Restore::Import, now);
         }
     }

@@ -140,7 +140,23 @@ fn absolutize(command: &mut Command, cwd: &Path) {
     };
     match command {
         Command::Export { out, .. } => fix(out),
-        Command::Import { file } | Command::Restore { file } => fix(file),
+        Command::Import {
+            file,
+            passphrase_file,
+        } => {
+            fix(file);
+            if let Some(p) = passphrase_file {
+                fix(p);
+            }
+        }
+        Command::Restore { file } => fix(file),
+        Command::Archive {
+            out,
+            passphrase_file,
+        } => {
+            fix(out);
+            fix(passphrase_file);
+        }
         Command::Action(ActionCmd::Import { file }) => fix(file),
         Command::Tactic(TacticCmd::Publish(p)) => fix(&mut p.body_file),
         Command::Zine(ZineCmd::Check { file }) | Command::Zine(ZineCmd::Publish { file, .. }) => {

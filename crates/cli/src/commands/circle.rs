@@ -222,7 +222,7 @@ pub(crate) fn export_bytes(
 }
 
 /// Writes to a temporary file beside `out`, syncs, then renames over it.
-fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(out: &Path, bytes: &[u8]) -> Result<()> {
     let dir = out
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
