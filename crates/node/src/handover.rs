@@ -148,6 +148,25 @@ fn drawing_view(status: &DrawStatus, options: &ProposeOptions, needed: u32) -> P
     }
 }
 
+/// The threshold of a proposal naming `n` stewards (default: a majority), and its
+/// term length, checked before anything is written.
+fn checked_threshold(options: &ProposeOptions, n: usize) -> Result<u32, HandoverError> {
+    let threshold = options.threshold.unwrap_or(n as u32 / 2 + 1);
+    if threshold == 0 || threshold as usize > n {
+        return Err(HandoverError::Threshold {
+            threshold,
+            stewards: n,
+        });
+    }
+    if options.term_days == 0 || options.term_days > MAX_TERM_DAYS {
+        return Err(HandoverError::TermDays {
+            days: options.term_days,
+            max: MAX_TERM_DAYS,
+        });
+    }
+    Ok(threshold)
+}
+
 /// A copy of a key for signing while `self` is borrowed mutably (keys are not `Clone`,
 /// so that no copy is made by accident).
 fn copy_key(k: &StewardKey) -> StewardKey {
@@ -436,21 +455,7 @@ impl LocalCircle {
         if let Some(k) = revoked.filter(|k| named.contains(k)) {
             return Err(HandoverError::RevokedRenamed(k.to_hex()).into());
         }
-        let threshold = options.threshold.unwrap_or(n as u32 / 2 + 1);
-        if threshold == 0 || threshold as usize > n {
-            return Err(HandoverError::Threshold {
-                threshold,
-                stewards: n,
-            }
-            .into());
-        }
-        if options.term_days == 0 || options.term_days > MAX_TERM_DAYS {
-            return Err(HandoverError::TermDays {
-                days: options.term_days,
-                max: MAX_TERM_DAYS,
-            }
-            .into());
-        }
+        let threshold = checked_threshold(&options, n)?;
         // Fresh keys for `self` are kept (durably) before anything names them.
         let mut stewards = Vec::with_capacity(n);
         for s in &options.stewards {

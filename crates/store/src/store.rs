@@ -439,21 +439,9 @@ impl Store {
     /// rebuild (`drop_log`), every log entry — in one transaction.
     fn snapshot(&self, circle: &Hash32, doc: &Automerge, drop_log: bool) -> Result<(), StoreError> {
         let bytes = doc.save();
-        let digest = Hash32::digest(b"snapshot", &[&bytes]);
-        let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
-        header.extend_from_slice(&digest.0);
-        let old_snap: Vec<sled::IVec> = self
-            .doc_snap
-            .scan_prefix(circle.0)
-            .keys()
-            .collect::<Result<_, _>>()?;
-        let old_log: Vec<sled::IVec> = self
-            .doc_log
-            .scan_prefix(circle.0)
-            .keys()
-            .collect::<Result<_, _>>()?;
         // Only log entries whose change the snapshot covers may go.
-        let covered: Vec<sled::IVec> = old_log
+        let covered: Vec<sled::IVec> = self
+            .log_keys(circle)?
             .into_iter()
             .filter(|k| {
                 drop_log
@@ -466,6 +454,36 @@ impl Store {
                         .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
             })
             .collect();
+        self.replace_snapshot(circle, &bytes, &covered, "compaction aborted")
+    }
+
+    /// The keys of a circle's logged changes.
+    fn log_keys(&self, circle: &Hash32) -> Result<Vec<sled::IVec>, StoreError> {
+        Ok(self
+            .doc_log
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Makes `bytes` the circle's snapshot (chunked, with its length and digest in a
+    /// header) and removes the log entries `drop`, in one transaction. Staged; durable
+    /// after [`Store::sync`].
+    fn replace_snapshot(
+        &self,
+        circle: &Hash32,
+        bytes: &[u8],
+        drop: &[sled::IVec],
+        aborted: &'static str,
+    ) -> Result<(), StoreError> {
+        let digest = Hash32::digest(b"snapshot", &[bytes]);
+        let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
+        header.extend_from_slice(&digest.0);
+        let old_snap: Vec<sled::IVec> = self
+            .doc_snap
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?;
         let chunks: Vec<(Vec<u8>, &[u8])> = bytes
             .chunks(SNAP_CHUNK)
             .enumerate()
@@ -477,7 +495,7 @@ impl Store {
                 for k in &old_snap {
                     snap.remove(k)?;
                 }
-                for k in &covered {
+                for k in drop {
                     log.remove(k)?;
                 }
                 for (k, c) in &chunks {
@@ -487,7 +505,7 @@ impl Store {
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
             .map_err(|e| match e {
-                TransactionError::Abort(()) => corrupt("compaction aborted"),
+                TransactionError::Abort(()) => corrupt(aborted),
                 TransactionError::Storage(e) => e.into(),
             })?;
         self.durability.wrote();

@@ -108,6 +108,14 @@ impl Scene {
     }
 }
 
+fn proof_of(transcript: Transcript, chosen: &[String]) -> Vec<u8> {
+    Proof {
+        transcript,
+        chosen: chosen.to_vec(),
+    }
+    .encode()
+}
+
 fn refused_for(result: Result<(), CertError>) -> LotteryError {
     match result {
         Err(CertError::Lottery(e)) => e,
@@ -162,60 +170,21 @@ fn a_drawn_certificate_is_accepted_and_every_tampering_refused() {
     if let Some(r) = bad_value.slots[0].reveal.as_mut() {
         r.value = Hash32([0xAA; 32]);
     }
-    let e = refused_for(
-        s.insert(
-            s.cert(
-                &chosen,
-                Some(
-                    Proof {
-                        transcript: bad_value,
-                        chosen: chosen.clone(),
-                    }
-                    .encode(),
-                ),
-            ),
-        ),
-    );
+    let e = refused_for(s.insert(s.cert(&chosen, Some(proof_of(bad_value, &chosen)))));
     assert!(matches!(e, LotteryError::RevealMismatch(_)), "{e:?}");
 
     // A candidate swapped into the fixed part: the reveals no longer sign it.
     let mut swapped = t.clone();
     swapped.candidates[0] = candidate_code(&StewardKey::from_secret([99; 32]).public());
     swapped.candidates.sort();
-    let e = refused_for(
-        s.insert(
-            s.cert(
-                &chosen,
-                Some(
-                    Proof {
-                        transcript: swapped,
-                        chosen: chosen.clone(),
-                    }
-                    .encode(),
-                ),
-            ),
-        ),
-    );
+    let e = refused_for(s.insert(s.cert(&chosen, Some(proof_of(swapped, &chosen)))));
     assert!(matches!(e, LotteryError::RevealSignature(_)), "{e:?}");
 
     // A reveal withheld (the drawer's choice would be free again): no proof.
     let mut withheld = t.clone();
     withheld.slots[1].reveal = None;
     withheld.closed = true;
-    let e = refused_for(
-        s.insert(
-            s.cert(
-                &chosen,
-                Some(
-                    Proof {
-                        transcript: withheld,
-                        chosen: chosen.clone(),
-                    }
-                    .encode(),
-                ),
-            ),
-        ),
-    );
+    let e = refused_for(s.insert(s.cert(&chosen, Some(proof_of(withheld, &chosen)))));
     assert!(matches!(e, LotteryError::ProofWithheld(1)), "{e:?}");
 
     // Bytes that are no proof, and one too large to read.

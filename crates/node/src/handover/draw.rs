@@ -16,8 +16,6 @@ use circle_core::keys::PublicKey;
 use circle_core::ledger::DrawStatus;
 use circle_core::lottery::{self, Proof};
 
-use circle_core::circle::MAX_TERM_DAYS;
-
 use crate::{LocalCircle, NodeError, ProposeOptions};
 
 /// What a proposer asks the lottery for.
@@ -63,29 +61,16 @@ impl LocalCircle {
         Ok(out)
     }
 
-    /// [`Self::steward_draw`], once what a proposal checks of the draw's size holds
-    /// (so that a bad threshold or term length writes no draw).
+    /// [`Self::steward_draw`], once the threshold fits the seats and the term length is
+    /// right (so that a bad request writes no draw).
     pub(crate) fn checked_draw(
         &mut self,
         request: &DrawRequest,
         options: &ProposeOptions,
         now: u64,
     ) -> Result<StewardDraw, NodeError> {
-        let seats = request.seats;
-        let threshold = options.threshold.unwrap_or(seats / 2 + 1);
-        if seats > 0 && (threshold == 0 || threshold > seats) {
-            return Err(HandoverError::Threshold {
-                threshold,
-                stewards: seats as usize,
-            }
-            .into());
-        }
-        if options.term_days == 0 || options.term_days > MAX_TERM_DAYS {
-            return Err(HandoverError::TermDays {
-                days: options.term_days,
-                max: MAX_TERM_DAYS,
-            }
-            .into());
+        if request.seats > 0 {
+            super::checked_threshold(options, request.seats as usize)?;
         }
         self.steward_draw(request, now)
     }

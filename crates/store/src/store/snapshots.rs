@@ -5,10 +5,7 @@
 //! |-----------|---------|-----------------------------------------|
 //! | `vouched` | circle  | encoded `checkpoint::Snapshot` (≤ 8 MiB) |
 
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
-
-use super::{corrupt, key, Store, SNAP_CHUNK, SNAP_HEADER};
+use super::{corrupt, Store};
 use crate::StoreError;
 use circle_core::keys::Hash32;
 
@@ -23,45 +20,8 @@ impl Store {
     /// durable after [`Store::sync`]. Envelopes stay (there are none for a vouched
     /// history: it was accepted on its checkpoint, not change by change).
     pub fn install_document(&self, circle: &Hash32, document: &[u8]) -> Result<(), StoreError> {
-        let digest = Hash32::digest(b"snapshot", &[document]);
-        let mut header = (document.len() as u64).to_be_bytes().to_vec();
-        header.extend_from_slice(&digest.0);
-        let old_snap: Vec<sled::IVec> = self
-            .doc_snap
-            .scan_prefix(circle.0)
-            .keys()
-            .collect::<Result<_, _>>()?;
-        let old_log: Vec<sled::IVec> = self
-            .doc_log
-            .scan_prefix(circle.0)
-            .keys()
-            .collect::<Result<_, _>>()?;
-        let chunks: Vec<(Vec<u8>, &[u8])> = document
-            .chunks(SNAP_CHUNK)
-            .enumerate()
-            .map(|(i, c)| (key(circle, &(i as u32).to_be_bytes()), c))
-            .collect();
-        let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
-        (&self.doc_snap, &self.doc_log)
-            .transaction(|(snap, log)| {
-                for k in &old_snap {
-                    snap.remove(k)?;
-                }
-                for k in &old_log {
-                    log.remove(k)?;
-                }
-                for (k, c) in &chunks {
-                    snap.insert(k.as_slice(), *c)?;
-                }
-                snap.insert(header_key.as_slice(), header.as_slice())?;
-                Ok::<(), ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                TransactionError::Abort(()) => corrupt("installing a snapshot aborted"),
-                TransactionError::Storage(e) => e.into(),
-            })?;
-        self.durability.wrote();
-        Ok(())
+        let logged = self.log_keys(circle)?;
+        self.replace_snapshot(circle, document, &logged, "installing a snapshot aborted")
     }
 
     /// Keeps the encoded snapshot a circle's history can be served as (replacing any
