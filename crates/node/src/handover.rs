@@ -307,7 +307,15 @@ impl LocalCircle {
         if !self.store().has_proposals(&self.circle_id())? {
             return Ok(None);
         }
-        Ok(self.proposals(now)?.into_iter().find(|p| p.state == "open"))
+        // Without the draw's id: this runs before every write and after every page of
+        // device sync, and naming a draw verifies every draw of the term.
+        let chain = &self.circle().chain;
+        let needed = Proposal::needed(chain);
+        Ok(self
+            .stored_proposals(now)?
+            .iter()
+            .find(|p| p.state(now) == ProposalState::Open)
+            .map(|p| view(p, needed, p.missing(chain), now)))
     }
 
     /// Refuses a write while a proposal is open: it fixed the handover heads, and a
