@@ -81,6 +81,7 @@ impl Circle {
             prev: None,
             genesis_nonce: Some(Hash32(random_bytes())),
             lottery: None,
+            forgetting: None,
         };
         let cert = TermCert::sign(body, &[&key])?;
         let chain = TermChain::from_genesis(cert)?;
@@ -154,6 +155,7 @@ impl Circle {
             prev: Some(latest.id()),
             genesis_nonce: None,
             lottery: None,
+            forgetting: None,
         })
     }
 
@@ -173,6 +175,31 @@ impl Circle {
         term_days: u64,
         stewards: usize,
         now: u64,
+    ) -> Result<TermCert, CircleError> {
+        self.rotate_inner(term_days, stewards, now, None)
+    }
+
+    /// Like [`Circle::rotate`], starting a new epoch that keeps evidence for
+    /// `retain_terms` terms (`crate::epoch`): the ledger becomes the derived base.
+    /// `term_of` gives the term of each signed change of the ledger.
+    pub fn rotate_forgetting(
+        &mut self,
+        term_days: u64,
+        stewards: usize,
+        now: u64,
+        retain_terms: u32,
+        term_of: &dyn Fn(&automerge::ChangeHash) -> Option<u64>,
+    ) -> Result<TermCert, CircleError> {
+        self.rotate_inner(term_days, stewards, now, Some((retain_terms, term_of)))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn rotate_inner(
+        &mut self,
+        term_days: u64,
+        stewards: usize,
+        now: u64,
+        forget: Option<(u32, &dyn Fn(&automerge::ChangeHash) -> Option<u64>)>,
     ) -> Result<TermCert, CircleError> {
         check_term_days(term_days)?;
         if stewards == 0 || stewards > MAX_STEWARDS {
@@ -200,8 +227,25 @@ impl Circle {
             (stewards / 2 + 1) as u32,
             now,
         )?;
+        let mut body = body;
+        let base = match forget {
+            Some((retain, term_of)) => Some(
+                crate::epoch::start(
+                    &mut body,
+                    self.ledger.doc(),
+                    retain,
+                    self.chain.epoch() + 1,
+                    term_of,
+                )
+                .map_err(|e| CircleError::Invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
         let cert = TermCert::sign(body, &outgoing)?;
         self.chain.insert(cert.clone())?;
+        if let Some(base) = base {
+            self.ledger = Ledger::from_doc(base, self.circle_id())?;
+        }
         self.ledger.set_actor(actor_for(&fresh[0]));
         self.keys = fresh;
         Ok(cert)

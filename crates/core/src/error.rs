@@ -50,6 +50,10 @@ pub enum CertError {
     NoGenesis,
     #[error("the certificate's steward lottery does not verify: {0}")]
     Lottery(crate::lottery::LotteryError),
+    #[error("the certificate's forgetting setting is malformed (retention 1 to 1000 terms, sorted base heads, never at genesis)")]
+    Forgetting,
+    #[error("the certificate starts epoch {0}, which does not follow the chain's epoch")]
+    EpochNumber(u64),
 }
 
 /// Why a change was refused. Expected outcome for bad peers, reported, not thrown.

@@ -268,19 +268,7 @@ impl Ledger {
     /// entry is a Lamport clock, which orders every entry after those its writer had
     /// seen (concurrent entries fall back to the id, the same on every node).
     pub(crate) fn ids(&self, collection: &ObjId) -> Vec<String> {
-        let mut keyed: Vec<(u64, String)> = self
-            .doc
-            .map_range(collection, ..)
-            .map(|item| {
-                let counter = match item.id() {
-                    automerge::ObjId::Id(counter, _, _) => counter,
-                    automerge::ObjId::Root => 0,
-                };
-                (counter, item.key.into_owned())
-            })
-            .collect();
-        keyed.sort();
-        keyed.into_iter().map(|(_, id)| id).collect()
+        ids_of(&self.doc, collection)
     }
 
     /// The full id of an entry of `collection` given its id or an unambiguous prefix of
@@ -308,6 +296,22 @@ impl Ledger {
             (None, _) => Err(not_found()),
         }
     }
+}
+
+/// Keys of a collection map in creation order (see [`Ledger::ids`]).
+pub(crate) fn ids_of(doc: &Automerge, collection: &ObjId) -> Vec<String> {
+    let mut keyed: Vec<(u64, String)> = doc
+        .map_range(collection, ..)
+        .map(|item| {
+            let counter = match item.id() {
+                automerge::ObjId::Id(counter, _, _) => counter,
+                automerge::ObjId::Root => 0,
+            };
+            (counter, item.key.into_owned())
+        })
+        .collect();
+    keyed.sort();
+    keyed.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Reads a string field of a map object.

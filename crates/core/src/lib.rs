@@ -32,6 +32,7 @@ pub mod checkpoint;
 pub mod circle;
 pub mod compliance;
 pub mod envelope;
+pub mod epoch;
 pub mod error;
 pub mod gossip;
 pub mod handover;

@@ -17,6 +17,9 @@ use crate::keys::{verify_many, Hash32, PublicKey, Signature, StewardKey};
 
 /// Wire and storage format version of certificates.
 pub const CERT_VERSION: u8 = 1;
+pub use wire::FORGETTING_VERSION;
+
+mod wire;
 /// More stewards than this in one term is refused (bounds verification work).
 pub const MAX_STEWARDS: usize = 32;
 /// A chain longer than this is refused: 26 terms a year for four centuries.
@@ -36,8 +39,8 @@ const MAX_HEADS: usize = 256;
 /// 366 days, plus the day an expiry rounded up to midnight may add.
 const MAX_TERM_SECS: u64 = 367 * 86_400;
 
-/// What the stewards of a term sign.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What the stewards of a term sign (wire form by version: `term/wire.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertBody {
     pub version: u8,
     /// `None` only for the genesis term, whose hash *is* the circle id.
@@ -57,7 +60,25 @@ pub struct CertBody {
     pub genesis_nonce: Option<Hash32>,
     /// Optional proof of a verifiable lottery that drew these stewards.
     pub lottery: Option<Vec<u8>>,
+    /// Set when this term starts a new epoch that forgets old evidence (version 2
+    /// bodies only; `docs/EPOCHS.md`).
+    pub forgetting: Option<Forgetting>,
 }
+
+/// A term that starts its ledger afresh from the retained state of the last one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forgetting {
+    /// Evidence written in term `s` is kept while the current term is below `s + retain_terms`.
+    pub retain_terms: u32,
+    /// The epoch this term starts: one more than the chain's epoch before it.
+    pub epoch: u64,
+    /// Heads of the epoch's base document, which every node derives itself from the
+    /// history at `handover_heads` (`crate::epoch::rebase`) and checks against these.
+    pub base_heads: Vec<Hash32>,
+}
+
+/// Most terms evidence may be retained for (a setting past this is "keep everything").
+pub const MAX_RETAIN_TERMS: u32 = 1_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertSignature {
@@ -114,10 +135,11 @@ impl TermCert {
         if bytes.len() > MAX_CERT_BYTES {
             return Err(CertError::TooLarge(bytes.len()));
         }
-        let cert: TermCert = postcard::from_bytes(bytes).map_err(|_| CertError::Encoding)?;
-        if cert.body.version != CERT_VERSION {
-            return Err(CertError::Version(cert.body.version));
+        let version = *bytes.first().ok_or(CertError::Encoding)?;
+        if version != CERT_VERSION && version != FORGETTING_VERSION {
+            return Err(CertError::Version(version));
         }
+        let cert: TermCert = postcard::from_bytes(bytes).map_err(|_| CertError::Encoding)?;
         Ok(cert)
     }
 
@@ -151,6 +173,7 @@ impl TermCert {
         if b.handover_heads.len() > MAX_HEADS || self.signatures.len() > MAX_STEWARDS {
             return Err(CertError::TooLarge(b.handover_heads.len()));
         }
+        check_forgetting_shape(b)?;
         let genesis_shape = b.term == 0;
         // Genesis has no outgoing stewards to draw it by lottery.
         if genesis_shape != (b.circle_id.is_none() && b.prev.is_none() && b.genesis_nonce.is_some())
@@ -181,6 +204,33 @@ impl TermCert {
         }
         Ok(())
     }
+}
+
+/// A body carries a [`Forgetting`] exactly when its version says so, never at genesis
+/// (there is nothing to forget), with a sane retention and base heads.
+fn check_forgetting_shape(b: &CertBody) -> Result<(), CertError> {
+    let expected = if b.forgetting.is_some() {
+        FORGETTING_VERSION
+    } else {
+        CERT_VERSION
+    };
+    if b.version != expected {
+        return Err(CertError::Version(b.version));
+    }
+    let Some(f) = &b.forgetting else {
+        return Ok(());
+    };
+    let sorted = f.base_heads.windows(2).all(|w| w[0] < w[1]);
+    if b.term == 0
+        || f.retain_terms == 0
+        || f.retain_terms > MAX_RETAIN_TERMS
+        || f.base_heads.is_empty()
+        || f.base_heads.len() > MAX_HEADS
+        || !sorted
+    {
+        return Err(CertError::Forgetting);
+    }
+    Ok(())
 }
 
 /// A certificate whose stewards were drawn by lottery (`body.lottery`) is valid only if
@@ -324,6 +374,45 @@ impl TermChain {
         Some(sets)
     }
 
+    /// The epoch the chain is in: how many of its terms started afresh.
+    pub fn epoch(&self) -> u64 {
+        self.epoch_before(self.terms.len() as u64)
+    }
+
+    /// The epoch in force during the terms below `term`.
+    fn epoch_before(&self, term: u64) -> u64 {
+        self.terms
+            .iter()
+            .take(usize::try_from(term).unwrap_or(usize::MAX))
+            .filter_map(|c| c.body.forgetting.as_ref())
+            .map(|f| f.epoch)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The certificate that started the current epoch (`None` in epoch 0).
+    pub fn epoch_start(&self) -> Option<&TermCert> {
+        self.terms
+            .iter()
+            .rev()
+            .find(|c| c.body.forgetting.is_some())
+    }
+
+    /// The first term of the current epoch: changes of earlier terms belong to a
+    /// forgotten history and are refused.
+    pub fn epoch_first_term(&self) -> u64 {
+        self.epoch_start().map(|c| c.body.term).unwrap_or(0)
+    }
+
+    /// The retention in force: the latest term's setting (`None`: keep everything).
+    pub fn retain_terms(&self) -> Option<u32> {
+        self.latest()
+            .body
+            .forgetting
+            .as_ref()
+            .map(|f| f.retain_terms)
+    }
+
     /// Freezes an actor from `seq` on (a change equivocation; evidence kept by the caller).
     pub fn freeze_actor(&mut self, actor: &[u8], seq: u64) {
         let s = self.frozen_actors.entry(actor.to_vec()).or_insert(seq);
@@ -382,6 +471,11 @@ impl TermChain {
         }
         cert.check_signatures(&prev.body.stewards, prev.body.threshold)?;
         check_lottery(&cert.body, prev)?;
+        if let Some(f) = &cert.body.forgetting {
+            if f.epoch != self.epoch_before(term) + 1 {
+                return Err(CertError::EpochNumber(f.epoch));
+            }
+        }
         if term < known {
             let existing = &self.terms[term as usize];
             if existing == &cert {
@@ -496,6 +590,7 @@ mod tests {
             prev: None,
             genesis_nonce: Some(Hash32([7; 32])),
             lottery: None,
+            forgetting: None,
         };
         TermCert::sign(body, keys).unwrap()
     }
@@ -514,6 +609,7 @@ mod tests {
             prev: Some(prev.id()),
             genesis_nonce: None,
             lottery: None,
+            forgetting: None,
         };
         TermCert::sign(body, signers).unwrap()
     }
@@ -642,6 +738,7 @@ mod tests {
             prev: Some(Hash32([salt; 32])),
             genesis_nonce: None,
             lottery: None,
+            forgetting: None,
         };
         TermCert::sign(body, &[&k]).unwrap()
     }

@@ -98,7 +98,7 @@ impl FromStr for Currency {
 impl Currency {
     /// How an entry already in a ledger is read: any three letters, so entries written
     /// by older versions (or another implementation) still count in the balance.
-    fn read_stored(s: &str) -> Option<Currency> {
+    pub(crate) fn read_stored(s: &str) -> Option<Currency> {
         (s.len() == 3 && s.bytes().all(|b| b.is_ascii_alphabetic()))
             .then(|| Currency(s.to_ascii_uppercase()))
     }

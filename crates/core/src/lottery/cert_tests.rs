@@ -31,6 +31,7 @@ fn scene() -> Scene {
         prev: None,
         genesis_nonce: Some(Hash32([7; 32])),
         lottery: None,
+        forgetting: None,
     };
     let chain = TermChain::from_genesis(TermCert::sign(body, &refs).unwrap()).unwrap();
     let codes = (10..14u8)
@@ -98,6 +99,7 @@ impl Scene {
             prev: Some(prev.id()),
             genesis_nonce: None,
             lottery: proof,
+            forgetting: None,
         };
         let refs: Vec<&StewardKey> = self.outgoing.iter().collect();
         TermCert::sign(body, &refs).unwrap()
@@ -209,6 +211,7 @@ fn a_genesis_cannot_claim_a_lottery() {
         prev: None,
         genesis_nonce: Some(Hash32([7; 32])),
         lottery: Some(vec![1, 2, 3]),
+        forgetting: None,
     };
     let cert = TermCert::sign(body, &[&key]).unwrap();
     assert_eq!(
