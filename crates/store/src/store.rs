@@ -602,4 +602,6 @@ mod snapshots;
 pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
 #[cfg(test)]
+mod epoch_tests;
+#[cfg(test)]
 mod tests;
