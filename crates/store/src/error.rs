@@ -20,6 +20,9 @@ pub enum StoreError {
     Io(String),
     #[error("key file {path}: {why}")]
     Key { path: String, why: String },
+    /// `start_epoch` was asked for an epoch that does not follow the circle's current one.
+    #[error("epoch {asked} does not follow the circle's current epoch {current}")]
+    EpochNotNewer { current: u64, asked: u64 },
     #[error("store format {0} is newer than this program understands; upgrade circle")]
     TooNew(String),
 }

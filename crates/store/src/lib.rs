@@ -23,10 +23,12 @@
 
 mod deliveries;
 mod durability;
+mod epoch_keys;
 mod error;
 mod keydir;
 mod net;
 mod proposals;
+mod seal;
 mod store;
 
 pub use deliveries::MAX_RECEIVERS;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use circle_core::keys::Hash32;
 
+use crate::seal::{EpochKey, ALERTS};
 use crate::store::{corrupt, key};
 use crate::{Store, StoreError};
 
@@ -50,6 +51,15 @@ pub struct StoredAlert {
     pub encoded: Vec<u8>,
 }
 
+/// A circle's alerts sorted for a new epoch (see `Store::alerts_for_new_epoch`).
+#[derive(Debug)]
+pub(crate) struct EpochAlerts {
+    /// Keys of the alerts to remove.
+    pub(crate) gone: Vec<sled::IVec>,
+    /// The alerts kept: key, value sealed under the new key.
+    pub(crate) kept: Vec<(sled::IVec, Vec<u8>)>,
+}
+
 /// A held circle at a glance: enough to answer a catalog request without loading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircleSummary {
@@ -66,6 +76,15 @@ pub struct CircleSummary {
 pub(crate) struct NetCounts {
     alerts: Mutex<Option<usize>>,
     sync_states: Mutex<Option<usize>>,
+}
+
+impl NetCounts {
+    /// Drops the counts after entries went outside the counting paths (a dropped
+    /// circle, a new epoch): they are counted again on next use.
+    pub(crate) fn forget(&self) {
+        *lock(&self.alerts) = None;
+        *lock(&self.sync_states) = None;
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -187,17 +206,21 @@ impl Store {
         if alert.encoded.len() > MAX_ALERT_BYTES {
             return Err(corrupt("alert over the size cap"));
         }
+        // The writer before the count: the order an epoch change takes them in.
+        let k = key(&alert.circle_id, &alert.alert_id);
+        let writer = self.seal.writer(&alert.circle_id)?;
+        let sealed = writer.seal(ALERTS, &k, &encode(alert)?)?;
         let mut count = lock(&self.net_counts.alerts);
         let n = count.get_or_insert_with(|| self.alerts.len());
-        let k = key(&alert.circle_id, &alert.alert_id);
-        if self.alerts.insert(k, encode(alert)?)?.is_none() {
+        if self.alerts.insert(k, sealed)?.is_none() {
             *n += 1;
         }
+        drop(writer);
         if *n > MAX_ALERTS {
             let mut by_age: Vec<(u64, sled::IVec)> = Vec::with_capacity(*n);
             for entry in self.alerts.iter() {
                 let (k, v) = entry?;
-                by_age.push((decode::<StoredAlert>("alert", &v)?.received, k));
+                by_age.push((self.open_alert(&k, &v)?.received, k));
             }
             by_age.sort_by_key(|(received, _)| *received);
             let keep = MAX_ALERTS - MAX_ALERTS / 10;
@@ -216,11 +239,53 @@ impl Store {
         let mut all: Vec<StoredAlert> = self
             .alerts
             .iter()
-            .values()
-            .map(|v| decode("alert", &v?))
+            .map(|entry| {
+                let (k, v) = entry?;
+                self.open_alert(&k, &v)
+            })
             .collect::<Result<_, _>>()?;
         all.sort_by_key(|a| std::cmp::Reverse(a.received));
         Ok(all)
+    }
+
+    /// Opens and decodes a stored alert.
+    pub(crate) fn open_alert(&self, k: &[u8], v: &[u8]) -> Result<StoredAlert, StoreError> {
+        decode("alert", &self.seal.open(ALERTS, k, v)?)
+    }
+
+    /// A circle's alerts at the start of a new epoch: the keys of those received before
+    /// `keep_since` (to remove), and the others sealed again under `new_key`.
+    pub(crate) fn alerts_for_new_epoch(
+        &self,
+        circle: &Hash32,
+        keep_since: u64,
+        new_key: &EpochKey,
+    ) -> Result<EpochAlerts, StoreError> {
+        let (mut gone, mut kept) = (Vec::new(), Vec::new());
+        for entry in self.alerts.scan_prefix(circle.0) {
+            let (k, v) = entry?;
+            let plain = self.seal.open(ALERTS, &k, &v)?;
+            let alert: StoredAlert = decode("alert", &plain)?;
+            if alert.received < keep_since {
+                gone.push(k);
+            } else {
+                let sealed = new_key.seal(ALERTS, &k, &plain)?;
+                kept.push((k, sealed));
+            }
+        }
+        Ok(EpochAlerts { gone, kept })
+    }
+
+    /// The keys of the sync points held for a circle (keyed peer · 0 · circle).
+    pub(crate) fn sync_state_keys(&self, circle: &Hash32) -> Result<Vec<sled::IVec>, StoreError> {
+        let mut keys = Vec::new();
+        for k in self.sync_state.iter().keys() {
+            let k = k?;
+            if k.len() > 32 && k[k.len() - 32..] == circle.0 {
+                keys.push(k);
+            }
+        }
+        Ok(keys)
     }
 
     /// The summary of a held circle, if one was recorded.

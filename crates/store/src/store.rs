@@ -33,9 +33,13 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use crate::durability::Durability;
+use crate::epoch_keys::KeyFiles;
+use crate::seal::{Sealer, DOC_LOG, DOC_SNAP};
 use crate::StoreError;
 
-const FORMAT: &[u8] = b"circle-ledger-store/1";
+const FORMAT: &[u8] = b"circle-ledger-store/2";
+/// The format before sealed values: opened stores of it are migrated (`migrate.rs`).
+const FORMAT_V1: &[u8] = b"circle-ledger-store/1";
 const FORMAT_PREFIX: &[u8] = b"circle-ledger-store/";
 /// Compact once this many changes sit in the log: bounds reopen time.
 pub const COMPACT_AFTER: usize = 2_000;
@@ -66,6 +70,7 @@ pub struct Store {
     pub(crate) proposals: sled::Tree,
     pub(crate) net_counts: std::sync::Arc<crate::net::NetCounts>,
     evidence: sled::Tree,
+    pub(crate) seal: std::sync::Arc<Sealer>,
     durability: std::sync::Arc<Durability>,
     dir: PathBuf,
 }
@@ -129,17 +134,28 @@ impl Store {
             proposals: db.open_tree("proposals")?,
             net_counts: Default::default(),
             evidence: db.open_tree("evidence")?,
+            seal: std::sync::Arc::new(Sealer::new(KeyFiles::new(dir), db.open_tree("meta")?)),
             durability: std::sync::Arc::new(Durability::new(dir)),
             dir: dir.to_owned(),
             db,
         };
-        store.check_format()?;
+        let plaintext = store.check_format()?;
+        store.settle_epoch_keys()?;
+        if plaintext {
+            store.migrate_to_sealed()?;
+            store.meta.insert("format", FORMAT)?;
+            store.wrote();
+            store.sync()?;
+        }
         Ok(store)
     }
 
-    fn check_format(&self) -> Result<(), StoreError> {
+    /// Checks the format tag (writing it into a new store); true for a store of the
+    /// format before sealing, whose values must be sealed before use.
+    fn check_format(&self) -> Result<bool, StoreError> {
         match self.meta.get("format")? {
-            Some(f) if f.as_ref() == FORMAT => Ok(()),
+            Some(f) if f.as_ref() == FORMAT => Ok(false),
+            Some(f) if f.as_ref() == FORMAT_V1 => Ok(true),
             Some(f) if f.starts_with(FORMAT_PREFIX) => {
                 Err(StoreError::TooNew(String::from_utf8_lossy(&f).into_owned()))
             }
@@ -172,7 +188,8 @@ impl Store {
                 }
                 self.meta.insert("format", FORMAT)?;
                 self.durability.wrote();
-                self.sync()
+                self.sync()?;
+                Ok(false)
             }
         }
     }
@@ -218,6 +235,8 @@ impl Store {
         let env_key = key(&circle, &change.envelope.change_hash.0);
         let env = change.envelope.encode();
         let log_key = key(&circle, &seq.to_be_bytes());
+        let writer = self.seal.writer(&circle)?;
+        let logged = writer.seal(DOC_LOG, &log_key, &log_value(change))?;
         (&self.meta, &self.certs, &self.envelopes, &self.doc_log)
             .transaction(|(meta, certs, envs, log)| {
                 if meta.get("own_circle")?.is_some() {
@@ -226,13 +245,14 @@ impl Store {
                 meta.insert("own_circle", &circle.0[..])?;
                 certs.insert(cert_key.as_slice(), cert.as_slice())?;
                 envs.insert(env_key.as_slice(), env.as_slice())?;
-                log.insert(log_key.as_slice(), log_value(change))?;
+                log.insert(log_key.as_slice(), logged.as_slice())?;
                 Ok(())
             })
             .map_err(|e| match e {
                 TransactionError::Abort(()) => corrupt("a circle already exists here"),
                 TransactionError::Storage(e) => e.into(),
             })?;
+        drop(writer);
         self.durability.wrote();
         Ok(())
     }
@@ -260,18 +280,21 @@ impl Store {
     }
 
     /// Stops following a sister circle and deletes everything held of it: certificates,
-    /// changes, ledger, alerts and what peers were last sent of it (a later follow then
-    /// syncs it afresh). Refuses the node's own circle. Durable on return.
+    /// changes, ledger, evidence, alerts, what peers were last sent of it (a later follow
+    /// then syncs it afresh) and its epoch keys (what sled's old segments keep of it can
+    /// no longer be opened). Refuses the node's own circle. Durable on return.
     pub fn drop_circle(&self, circle: &Hash32) -> Result<(), StoreError> {
         if self.own_circle()? == Some(*circle) {
             return Err(corrupt("refusing to drop this node's own circle"));
         }
+        let _no_sealed_writes = self.seal.changing_epoch()?;
         self.followed.remove(circle.0)?;
         for tree in [
             &self.certs,
             &self.envelopes,
             &self.doc_log,
             &self.doc_snap,
+            &self.evidence,
             &self.alerts,
             &self.summary,
         ] {
@@ -280,15 +303,16 @@ impl Store {
             }
         }
         self.drop_vouched(circle)?;
-        // Sync state is keyed peer · 0 · circle: the circle is the last 32 bytes.
-        for k in self.sync_state.iter().keys() {
-            let k = k?;
-            if k.len() > 32 && k[k.len() - 32..] == circle.0 {
-                self.sync_state.remove(k)?;
-            }
+        for k in self.sync_state_keys(circle)? {
+            self.sync_state.remove(k)?;
         }
+        self.meta.remove(crate::seal::epoch_meta_key(circle))?;
+        self.net_counts.forget();
         self.durability.wrote();
-        self.sync()
+        self.sync()?;
+        // Only now: a crash before the sync must leave values whose key still exists.
+        self.seal.forget(circle)?;
+        self.destroy_epoch_keys(circle, None)
     }
 
     /// The sister circles this node follows.
@@ -340,20 +364,23 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
+        let writer = self.seal.writer(circle)?;
         let mut rows = Vec::with_capacity(changes.len());
         for c in changes {
             let seq = self.db.generate_id()?;
+            let log_key = key(circle, &seq.to_be_bytes());
             rows.push((
                 key(circle, &c.envelope.change_hash.0),
                 c.envelope.encode(),
-                key(circle, &seq.to_be_bytes()),
+                writer.seal(DOC_LOG, &log_key, &log_value(c))?,
+                log_key,
             ));
         }
         (&self.envelopes, &self.doc_log)
             .transaction(|(envs, log)| {
-                for ((env_key, env, log_key), c) in rows.iter().zip(changes) {
+                for (env_key, env, logged, log_key) in &rows {
                     envs.insert(env_key.as_slice(), env.as_slice())?;
-                    log.insert(log_key.as_slice(), log_value(c))?;
+                    log.insert(log_key.as_slice(), logged.as_slice())?;
                 }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
@@ -361,6 +388,7 @@ impl Store {
                 TransactionError::Abort(()) => corrupt("transaction aborted"),
                 TransactionError::Storage(e) => e.into(),
             })?;
+        drop(writer);
         self.durability.wrote();
         Ok(())
     }
@@ -388,8 +416,9 @@ impl Store {
     pub fn load_doc(&self, circle: &Hash32) -> Result<Option<LoadedDoc>, StoreError> {
         let snapshot = self.read_snapshot(circle)?;
         let mut changes = Vec::new();
-        for v in self.doc_log.scan_prefix(circle.0).values() {
-            changes.push(parse_logged(&v?)?);
+        for entry in self.doc_log.scan_prefix(circle.0) {
+            let (k, v) = entry?;
+            changes.push(parse_logged(&self.seal.open(DOC_LOG, &k, &v)?)?);
         }
         if snapshot.is_none() && changes.is_empty() {
             return Ok(None);
@@ -410,9 +439,11 @@ impl Store {
     }
 
     fn read_snapshot(&self, circle: &Hash32) -> Result<Option<Vec<u8>>, StoreError> {
-        let Some(header) = self.doc_snap.get(key(circle, &SNAP_HEADER.to_be_bytes()))? else {
+        let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
+        let Some(header) = self.doc_snap.get(&header_key)? else {
             return Ok(None);
         };
+        let header = self.seal.open(DOC_SNAP, &header_key, &header)?;
         if header.len() != 40 {
             return Err(corrupt("snapshot header"));
         }
@@ -420,8 +451,9 @@ impl Store {
         let digest: [u8; 32] = header[8..].try_into().map_err(|_| corrupt("header"))?;
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).min(1 << 30));
         let chunks = key(circle, &0u32.to_be_bytes())..key(circle, &SNAP_HEADER.to_be_bytes());
-        for v in self.doc_snap.range(chunks).values() {
-            bytes.extend_from_slice(&v?);
+        for entry in self.doc_snap.range(chunks) {
+            let (k, v) = entry?;
+            bytes.extend_from_slice(&self.seal.open(DOC_SNAP, &k, &v)?);
         }
         if bytes.len() as u64 != len || Hash32::digest(b"snapshot", &[&bytes]).0 != digest {
             return Err(corrupt("snapshot checksum mismatch"));
@@ -450,6 +482,7 @@ impl Store {
                         .get(k)
                         .ok()
                         .flatten()
+                        .and_then(|v| self.seal.open(DOC_LOG, k, &v).ok())
                         .and_then(|v| parse_logged(&v).ok())
                         .is_some_and(|c| doc.get_change_meta_by_hash(&c.hash()).is_some())
             })
@@ -467,50 +500,73 @@ impl Store {
     }
 
     /// Makes `bytes` the circle's snapshot (chunked, with its length and digest in a
-    /// header) and removes the log entries `drop`, in one transaction. Staged; durable
+    /// header) and removes the log entries `drop_log`, in one transaction. Staged; durable
     /// after [`Store::sync`].
     fn replace_snapshot(
         &self,
         circle: &Hash32,
         bytes: &[u8],
-        drop: &[sled::IVec],
+        drop_log: &[sled::IVec],
         aborted: &'static str,
     ) -> Result<(), StoreError> {
-        let digest = Hash32::digest(b"snapshot", &[bytes]);
-        let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
-        header.extend_from_slice(&digest.0);
-        let old_snap: Vec<sled::IVec> = self
-            .doc_snap
-            .scan_prefix(circle.0)
-            .keys()
-            .collect::<Result<_, _>>()?;
-        let chunks: Vec<(Vec<u8>, &[u8])> = bytes
-            .chunks(SNAP_CHUNK)
-            .enumerate()
-            .map(|(i, c)| (key(circle, &(i as u32).to_be_bytes()), c))
-            .collect();
-        let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
+        let writer = self.seal.writer(circle)?;
+        let rows = sealed_snapshot(circle, bytes, &writer.key)?;
+        let old_snap = self.snapshot_keys(circle)?;
         (&self.doc_snap, &self.doc_log)
             .transaction(|(snap, log)| {
                 for k in &old_snap {
                     snap.remove(k)?;
                 }
-                for k in drop {
+                for k in drop_log {
                     log.remove(k)?;
                 }
-                for (k, c) in &chunks {
-                    snap.insert(k.as_slice(), *c)?;
+                for (k, v) in &rows {
+                    snap.insert(k.as_slice(), v.as_slice())?;
                 }
-                snap.insert(header_key.as_slice(), header.as_slice())?;
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
             .map_err(|e| match e {
                 TransactionError::Abort(()) => corrupt(aborted),
                 TransactionError::Storage(e) => e.into(),
             })?;
+        drop(writer);
         self.durability.wrote();
         Ok(())
     }
+
+    /// The keys of a circle's snapshot chunks and header.
+    fn snapshot_keys(&self, circle: &Hash32) -> Result<Vec<sled::IVec>, StoreError> {
+        Ok(self
+            .doc_snap
+            .scan_prefix(circle.0)
+            .keys()
+            .collect::<Result<_, _>>()?)
+    }
+}
+
+/// Rows ready to insert: sled key, sealed value.
+type SealedRows = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// The `doc_snap` rows of `bytes` as a circle's snapshot, sealed under `epoch_key`:
+/// chunks, then a header with the length and a digest of the whole (checked on load).
+fn sealed_snapshot(
+    circle: &Hash32,
+    bytes: &[u8],
+    epoch_key: &crate::seal::EpochKey,
+) -> Result<SealedRows, StoreError> {
+    let digest = Hash32::digest(b"snapshot", &[bytes]);
+    let mut header = (bytes.len() as u64).to_be_bytes().to_vec();
+    header.extend_from_slice(&digest.0);
+    let mut rows = Vec::with_capacity(bytes.len() / SNAP_CHUNK + 2);
+    for (i, c) in bytes.chunks(SNAP_CHUNK).enumerate() {
+        let k = key(circle, &(i as u32).to_be_bytes());
+        let v = epoch_key.seal(DOC_SNAP, &k, c)?;
+        rows.push((k, v));
+    }
+    let header_key = key(circle, &SNAP_HEADER.to_be_bytes());
+    let header = epoch_key.seal(DOC_SNAP, &header_key, &header)?;
+    rows.push((header_key, header));
+    Ok(rows)
 }
 
 /// A log value: the change hash, then the raw change. The hash doubles as checksum.
@@ -539,9 +595,13 @@ fn is_lock_error(e: &std::io::Error) -> bool {
         || e.raw_os_error() == Some(11)
 }
 
+mod epoch;
 mod evidence;
+mod migrate;
 mod snapshots;
 pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
+#[cfg(test)]
+mod epoch_tests;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use circle_core::keys::Hash32;
 use serde::{Deserialize, Serialize};
 
 use super::{corrupt, key, Store};
+use crate::seal::EVIDENCE;
 use crate::StoreError;
 
 /// Evidence rows kept per circle at most (each a change ≤ 256 KiB): an equivocating
@@ -36,7 +37,10 @@ impl Store {
             return Ok(());
         }
         let v = postcard::to_stdvec(evidence).map_err(|_| corrupt("evidence encoding"))?;
-        self.evidence.insert(k, v)?;
+        let writer = self.seal.writer(circle)?;
+        let sealed = writer.seal(EVIDENCE, &k, &v)?;
+        self.evidence.insert(k, sealed)?;
+        drop(writer);
         self.wrote();
         Ok(())
     }
@@ -45,8 +49,11 @@ impl Store {
     pub fn change_evidence(&self, circle: &Hash32) -> Result<Vec<ChangeEvidence>, StoreError> {
         self.evidence
             .scan_prefix(circle.0)
-            .values()
-            .map(|v| postcard::from_bytes(&v?).map_err(|_| corrupt("change evidence")))
+            .map(|entry| {
+                let (k, v) = entry?;
+                let v = self.seal.open(EVIDENCE, &k, &v)?;
+                postcard::from_bytes(&v).map_err(|_| corrupt("change evidence"))
+            })
             .collect()
     }
 

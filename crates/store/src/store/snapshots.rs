@@ -6,10 +6,10 @@
 //! | `vouched` | circle  | encoded `checkpoint::Snapshot` (≤ 8 MiB) |
 
 use super::{corrupt, Store};
+use crate::seal::VOUCHED;
 use crate::StoreError;
 use circle_core::keys::Hash32;
 
-const VOUCHED: &str = "vouched";
 /// Largest stored snapshot (what one sync response can carry).
 const MAX_VOUCHED_BYTES: usize = 8 * 1024 * 1024;
 
@@ -30,18 +30,20 @@ impl Store {
         if snapshot.len() > MAX_VOUCHED_BYTES {
             return Err(corrupt("snapshot larger than a sync response"));
         }
-        self.db.open_tree(VOUCHED)?.insert(circle.0, snapshot)?;
+        let writer = self.seal.writer(circle)?;
+        let sealed = writer.seal(VOUCHED, &circle.0, snapshot)?;
+        self.db.open_tree(VOUCHED)?.insert(circle.0, sealed)?;
+        drop(writer);
         self.durability.wrote();
         Ok(())
     }
 
     /// The encoded snapshot kept for a circle, if any.
     pub fn vouched_snapshot(&self, circle: &Hash32) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .db
-            .open_tree(VOUCHED)?
-            .get(circle.0)?
-            .map(|v| v.to_vec()))
+        match self.db.open_tree(VOUCHED)?.get(circle.0)? {
+            None => Ok(None),
+            Some(v) => self.seal.open(VOUCHED, &circle.0, &v).map(Some),
+        }
     }
 
     /// Forgets a circle's kept snapshot (when the circle is dropped).

@@ -4,7 +4,7 @@ use circle_core::testing::scenario;
 
 use super::*;
 
-fn filled(dir: &Path, changes: usize) -> (Store, circle_core::testing::Scenario) {
+pub(super) fn filled(dir: &Path, changes: usize) -> (Store, circle_core::testing::Scenario) {
     let s = scenario(2, changes / 2);
     let store = Store::open(dir).unwrap();
     store
