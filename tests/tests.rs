@@ -11,6 +11,7 @@ mod crash;
 mod devices;
 mod disk;
 mod federation;
+mod forgetting;
 mod handover;
 mod interop;
 mod lottery;

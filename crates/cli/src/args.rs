@@ -435,6 +435,12 @@ pub struct NextTerm {
     #[arg(long, value_name = "CANDIDATE", num_args = 1.., requires = "draw")]
     #[serde(default)]
     pub from: Vec<String>,
+    /// Keep evidence (actions, fund memos, closed tasks' notes, retros, alerts) for N
+    /// terms: the next term starts a new epoch and every node forgets the rest; `all`
+    /// keeps everything [default: what the current term says; a new circle keeps all].
+    #[arg(long, value_name = "N|all")]
+    #[serde(default)]
+    pub retain_terms: Option<String>,
 }
 
 #[derive(Debug, Args, Serialize, Deserialize)]

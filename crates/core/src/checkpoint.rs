@@ -65,6 +65,8 @@ pub enum CheckpointError {
     Fork(u64),
     #[error("only {good} valid steward signatures, {needed} needed")]
     NotEnoughSignatures { good: usize, needed: u32 },
+    #[error("term {0}'s history belongs to a forgotten epoch, or it starts none")]
+    ForgottenEpoch(u64),
     #[error("snapshot is larger than {0} bytes")]
     TooLarge(u64),
     #[error("snapshot is malformed: {0}")]
@@ -225,6 +227,9 @@ pub enum Vouch {
     Handover { term: u64 },
     /// A checkpoint of the latest term.
     Checkpoint(Checkpoint),
+    /// The base of the epoch term `term` started: its certificate's base heads, signed
+    /// with it by a threshold of term `term - 1`'s stewards (`crate::epoch`).
+    Epoch { term: u64 },
 }
 
 impl Vouch {
@@ -235,10 +240,32 @@ impl Vouch {
     pub fn heads(&self, chain: &TermChain, now: u64) -> Result<Vec<Hash32>, CheckpointError> {
         match self {
             Vouch::Checkpoint(c) => c.verify(chain, now).map(<[Hash32]>::to_vec),
+            Vouch::Epoch { term } => {
+                if let Some(f) = chain.fork_term().filter(|f| f <= term) {
+                    return Err(CheckpointError::Fork(f));
+                }
+                let cert = chain
+                    .term(*term)
+                    .ok_or(CheckpointError::UnknownTerm(*term))?;
+                if *term != chain.epoch_first_term() {
+                    return Err(CheckpointError::ForgottenEpoch(*term));
+                }
+                let f = cert
+                    .body
+                    .forgetting
+                    .as_ref()
+                    .ok_or(CheckpointError::ForgottenEpoch(*term))?;
+                check_heads(&f.base_heads)?;
+                Ok(f.base_heads.clone())
+            }
             Vouch::Handover { term } => {
                 let next = term
                     .checked_add(1)
                     .ok_or(CheckpointError::UnknownTerm(*term))?;
+                // The history handed over into the epoch's first term was forgotten.
+                if next <= chain.epoch_first_term() && chain.epoch() > 0 {
+                    return Err(CheckpointError::ForgottenEpoch(next));
+                }
                 if let Some(f) = chain.fork_term().filter(|f| *f <= next) {
                     return Err(CheckpointError::Fork(f));
                 }
@@ -256,6 +283,8 @@ impl Vouch {
         match self {
             Vouch::Checkpoint(c) => c.body.term,
             Vouch::Handover { term } => *term,
+            // The base holds no signed change: the epoch's first term writes after it.
+            Vouch::Epoch { term } => *term,
         }
     }
 }

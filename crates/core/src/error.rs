@@ -78,6 +78,8 @@ pub enum ValidationError {
     NotASteward(u64),
     #[error("term {0} ended; this change is not in its handover history")]
     AfterHandover(u64),
+    #[error("term {0} belongs to an epoch the circle has forgotten")]
+    ForgottenEpoch(u64),
     #[error("circle is flagged for equivocating certificates at term {0}")]
     Equivocation(u64),
     #[error("ledger schema: {0}")]

@@ -103,8 +103,14 @@ fn withdraw_bytes(id: &Hash32) -> Vec<u8> {
 /// device applies before it stores, signs or forwards a proposal.
 pub fn check_body(body: &CertBody, chain: &TermChain, now: u64) -> Result<(), HandoverError> {
     let latest = chain.latest();
-    if body.version != CERT_VERSION {
+    if body.version != CERT_VERSION && body.version != crate::term::FORGETTING_VERSION {
         return Err(HandoverError::Version(body.version));
+    }
+    crate::term::check_forgetting_shape(body).map_err(|_| HandoverError::BadForgetting)?;
+    if let Some(f) = &body.forgetting {
+        if f.epoch != chain.epoch() + 1 {
+            return Err(HandoverError::BadForgetting);
+        }
     }
     if body.circle_id != Some(chain.circle_id()) {
         return Err(HandoverError::WrongCircle);
@@ -239,7 +245,7 @@ impl Proposal {
             return Err(HandoverError::TooLarge(bytes.len(), MAX_PROPOSAL_BYTES));
         }
         let p: Proposal = postcard::from_bytes(bytes).map_err(|_| HandoverError::Encoding)?;
-        if p.body.version != CERT_VERSION {
+        if p.body.version != CERT_VERSION && p.body.version != crate::term::FORGETTING_VERSION {
             return Err(HandoverError::Version(p.body.version));
         }
         if p.signatures.len() > MAX_STEWARDS {

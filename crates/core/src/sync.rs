@@ -410,7 +410,9 @@ impl Page {
         bound(self.resume.len(), MAX_HEADS, "resume hashes")?;
         bound(self.evidence.len(), MAX_PAGE_EVIDENCE, "evidence pairs")?;
         for cert in &self.certs {
-            if cert.body.version != CERT_VERSION {
+            if cert.body.version != CERT_VERSION
+                && cert.body.version != crate::term::FORGETTING_VERSION
+            {
                 return Err(SyncError::Cert(CertError::Version(cert.body.version)));
             }
             let len = postcard::to_stdvec(cert)

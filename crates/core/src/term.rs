@@ -208,7 +208,7 @@ impl TermCert {
 
 /// A body carries a [`Forgetting`] exactly when its version says so, never at genesis
 /// (there is nothing to forget), with a sane retention and base heads.
-fn check_forgetting_shape(b: &CertBody) -> Result<(), CertError> {
+pub fn check_forgetting_shape(b: &CertBody) -> Result<(), CertError> {
     let expected = if b.forgetting.is_some() {
         FORGETTING_VERSION
     } else {

@@ -99,6 +99,10 @@ fn judge_without_history(
             return reject(ValidationError::Equivocation(e));
         }
     }
+    if env.term < chain.epoch_first_term() {
+        // Written before the epoch started: its history was forgotten by the circle.
+        return reject(ValidationError::ForgottenEpoch(env.term));
+    }
     let Some(cert) = chain.term(env.term) else {
         return Err(Verdict::Pending(Pending::AwaitingCertificate(env.term)));
     };

@@ -141,6 +141,9 @@ pub(crate) fn enforce_chain(
     chain: &TermChain,
     own: bool,
 ) -> Result<usize, NodeError> {
+    if enter_epoch(store, id, ledger, chain)? {
+        return Ok(0);
+    }
     let term_of = |h: &Hash32| store.envelope(id, h).ok().flatten().map(|e| e.term);
     let outside = outside_handover(ledger, chain, term_of);
     if outside.is_empty() {
@@ -169,6 +172,98 @@ pub(crate) fn enforce_chain(
         );
     }
     Ok(removed.len())
+}
+
+/// When the chain has started an epoch this node's store is not in yet: derives the
+/// base from the history at the epoch's handover heads, checks it against the heads
+/// the certificate vouches for, makes it the ledger and forgets the old epoch (store:
+/// sealed values under a destroyed key; `recovered/` files of the old epoch). Returns
+/// whether it did. It cannot when the history here is short of the handover heads, or
+/// the chain is more than one epoch ahead, or a change's signature was never held here
+/// (a snapshot first sync): the base then comes from a peer (`docs/EPOCHS.md`).
+pub(crate) fn enter_epoch(
+    store: &Store,
+    id: &Hash32,
+    ledger: &mut Ledger,
+    chain: &TermChain,
+) -> Result<bool, NodeError> {
+    let held = store.epoch(id)?;
+    let Some(cert) = chain.epoch_start() else {
+        return Ok(false);
+    };
+    if chain.epoch() != held + 1 || chain.fork_term().is_some() {
+        return Ok(false);
+    }
+    let heads: Vec<automerge::ChangeHash> = cert
+        .body
+        .handover_heads
+        .iter()
+        .map(|h| automerge::ChangeHash(h.0))
+        .collect();
+    let doc = ledger.doc();
+    if heads
+        .iter()
+        .any(|h| !circle_core::validate::has_change(doc, h))
+    {
+        return Ok(false);
+    }
+    let history = doc
+        .fork_at(&heads)
+        .map_err(|e| NodeError::Invalid(format!("the handover history: {e}")))?;
+    let term_of = |h: &automerge::ChangeHash| {
+        store
+            .envelope(id, &Hash32(h.0))
+            .ok()
+            .flatten()
+            .map(|e| e.term)
+    };
+    let base = match circle_core::epoch::derive(&cert.body, &history, &term_of) {
+        Ok(base) => base,
+        Err(e) => {
+            warn!(%e, term = cert.body.term, "cannot derive the new epoch's base here; it will be taken from a peer");
+            return Ok(false);
+        }
+    };
+    install_epoch(store, id, ledger, chain, base)?;
+    Ok(true)
+}
+
+/// Makes `base` (verified: derived here, or loaded from a snapshot vouched by the
+/// epoch's certificate) the ledger of the chain's epoch and forgets the old one.
+pub(crate) fn install_epoch(
+    store: &Store,
+    id: &Hash32,
+    ledger: &mut Ledger,
+    chain: &TermChain,
+    base: automerge::Automerge,
+) -> Result<(), NodeError> {
+    let first = chain.epoch_first_term();
+    let retain = u64::from(chain.retain_terms().unwrap_or(1));
+    // Alerts are evidence: kept from the start of the oldest term still retained.
+    let oldest = (first + 1).saturating_sub(retain);
+    let keep_alerts_since = chain.term(oldest).map(|c| c.body.start).unwrap_or(0);
+    let actor = ledger.doc().get_actor().clone();
+    let mut fresh = Ledger::from_doc(base, *id)?;
+    fresh.set_actor(actor);
+    store.start_epoch(id, chain.epoch(), &fresh.doc().save(), keep_alerts_since)?;
+    forget_recovered(store)?;
+    *ledger = fresh;
+    tracing::info!(
+        epoch = chain.epoch(),
+        first_term = first,
+        "a new epoch began: the evidence it does not retain is forgotten on this node"
+    );
+    Ok(())
+}
+
+/// Files of `recovered/` hold an earlier ledger in full: after forgetting, none may stay.
+fn forget_recovered(store: &Store) -> Result<(), NodeError> {
+    let root = store.dir().parent().unwrap_or(store.dir());
+    let dir = root.join("recovered");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(circle_store::StoreError::from)?;
+    }
+    Ok(())
 }
 
 /// Writes the own ledger as it was before changes were taken out to `recovered/` in the

@@ -63,6 +63,32 @@ pub struct ProposeOptions {
     pub threshold: Option<u32>,
     /// Draw the stewards by lottery among candidates instead of naming them.
     pub draw: Option<DrawRequest>,
+    /// How long evidence is kept (`None`: as the current term says).
+    pub retain: Option<Retention>,
+}
+
+/// `steward propose --retain-terms N|all`: the evidence the next term keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Keep evidence for N terms: the next term starts a new epoch that forgets the rest.
+    Terms(u32),
+    /// Keep everything (the default of a new circle).
+    Everything,
+}
+
+impl Retention {
+    pub fn parse(s: &str) -> Result<Retention, HandoverError> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("all") {
+            return Ok(Retention::Everything);
+        }
+        match s.parse::<u32>() {
+            Ok(n) if (1..=circle_core::term::MAX_RETAIN_TERMS).contains(&n) => {
+                Ok(Retention::Terms(n))
+            }
+            _ => Err(HandoverError::RetainTerms(s.chars().take(20).collect())),
+        }
+    }
 }
 
 /// A proposal as `circle steward proposals` shows it.
@@ -483,6 +509,25 @@ impl LocalCircle {
             .circle()
             .next_body(options.term_days, stewards, threshold, now)?;
         body.lottery = proof;
+        let retain = match options.retain {
+            Some(Retention::Terms(n)) => Some(n),
+            Some(Retention::Everything) => None,
+            None => self.circle().chain.retain_terms(),
+        };
+        if let Some(n) = retain {
+            let epoch = self.circle().chain.epoch() + 1;
+            let id = self.circle_id();
+            let store = self.store().clone();
+            let term_of = |h: &automerge::ChangeHash| {
+                store
+                    .envelope(&id, &Hash32(h.0))
+                    .ok()
+                    .flatten()
+                    .map(|e| e.term)
+            };
+            circle_core::epoch::start(&mut body, self.circle().ledger.doc(), n, epoch, &term_of)
+                .map_err(|e| HandoverError::EpochUnderivable(e.to_string()))?;
+        }
         let proposal = Proposal::new(body, kind, &signers)?;
         proposal.verify(&self.circle().chain, now)?;
         let mut shown = self.settle(proposal, now)?;
@@ -551,6 +596,9 @@ impl LocalCircle {
         if let Some(proof) = &proposal.body.lottery {
             self.check_proposal_draw(proof)?;
         }
+        if proposal.body.forgetting.is_some() {
+            self.check_proposal_epoch(&proposal)?;
+        }
         for key in signers {
             proposal.sign_with(key, &self.circle().chain)?;
         }
@@ -587,6 +635,39 @@ impl LocalCircle {
             .into());
         }
         Ok(())
+    }
+
+    /// An approver signs a new epoch only if it derives the same base from its own
+    /// ledger at the handover heads: its signature vouches for that document.
+    fn check_proposal_epoch(&self, proposal: &Proposal) -> Result<(), NodeError> {
+        let heads: Vec<automerge::ChangeHash> = proposal
+            .body
+            .handover_heads
+            .iter()
+            .map(|h| automerge::ChangeHash(h.0))
+            .collect();
+        let history = self
+            .circle()
+            .ledger
+            .doc()
+            .fork_at(&heads)
+            .map_err(|e| HandoverError::EpochUnderivable(e.to_string()))?;
+        let id = self.circle_id();
+        let store = self.store().clone();
+        let term_of = |h: &automerge::ChangeHash| {
+            store
+                .envelope(&id, &Hash32(h.0))
+                .ok()
+                .flatten()
+                .map(|e| e.term)
+        };
+        match circle_core::epoch::derive(&proposal.body, &history, &term_of) {
+            Ok(_) => Ok(()),
+            Err(circle_core::epoch::EpochError::BaseMismatch) => {
+                Err(HandoverError::EpochMismatch.into())
+            }
+            Err(e) => Err(HandoverError::EpochUnderivable(e.to_string()).into()),
+        }
     }
 
     /// `circle steward withdraw PROPOSAL_ID`, on the proposer's device: the withdrawal is

@@ -32,7 +32,7 @@ mod shown;
 mod sisters;
 
 pub use error::{store_kind, ErrorKind, NodeError};
-pub use handover::{DrawRequest, MergeReport, Nominee, ProposalView, ProposeOptions};
+pub use handover::{DrawRequest, MergeReport, Nominee, ProposalView, ProposeOptions, Retention};
 pub use lexicon::{LexiconList, LocalLexicon};
 pub use local::{LocalCircle, Signed};
 pub use memory::tune_allocator;

@@ -385,6 +385,7 @@ mod tests {
             stewards: vec![crate::handover::Nominee::Myself],
             threshold: Some(1),
             draw: None,
+            retain: None,
         };
         let p = b.propose(options, T0).unwrap();
         assert!(b.pending_proposal(T0).unwrap().is_some(), "{p:?}");

@@ -119,6 +119,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
         stewards: named,
         threshold: Some(majority(n, k)),
         draw: None,
+        retain: None,
     };
     devices[0].local.propose(options, now).unwrap();
     for j in 1..n {
@@ -157,6 +158,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
                     stewards,
                     threshold: Some(majority(named.len(), threshold)),
                     draw: None,
+                    retain: None,
                 };
                 let _ = devices[by].local.propose(options, now);
             }
@@ -185,6 +187,7 @@ fn run(n: usize, k: u32, ops: Vec<Op>) {
                     stewards: vec![Nominee::Myself],
                     threshold: Some(1),
                     draw: None,
+                    retain: None,
                 };
                 let _ = devices[by].local.revoke(&key, "device lost", options, now);
             }

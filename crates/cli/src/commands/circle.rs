@@ -124,6 +124,7 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
             following.push(json!({
                 "circle_id": hex, "name": name, "compliant": sc.compliant,
                 "changes": changes, "term": r.chain.latest().body.term,
+                "epoch": r.chain.epoch(), "retain_terms": r.chain.retain_terms(),
                 "syncing": in_flight.is_some(),
             }));
         }
@@ -139,6 +140,9 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         "term": latest.term,
         "term_expires": latest.expires,
         "changes": local.store().change_count(&c.circle_id()),
+        "epoch": c.chain.epoch(),
+        "epoch_first_term": c.chain.epoch_first_term(),
+        "retain_terms": c.chain.retain_terms(),
         "compliance": comp,
         "steward_warnings": super::steward::term_warnings(local, now),
     });
@@ -170,6 +174,17 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         },
     );
     let mut text = text;
+    text += &match c.chain.retain_terms() {
+        Some(n) => format!(
+            "\nforgetting: evidence is kept for {n} term(s); epoch {} began at term {}",
+            c.chain.epoch(),
+            c.chain.epoch_first_term()
+        ),
+        None => {
+            "\nforgetting: off, every action and memo is kept (`steward propose --retain-terms N`)"
+                .to_owned()
+        }
+    };
     for w in super::steward::term_warnings(local, now) {
         text += &format!("\nwarning: {w}");
     }

@@ -4,7 +4,9 @@
 use anyhow::Result;
 use circle_core::handover::HandoverError;
 use circle_core::keys::PublicKey;
-use circle_node::{DrawRequest, LocalCircle, NodeError, Nominee, ProposalView, ProposeOptions};
+use circle_node::{
+    DrawRequest, LocalCircle, NodeError, Nominee, ProposalView, ProposeOptions, Retention,
+};
 use serde_json::json;
 
 use crate::args::{NextTerm, StewardCmd};
@@ -78,11 +80,18 @@ fn options(next: &NextTerm, default_self: bool) -> Result<ProposeOptions> {
     if named.is_empty() && default_self && draw.is_none() {
         named.push(Nominee::Myself);
     }
+    let retain = next
+        .retain_terms
+        .as_deref()
+        .map(Retention::parse)
+        .transpose()
+        .map_err(NodeError::from)?;
     Ok(ProposeOptions {
         term_days: next.term_days,
         stewards: named,
         threshold: next.threshold,
         draw,
+        retain,
     })
 }
 

@@ -63,6 +63,26 @@ struct Propose {
     draw: Option<u32>,
     #[serde(default)]
     from: Vec<String>,
+    /// Terms evidence is kept for (a number), or `"all"`.
+    #[serde(default)]
+    retain_terms: Option<RetainTerms>,
+}
+
+/// `retain_terms` as JSON users write it: `2` or `"2"` or `"all"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RetainTerms {
+    Number(u64),
+    Text(String),
+}
+
+impl RetainTerms {
+    fn into_arg(self) -> String {
+        match self {
+            RetainTerms::Number(n) => n.to_string(),
+            RetainTerms::Text(s) => s,
+        }
+    }
 }
 
 /// `circle steward propose`.
@@ -74,6 +94,7 @@ async fn propose(State(s): State<AppState>, Body(b): Body<Propose>) -> Answer {
             threshold: b.threshold,
             draw: b.draw,
             from: b.from,
+            retain_terms: b.retain_terms.map(RetainTerms::into_arg),
         },
     });
     s.command(command).await.map(created)
@@ -113,6 +134,7 @@ async fn revoke(State(s): State<AppState>, Body(b): Body<Revoke>) -> Answer {
             threshold: b.threshold,
             draw: None,
             from: Vec::new(),
+            retain_terms: None,
         },
     });
     s.command(command).await.map(created)

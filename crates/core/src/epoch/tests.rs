@@ -35,6 +35,24 @@ impl Log {
             .insert(ChangeHash(s.envelope.change_hash.0), s.envelope.term);
     }
 
+    /// Logs an action and returns its signed change.
+    fn signed_action(&mut self, title: &str) -> SignedChange {
+        let Circle {
+            ledger,
+            keys,
+            chain,
+        } = &mut self.c;
+        let signer = crate::ledger::Signer {
+            key: &keys[0],
+            term: chain.latest().body.term,
+        };
+        let (_, s) = ledger
+            .log_action(&signer, self.now, title, "", &[])
+            .unwrap();
+        self.note(&s);
+        s
+    }
+
     fn action(&mut self, title: &str) -> String {
         let title = title.to_owned();
         self.with(|l, s, now| l.log_action(s, now, &title, "summary", &[]).unwrap())
@@ -297,5 +315,51 @@ fn a_certificate_must_number_its_epoch_after_the_chain_and_never_forget_at_genes
     assert_eq!(
         chain.insert(cert).unwrap_err(),
         crate::error::CertError::Version(1)
+    );
+}
+
+#[test]
+fn a_change_of_a_forgotten_epoch_is_refused_at_ingest() {
+    let mut log = Log::new();
+    let old = log.signed_action("forget-me late arrival");
+    log.rotate(Some(1));
+    let mut replica = log.c.ledger.clone();
+    let r = crate::validate::ingest(&mut replica, &log.c.chain, vec![old], log.now);
+    assert!(r.applied.is_empty());
+    assert_eq!(
+        r.rejected[0].1,
+        crate::error::ValidationError::ForgottenEpoch(0)
+    );
+    assert!(!saved_has(replica.doc(), "forget-me"));
+}
+
+#[test]
+fn the_base_travels_as_a_snapshot_vouched_by_the_certificate_and_old_vouches_do_not() {
+    use crate::checkpoint::{CheckpointError, Snapshot, SnapshotLimits, Vouch};
+    let mut log = Log::new();
+    busy_term(&mut log);
+    log.rotate(Some(1)); // term 1 starts epoch 1
+    let chain = log.c.chain.clone();
+    let snap = Snapshot::build(log.c.ledger.doc(), Vouch::Epoch { term: 1 }).unwrap();
+    let (ledger, _) = snap
+        .open_with_document(&chain, log.now, SnapshotLimits::default())
+        .unwrap();
+    assert_eq!(ledger.heads(), log.c.ledger.heads());
+    // The handover into the epoch names the forgotten history: it vouches for nothing.
+    assert_eq!(
+        Vouch::Handover { term: 0 }
+            .heads(&chain, log.now)
+            .unwrap_err(),
+        CheckpointError::ForgottenEpoch(1)
+    );
+    // A term that starts no epoch is no epoch vouch; nor is an earlier epoch's start.
+    assert!(Vouch::Epoch { term: 0 }.heads(&chain, log.now).is_err());
+    log.action("later");
+    log.rotate(Some(1)); // term 2 starts epoch 2
+    assert_eq!(
+        Vouch::Epoch { term: 1 }
+            .heads(&log.c.chain, log.now)
+            .unwrap_err(),
+        CheckpointError::ForgottenEpoch(1)
     );
 }

@@ -110,6 +110,14 @@ pub enum HandoverError {
     CertTooLarge(usize, usize),
     #[error("certificate: {0}")]
     Cert(#[from] CertError),
+    #[error("--retain-terms takes a number of terms from 1 to 1000, or `all` to keep everything; not `{0}`")]
+    RetainTerms(String),
+    #[error("the proposal's forgetting setting is malformed or names the wrong epoch")]
+    BadForgetting,
+    #[error("the proposal's new epoch cannot be derived here: {0}")]
+    EpochUnderivable(String),
+    #[error("the proposal's new epoch is not the one this device derives from the same history: refusing to sign it")]
+    EpochMismatch,
 }
 
 impl HandoverError {

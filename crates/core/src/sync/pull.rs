@@ -447,8 +447,16 @@ impl Puller {
             && checked.held + repeated >= checked.received
             && !new_certs
             && removed == 0;
-        let next = if !report.rejected.is_empty() {
-            Next::Stop(Stop::Rejected(report.rejected.len()))
+        // A peer still in an epoch this circle has forgotten sends its history in good
+        // faith: it is behind, not hostile, and learns the certificate from us.
+        let (forgotten, rejected): (Vec<_>, Vec<_>) = report
+            .rejected
+            .iter()
+            .partition(|(_, e)| matches!(e, crate::error::ValidationError::ForgottenEpoch(_)));
+        let next = if !rejected.is_empty() {
+            Next::Stop(Stop::Rejected(rejected.len()))
+        } else if !forgotten.is_empty() {
+            Next::Done
         } else if overflow {
             Next::Stop(Stop::Overflow)
         } else if stale && checked.more {

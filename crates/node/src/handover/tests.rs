@@ -46,6 +46,7 @@ pub(super) fn options(stewards: Vec<Nominee>, threshold: Option<u32>) -> Propose
         stewards,
         threshold,
         draw: None,
+        retain: None,
     }
 }
 

@@ -194,6 +194,7 @@ fn offer(
                 Vouch::Checkpoint(_) => !can_sign || behind(doc, &heads) < CHECKPOINT_EVERY,
                 // A later handover (or a checkpoint we can sign) covers more.
                 Vouch::Handover { term } => *term + 1 == latest && !can_sign,
+                Vouch::Epoch { term } => *term == latest && !can_sign,
             };
             if fresh {
                 return Ok(Offer {
@@ -213,7 +214,13 @@ fn offer(
             Err(_) => return Ok(none(0)),
         }
     } else {
-        match chain.latest().body.term.checked_sub(1) {
+        let latest = chain.latest().body.term;
+        match latest.checked_sub(1) {
+            // The epoch's first term: the history handed over into it was forgotten,
+            // and its base is vouched for by the certificate itself.
+            Some(_) if chain.epoch() > 0 && latest == chain.epoch_first_term() => {
+                Vouch::Epoch { term: latest }
+            }
             Some(term) => Vouch::Handover { term },
             None => return Ok(none(0)),
         }

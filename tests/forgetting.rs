@@ -1,0 +1,155 @@
+//! Forgetting through the real `circle` binary (docs/EPOCHS.md): a handover that starts an
+//! epoch keeping evidence for one term, on the circle's node and on a sister that follows
+//! it; afterwards no byte of the forgotten action or memo is in either data directory,
+//! knowledge and balances stay, later changes flow, and JS Automerge loads the export.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::federation::{eventually, publish_tactic, tactic_titles};
+use crate::util::{load_with_js, Node, Serving};
+
+const MARKER: &str = "forget-me-9d2c41";
+
+/// Every file under `dir`, read raw, that contains `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(bytes) = std::fs::read(&p) {
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    found.push(p.display().to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+fn sister<'a>(status: &'a Value, id: &str) -> Option<&'a Value> {
+    status["following"]
+        .as_array()?
+        .iter()
+        .find(|x| x["circle_id"] == id)
+}
+
+#[test]
+fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister() {
+    let a = Node::compliant("Alder");
+    let action = format!("{MARKER} picket at the depot");
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        &action,
+        "--summary",
+        "held the gate",
+    ]);
+    let memo = format!("{MARKER} gift from a named donor");
+    a.ok(&[
+        "fund",
+        "add",
+        "--amount",
+        "20",
+        "--currency",
+        "EUR",
+        "--memo",
+        &memo,
+    ]);
+    publish_tactic(&a, "Phone tree");
+    let status = a.ok(&["status"]);
+    assert_eq!(
+        status["retain_terms"],
+        Value::Null,
+        "a new circle keeps everything"
+    );
+    assert_eq!(status["epoch"], 0);
+    let sa = Serving::start(&a, &[], &[]);
+    let a_id = sa.info["circle_id"].as_str().unwrap().to_owned();
+
+    let b = Node::compliant("Birch");
+    let sb = Serving::start(&b, &[&sa], &[]);
+    let r = b.ok(&["follow", sa.invite()]);
+    assert_eq!(r["synced"], true, "{r}");
+    assert!(r["changes"].as_u64().unwrap() >= 5, "{r}");
+
+    // A bad setting is refused before anything is proposed.
+    for bad in ["0", "1001", "forever", "2.5"] {
+        let err = a.fails(&[
+            "steward",
+            "propose",
+            "--steward",
+            "self",
+            "--retain-terms",
+            bad,
+        ]);
+        assert!(err.contains("--retain-terms"), "{err}");
+    }
+    // One steward: the proposal is certified at once and term 1 starts epoch 1.
+    a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--retain-terms",
+        "1",
+    ]);
+    // Every term signs the pledge again (or the circle stops being replicated).
+    a.ok(&[
+        "pledge",
+        "sign",
+        "--text",
+        "We answer every call for defense.",
+    ]);
+    let status = a.ok(&["status"]);
+    assert_eq!(
+        (status["term"].as_u64(), status["epoch"].as_u64()),
+        (Some(1), Some(1)),
+        "{status}"
+    );
+    assert_eq!(status["retain_terms"], 1);
+    let out = tempfile::tempdir().unwrap();
+    let json_file = out.path().join("ledger.json");
+    a.ok(&["export", "--format", "json", json_file.to_str().unwrap()]);
+    let ledger: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
+    let text = ledger.to_string();
+    assert!(
+        !text.contains(MARKER),
+        "forgotten evidence in the export: {text}"
+    );
+    assert!(text.contains("Phone tree"), "knowledge kept: {text}");
+    assert!(text.contains("balance carried forward"), "{text}");
+
+    eventually("B enters A's new epoch", || {
+        let s = b.ok(&["status"]);
+        (sister(&s, &a_id)?["epoch"] == 1).then_some(())
+    });
+    // The new epoch goes on: a later tactic reaches B, old knowledge still resolves there.
+    publish_tactic(&a, "Banner drop");
+    eventually("A's tactic of the new epoch at B", || {
+        let t = tactic_titles(&b, Some(&a_id));
+        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned()))
+            .then_some(())
+    });
+    sb.stop();
+    sa.stop();
+
+    for n in [&a, &b] {
+        let found = files_containing(n.path(), MARKER.as_bytes());
+        assert!(found.is_empty(), "forgotten text still in {found:?}");
+    }
+    let am = out.path().join("ledger.automerge");
+    a.ok(&["export", "--format", "automerge", am.to_str().unwrap()]);
+    let js = load_with_js(&am);
+    let doc = &js["doc"];
+    assert_eq!(doc["circle"]["name"], "Alder");
+    assert!(doc["actions"].as_object().unwrap().is_empty(), "{doc}");
+    let carried = &doc["protocol"]["fund_ledger"]["carried-eur"];
+    assert_eq!(carried["amount"], "20", "{doc}");
+    assert!(!doc.to_string().contains(MARKER));
+}
