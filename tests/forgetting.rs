@@ -153,3 +153,41 @@ fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister(
     assert_eq!(carried["amount"], "20", "{doc}");
     assert!(!doc.to_string().contains(MARKER));
 }
+
+/// A sister that was away when the circle forgot (it lacks history the handover named,
+/// so it cannot derive the base, and no peer serves the old epoch any more) takes the
+/// new epoch's base as a snapshot vouched by the certificate, and forgets too.
+#[test]
+fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets() {
+    let a = Node::compliant("Alder");
+    let action = format!("{MARKER} blockade");
+    a.ok(&["action", "log", "--title", &action, "--summary", "held the road"]);
+    publish_tactic(&a, "Phone tree");
+    let sa = Serving::start(&a, &[], &[]);
+    let a_id = sa.info["circle_id"].as_str().unwrap().to_owned();
+    let b = Node::compliant("Birch");
+    let sb = Serving::start(&b, &[&sa], &[]);
+    assert_eq!(b.ok(&["follow", sa.invite()])["synced"], true);
+    sb.stop();
+
+    // While B is away: a write B never sees, then the forgetting handover.
+    a.ok(&["action", "log", "--title", "written while B was away", "--summary", "-"]);
+    a.ok(&["steward", "propose", "--steward", "self", "--retain-terms", "1"]);
+    a.ok(&["pledge", "sign", "--text", "We answer every call for defense."]);
+
+    let sb = Serving::start(&b, &[&sa], &[]);
+    eventually("B takes A's new epoch from a vouched snapshot", || {
+        let s = b.ok(&["status"]);
+        let f = sister(&s, &a_id)?;
+        (f["epoch"] == 1 && f["compliant"] == true).then_some(())
+    });
+    publish_tactic(&a, "Banner drop");
+    eventually("later changes flow on top of the installed base", || {
+        let t = tactic_titles(&b, Some(&a_id));
+        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned())).then_some(())
+    });
+    sb.stop();
+    sa.stop();
+    let found = files_containing(b.path(), MARKER.as_bytes());
+    assert!(found.is_empty(), "forgotten text still in {found:?}");
+}

@@ -35,7 +35,11 @@ impl Node {
         let first = self.inner.snapshot_first_sync
             && circle != self.inner.own
             && lock(&slot).replica.is_none();
-        if first && self.fetch_snapshot(peer, circle, &slot).await? {
+        // A replica whose chain started an epoch it could not derive here (it lacked
+        // history the handover named): the new epoch's vouched base is the only way on,
+        // whatever the snapshot setting, since peers no longer serve the old history.
+        let missed_epoch = circle != self.inner.own && self.missed_epoch(circle, &slot)?;
+        if (first || missed_epoch) && self.fetch_snapshot(peer, circle, &slot).await? {
             if let Some(f) = on_progress {
                 f(&SyncProgress {
                     circle_id: circle.to_hex(),
@@ -59,6 +63,15 @@ impl Node {
             lock(&slot).give_back(p.into_quarantine());
         }
         result
+    }
+
+    /// Whether the held replica's chain is in a later epoch than its stored ledger.
+    fn missed_epoch(&self, circle: Hash32, slot: &Slot) -> Result<bool, NodeError> {
+        let chain_epoch = match lock(slot).replica.as_ref() {
+            Some(r) => r.chain.epoch(),
+            None => return Ok(false),
+        };
+        Ok(self.inner.store.epoch(&circle)? < chain_epoch)
     }
 
     /// A pull of `circle` from `peer`, from the heads persisted after the last sync

@@ -135,8 +135,23 @@ impl Node {
             .open_with_document(&chain, now, SnapshotLimits::default())
             .map_err(|e| invalid(e.to_string()))?;
         let mut held = lock(slot);
-        if held.replica.is_some() {
-            // Another pull got there first: what it holds stays.
+        if let Some(r) = held.replica.as_mut() {
+            // A replica left in a forgotten epoch takes the new one; otherwise another
+            // pull got there first and what it holds stays.
+            if store.epoch(&circle)? >= chain.epoch() {
+                return Ok(());
+            }
+            store_certs(store, &chain)?;
+            crate::guard::install_epoch(store, &circle, &mut r.ledger, &chain, ledger.into_doc())?;
+            r.chain = chain;
+            r.checked = chain_mark(&r.chain);
+            r.log_len = 0;
+            store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
+            store.set_summary(&circle, &r.summary(now))?;
+            store.set_shared_heads(&peer.to_string(), &circle, &hashes(&r.ledger.heads()))?;
+            drop(held);
+            store.sync()?;
+            info!(circle = %short(&circle), "this replica had missed a new epoch: its vouched base was verified and installed");
             return Ok(());
         }
         store_certs(store, &chain)?;
