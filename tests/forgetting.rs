@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::federation::{eventually, publish_tactic, tactic_titles};
+use crate::devices::{term_of, three_stewards, volunteer, Devices};
 use crate::util::{load_with_js, Node, Serving};
 
 const MARKER: &str = "forget-me-9d2c41";
@@ -190,4 +191,48 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
     sa.stop();
     let found = files_containing(b.path(), MARKER.as_bytes());
     assert!(found.is_empty(), "forgotten text still in {found:?}");
+}
+
+/// Stewards on three devices: A proposes a forgetting term, B checks the base against
+/// its own ledger and approves, C is offline throughout and converges when it returns.
+#[test]
+fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
+    let Devices { a, b, c, sa, sb, sc } = three_stewards();
+    let action = format!("{MARKER} occupation");
+    a.ok(&["action", "log", "--title", &action, "--summary", "-"]);
+    let changes = |n: &Node| n.ok(&["status"])["changes"].as_u64();
+    let at_a = changes(&a);
+    eventually("the action reaches C", || (changes(&c) == at_a).then_some(()));
+    sc.stop();
+
+    let code_b = volunteer(&b);
+    let p = a.ok(&[
+        "steward", "propose", "--steward", "self", "--steward", &code_b, "--threshold", "1",
+        "--retain-terms", "1",
+    ]);
+    let id = p["proposal_id"].as_str().unwrap().to_owned();
+    eventually("the proposal reaches B", || {
+        let list = b.ok(&["steward", "proposals"]);
+        list.as_array()?.iter().any(|x| x["proposal_id"] == id.as_str()).then_some(())
+    });
+    let approved = b.ok(&["steward", "approve", &id[..12]]);
+    assert_eq!(approved["term"], 2, "{approved}");
+    for (n, who) in [(&a, "A"), (&b, "B")] {
+        eventually(&format!("{who} is in epoch 1"), || {
+            let s = n.ok(&["status"]);
+            (s["epoch"] == 1 && s["retain_terms"] == 1).then_some(())
+        });
+    }
+    let sc = Serving::start(&c, &[&sa, &sb], &[]);
+    eventually("C returns into epoch 1", || {
+        let s = c.ok(&["status"]);
+        (s["epoch"] == 1 && term_of(&c) == 2).then_some(())
+    });
+    for s in [sc, sb, sa] {
+        s.stop();
+    }
+    for n in [&a, &b, &c] {
+        let found = files_containing(n.path(), MARKER.as_bytes());
+        assert!(found.is_empty(), "forgotten text still in {found:?}");
+    }
 }
