@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::federation::{eventually, publish_tactic, tactic_titles};
 use crate::devices::{term_of, three_stewards, volunteer, Devices};
+use crate::federation::{eventually, publish_tactic, tactic_titles};
 use crate::util::{load_with_js, Node, Serving};
 
 const MARKER: &str = "forget-me-9d2c41";
@@ -162,7 +162,14 @@ fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister(
 fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets() {
     let a = Node::compliant("Alder");
     let action = format!("{MARKER} blockade");
-    a.ok(&["action", "log", "--title", &action, "--summary", "held the road"]);
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        &action,
+        "--summary",
+        "held the road",
+    ]);
     publish_tactic(&a, "Phone tree");
     let sa = Serving::start(&a, &[], &[]);
     let a_id = sa.info["circle_id"].as_str().unwrap().to_owned();
@@ -172,9 +179,28 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
     sb.stop();
 
     // While B is away: a write B never sees, then the forgetting handover.
-    a.ok(&["action", "log", "--title", "written while B was away", "--summary", "-"]);
-    a.ok(&["steward", "propose", "--steward", "self", "--retain-terms", "1"]);
-    a.ok(&["pledge", "sign", "--text", "We answer every call for defense."]);
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        "written while B was away",
+        "--summary",
+        "-",
+    ]);
+    a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--retain-terms",
+        "1",
+    ]);
+    a.ok(&[
+        "pledge",
+        "sign",
+        "--text",
+        "We answer every call for defense.",
+    ]);
 
     let sb = Serving::start(&b, &[&sa], &[]);
     eventually("B takes A's new epoch from a vouched snapshot", || {
@@ -185,7 +211,8 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
     publish_tactic(&a, "Banner drop");
     eventually("later changes flow on top of the installed base", || {
         let t = tactic_titles(&b, Some(&a_id));
-        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned())).then_some(())
+        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned()))
+            .then_some(())
     });
     sb.stop();
     sa.stop();
@@ -197,23 +224,43 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
 /// its own ledger and approves, C is offline throughout and converges when it returns.
 #[test]
 fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
-    let Devices { a, b, c, sa, sb, sc } = three_stewards();
+    let Devices {
+        a,
+        b,
+        c,
+        sa,
+        sb,
+        sc,
+    } = three_stewards();
     let action = format!("{MARKER} occupation");
     a.ok(&["action", "log", "--title", &action, "--summary", "-"]);
     let changes = |n: &Node| n.ok(&["status"])["changes"].as_u64();
     let at_a = changes(&a);
-    eventually("the action reaches C", || (changes(&c) == at_a).then_some(()));
+    eventually("the action reaches C", || {
+        (changes(&c) == at_a).then_some(())
+    });
     sc.stop();
 
     let code_b = volunteer(&b);
     let p = a.ok(&[
-        "steward", "propose", "--steward", "self", "--steward", &code_b, "--threshold", "1",
-        "--retain-terms", "1",
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--steward",
+        &code_b,
+        "--threshold",
+        "1",
+        "--retain-terms",
+        "1",
     ]);
     let id = p["proposal_id"].as_str().unwrap().to_owned();
     eventually("the proposal reaches B", || {
         let list = b.ok(&["steward", "proposals"]);
-        list.as_array()?.iter().any(|x| x["proposal_id"] == id.as_str()).then_some(())
+        list.as_array()?
+            .iter()
+            .any(|x| x["proposal_id"] == id.as_str())
+            .then_some(())
     });
     let approved = b.ok(&["steward", "approve", &id[..12]]);
     assert_eq!(approved["term"], 2, "{approved}");

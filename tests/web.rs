@@ -1019,14 +1019,27 @@ fn the_page_works_in_headless_chromium_with_a_live_alert_from_a_second_node() {
         .unwrap_or_else(|e| panic!("web.mjs printed no report ({e}): {out}"));
     assert_eq!(report["ok"], true);
 
-    // What the page did is in A's ledger, as the CLI sees it.
+    // What the page did is in A's ledger, as the CLI sees it. The page's handover kept
+    // evidence for one term: the actions and retrospectives it recorded (the page showed
+    // them, web.mjs checked) are forgotten; zines and tactics, knowledge, stay.
     let actions = a.ok(&["actions"]);
-    assert!(actions.to_string().contains("Rent strike meeting"));
+    assert_eq!(
+        actions.as_array().map(Vec::len),
+        Some(0),
+        "forgotten: {actions}"
+    );
     let retros = a.ok(&["retros"]);
-    assert_eq!(retros[0]["title"], "What the meeting taught us", "{retros}");
-    assert_eq!(retros[0]["action_id"], actions[0]["entry_id"], "{retros}");
-    assert_eq!(retros[1]["title"], "Leafleting in the rain", "{retros}");
-    assert!(retros[1]["action_id"].is_null(), "{retros}");
+    assert_eq!(
+        retros.as_array().map(Vec::len),
+        Some(0),
+        "forgotten: {retros}"
+    );
+    let status = a.ok(&["status"]);
+    assert_eq!(
+        (status["retain_terms"].as_u64(), status["epoch"].as_u64()),
+        (Some(1), Some(2)),
+        "{status}"
+    );
     let zines = a.ok(&["zines", "--from", sa.circle_id()]);
     let zine = zines
         .as_array()

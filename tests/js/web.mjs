@@ -305,8 +305,12 @@ async function run() {
   if (!(await page.locator('#propose-form').isVisible())) await page.locator('#propose summary').click();
   await page.getByLabel(/Stewards of the next term/).fill(`self\n${code}`);
   await page.getByLabel(/Signatures needed/).fill('1');
+  check(await page.locator('#retain-explained').isVisible(), 'the page explains what forgetting keeps and deletes');
+  check(before.includes('Evidence is kept for ever'), `a new circle keeps everything: ${before}`);
+  await page.getByLabel(/Keep evidence for how many terms/).fill('1');
   await page.getByRole('button', { name: 'Propose', exact: true }).click();
   await page.locator('#steward-summary', { hasText: `Steward term ${term + 1}:` }).waitFor();
+  await page.locator('#steward-summary', { hasText: `Evidence is kept for 1 term (epoch 1 began at term ${term + 1})` }).waitFor();
   await page.locator('#device-keys', { hasText: 'holds 2 steward keys' }).waitFor();
   await page.locator('#steward-warnings li', { hasText: 'captures the circle' }).first().waitFor();
   check(await page.locator('#revoke-key option').count() === 2, 'both keys offered for revocation');

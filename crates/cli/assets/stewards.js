@@ -12,7 +12,10 @@ async function loadStewards() {
   const left = days < 0 ? 'expired' : `${plural(days, 'day')} left`;
   $('#steward-summary').textContent =
     `Steward term ${show.term}: ${plural(show.stewards.length, 'steward')}, ` +
-    `${show.threshold} must sign the next term · ${left}.`;
+    `${show.threshold} must sign the next term · ${left}. ` +
+    (show.retain_terms == null
+      ? 'Evidence is kept for ever.'
+      : `Evidence is kept for ${plural(show.retain_terms, 'term')} (epoch ${show.epoch} began at term ${show.epoch_first_term}).`);
   fill('#steward-warnings', show.warnings || [], (w) => h('li', { class: 'warning' }, `⚠ ${pageWords(w)}`), '');
   $('#steward-warnings').querySelector('.none')?.remove();
   $('#device-keys').textContent = show.keys_held_here
@@ -59,8 +62,10 @@ onSubmit('propose-form', async (_, d) => {
   const draw = d.get('draw') ? Number(d.get('draw')) : undefined;
   // Drawn stewards: the codes are the lottery's candidates (`--draw SEATS --from ...`).
   const who = draw ? { draw, from: named } : { stewards: named };
+  const retain = String(d.get('retain_terms') || '').trim();
   const r = await api('POST', '/api/steward/proposals', {
     ...who, threshold, term_days: Number(d.get('term_days')) || 14,
+    ...(retain ? { retain_terms: retain } : {}),
   });
   toast(r.state === 'drawing'
     ? `Draw ${short(r.draw_id)} waits for ${plural(r.waiting_for.length, 'steward')} to reveal; their devices do it when they sync. Propose again then.`

@@ -287,6 +287,14 @@ fn show(local: &LocalCircle, now: u64) -> Result<Report> {
             p.needed
         );
     }
+    text += &match c.chain.retain_terms() {
+        Some(n) => format!(
+            "\nevidence is kept for {n} term(s); epoch {} began at term {}",
+            c.chain.epoch(),
+            c.chain.epoch_first_term()
+        ),
+        None => "\nevidence is kept for ever (`propose --retain-terms N` forgets it)".to_owned(),
+    };
     for w in &warnings {
         text += &format!("\nwarning: {w}");
     }
@@ -295,6 +303,8 @@ fn show(local: &LocalCircle, now: u64) -> Result<Report> {
             "term": b.term, "start": b.start, "expires": b.expires,
             "threshold": b.threshold, "stewards": stewards, "keys_held_here": held,
             "equivocations": c.chain.equivocations().len(),
+            "retain_terms": c.chain.retain_terms(), "epoch": c.chain.epoch(),
+            "epoch_first_term": c.chain.epoch_first_term(),
             "candidates": candidates, "captures_circle": captures,
             "pending_proposal": pending.map(|p| p.proposal_id), "warnings": warnings,
         }),
