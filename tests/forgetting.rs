@@ -283,3 +283,104 @@ fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
         assert!(found.is_empty(), "forgotten text still in {found:?}");
     }
 }
+
+/// Past a forgetting handover, everything that moves a whole ledger still works: a bundle
+/// (its base vouched by the certificate) imported by a new sister, a new device joining,
+/// and an archive of the epoch, verified and restored apart.
+#[test]
+fn bundles_joins_and_archives_carry_the_epoch_base() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = Node::compliant("Alder");
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        &format!("{MARKER} old"),
+        "--summary",
+        "-",
+    ]);
+    publish_tactic(&a, "Phone tree");
+    a.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--retain-terms",
+        "1",
+    ]);
+    a.ok(&[
+        "pledge",
+        "sign",
+        "--text",
+        "We answer every call for defense.",
+    ]);
+    a.ok(&["action", "log", "--title", "kept action", "--summary", "-"]);
+    let a_id = a.circle_id();
+    let away = tempfile::tempdir().unwrap();
+
+    let bundle = away.path().join("alder.bundle");
+    a.ok(&["export", "--format", "bundle", bundle.to_str().unwrap()]);
+    let c = Node::compliant("Cedar");
+    let r = c.ok(&["import", bundle.to_str().unwrap()]);
+    assert_eq!(
+        (r["compliant"].as_bool(), r["rejected"].as_u64()),
+        (Some(true), Some(0)),
+        "{r}"
+    );
+    let s = c.ok(&["status"]);
+    assert_eq!(sister(&s, &a_id).unwrap()["epoch"], 1, "{s}");
+    assert_eq!(
+        tactic_titles(&c, Some(&a_id)),
+        vec!["Phone tree".to_owned()]
+    );
+    assert!(files_containing(c.path(), MARKER.as_bytes()).is_empty());
+
+    let sa = Serving::start(&a, &[], &[]);
+    let d = Node::new();
+    let joined = d.ok(&["join", sa.invite()]);
+    assert_eq!(joined["circle_id"], a_id.as_str(), "{joined}");
+    sa.stop();
+    let s = d.ok(&["status"]);
+    assert_eq!(
+        (s["epoch"].as_u64(), s["term"].as_u64()),
+        (Some(1), Some(1)),
+        "{s}"
+    );
+    let titles: Vec<String> = d
+        .ok(&["actions"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["title"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        titles,
+        ["kept action"],
+        "the device holds the epoch, not what it forgot"
+    );
+
+    let pass = away.path().join("pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let sealed = away.path().join("alder.age");
+    let wrote = a.ok(&[
+        "archive",
+        "--out",
+        sealed.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    assert_eq!(wrote["epochs"], 1, "{wrote}");
+    let restored = a.ok(&[
+        "import",
+        sealed.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    let e = &restored["epochs"][0];
+    assert_eq!(
+        (e["epoch"].as_u64(), e["first_term"].as_u64()),
+        (Some(1), Some(1)),
+        "{restored}"
+    );
+}

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use age::secrecy::{ExposeSecret, SecretString};
 use circle_core::bundle::Bundle;
+use circle_core::checkpoint::{Snapshot, SnapshotLimits, Vouch};
 use circle_core::ledger::Ledger;
 use circle_core::term::TermChain;
 use circle_core::validate::ingest;
@@ -73,8 +74,8 @@ impl LocalCircle {
         let bundle = self.bundle(&id)?;
         let chain = &self.circle().chain;
         let meta = EpochMeta {
-            epoch: 0,
-            first_term: chain.genesis().body.term,
+            epoch: chain.epoch(),
+            first_term: chain.epoch_first_term(),
             last_term: chain.latest().body.term,
             changes: bundle.changes.len() as u64,
             kind: EntryKind::SignedBundle as u8,
@@ -186,12 +187,34 @@ fn verify_epoch(
             "epoch {e} of the archive belongs to another circle"
         )));
     }
-    if chain.genesis().body.term != meta.first_term || chain.latest().body.term != meta.last_term {
+    if chain.epoch() != e
+        || chain.epoch_first_term() != meta.first_term
+        || chain.latest().body.term != meta.last_term
+    {
         return Err(NodeError::Invalid(format!(
             "epoch {e}'s index names terms its certificates do not hold"
         )));
     }
-    let mut replica = Ledger::empty_replica(own);
+    // Past a forgetting handover the epoch starts at its base, vouched by the chain.
+    let mut replica = match &bundle.base {
+        None if e == 0 => Ledger::empty_replica(own),
+        None => {
+            return Err(NodeError::Invalid(format!(
+                "epoch {e} of the archive has no base"
+            )))
+        }
+        Some(base) => {
+            let refused = |why: String| NodeError::Invalid(format!("epoch {e}'s base: {why}"));
+            let snapshot = Snapshot::decode(base).map_err(|x| refused(x.to_string()))?;
+            if !matches!(snapshot.vouch, Vouch::Epoch { .. }) {
+                return Err(refused("not vouched by the epoch's certificate".into()));
+            }
+            snapshot
+                .open_with_document(&chain, now, SnapshotLimits::default())
+                .map_err(|x| refused(x.to_string()))?
+                .0
+        }
+    };
     let report = ingest(&mut replica, &chain, bundle.changes, now);
     if let Some((hash, why)) = report.rejected.first() {
         return Err(NodeError::Invalid(format!(

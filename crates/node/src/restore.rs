@@ -63,6 +63,9 @@ impl LocalCircle {
         bundle: Bundle,
         now: u64,
     ) -> Result<(LocalCircle, ImportReport), NodeError> {
+        if let Some(base) = &bundle.base {
+            return LocalCircle::adopt_base(root, chain, bundle.clone(), base, now);
+        }
         // Verify every change before anything is stored.
         let mut check = Ledger::empty_replica(chain.circle_id());
         let verified = ingest(&mut check, chain, bundle.changes.clone(), now);
@@ -90,6 +93,33 @@ impl LocalCircle {
             store.create_circle(chain.genesis(), genesis)?;
             store.sync()?;
         }
+        let mut local = LocalCircle::open(root)?;
+        let report = local.import(bundle, now)?;
+        Ok((local, report))
+    }
+
+    /// `adopt_bundle` for a circle past a forgetting handover: its base is verified
+    /// against the chain before anything is stored, then becomes the ledger, and the
+    /// changes after it are imported as any bundle's.
+    fn adopt_base(
+        root: &Path,
+        chain: &TermChain,
+        bundle: Bundle,
+        base: &[u8],
+        now: u64,
+    ) -> Result<(LocalCircle, ImportReport), NodeError> {
+        let id = chain.circle_id();
+        let store = Store::open(&root.join("store"))?;
+        if let Some(held) = store.own_circle()? {
+            return Err(NodeError::AlreadyInitialised {
+                dir: root.to_owned(),
+                circle_id: held.to_hex(),
+            });
+        }
+        let doc = LocalCircle::open_base(&store, &id, chain, base, now)?;
+        crate::guard::store_certs(&store, chain)?;
+        store.create_circle_at_epoch(chain.genesis(), chain.epoch(), &doc.save())?;
+        drop(store);
         let mut local = LocalCircle::open(root)?;
         let report = local.import(bundle, now)?;
         Ok((local, report))

@@ -2,6 +2,7 @@
 //! end to end and kept only as far as they are valid.
 
 use circle_core::bundle::Bundle;
+use circle_core::checkpoint::{Snapshot, SnapshotLimits, Vouch};
 use circle_core::compliance::{compliance, Compliance};
 use circle_core::envelope::SignedChange;
 use circle_core::keys::Hash32;
@@ -11,8 +12,8 @@ use circle_core::validate::{ingest, ingest_verified, ApplyReport, Verified};
 use circle_store::{CircleSummary, Store, COMPACT_AFTER};
 
 use crate::guard::{
-    after_ingest, chain_mark, enforce_chain, handover_heads_missing, restore_freezes, store_certs,
-    ChainMark,
+    after_ingest, chain_mark, enforce_chain, handover_heads_missing, install_epoch,
+    restore_freezes, store_certs, ChainMark,
 };
 use crate::{LocalCircle, NodeError};
 
@@ -181,6 +182,25 @@ impl LocalCircle {
         load_replica(self.store(), id)
     }
 
+    /// Verifies a bundle's base against the chain (as a snapshot from a peer is) and
+    /// returns its document.
+    pub(crate) fn open_base(
+        store: &Store,
+        id: &Hash32,
+        chain: &TermChain,
+        base: &[u8],
+        now: u64,
+    ) -> Result<automerge::Automerge, NodeError> {
+        let invalid = |e: String| NodeError::Invalid(format!("the bundle's base is refused: {e}"));
+        let snapshot = Snapshot::decode(base).map_err(|e| invalid(e.to_string()))?;
+        let mut chain = chain.clone();
+        restore_freezes(store, id, &mut chain)?;
+        let (ledger, _) = snapshot
+            .open_with_document(&chain, now, SnapshotLimits::default())
+            .map_err(|e| invalid(e.to_string()))?;
+        Ok(ledger.into_doc())
+    }
+
     /// Every signed change of a held circle (own or sister), with certificates.
     pub fn bundle(&self, id: &Hash32) -> Result<Bundle, NodeError> {
         let store = self.store();
@@ -195,22 +215,57 @@ impl LocalCircle {
             })?;
             (r.chain, r.ledger.into_doc())
         };
-        let mut changes = Vec::new();
-        for c in doc.get_changes(&[]) {
-            let hash = Hash32(c.hash().0);
-            let envelope = store.envelope(id, &hash)?.ok_or_else(|| {
-                NodeError::Invalid(format!("change {hash} has no stored signature"))
-            })?;
-            changes.push(SignedChange {
-                envelope,
-                bytes: c.raw_bytes().to_vec(),
-            });
+        // Changes no signature covers travel as a snapshot vouched by the chain: the
+        // epoch's base past a forgetting handover, or the snapshot this node was synced
+        // from (it holds no signature for what that vouched).
+        let mut bases: Vec<Snapshot> = Vec::new();
+        if let Some(f) = chain.epoch_start().and_then(|c| c.body.forgetting.as_ref()) {
+            let vouch = Vouch::Epoch {
+                term: chain.epoch_first_term(),
+            };
+            let built = Snapshot::history_at(&doc, &f.base_heads)
+                .and_then(|h| Snapshot::build(&h, vouch))
+                .map_err(|e| NodeError::Invalid(format!("the epoch's base: {e}")))?;
+            bases.push(built);
         }
-        Ok(Bundle {
-            circle_id: *id,
-            certs: chain.all_certs().cloned().collect(),
-            changes,
-        })
+        let now = crate::node::now();
+        if let Some(kept) = store
+            .vouched_snapshot(id)?
+            .and_then(|b| Snapshot::decode(&b).ok())
+        {
+            if kept.vouch.heads(&chain, now).is_ok() {
+                bases.push(kept);
+            }
+        }
+        let mut last_missing = None;
+        for base in bases.iter().map(Some).chain(std::iter::once(None)) {
+            let after: Vec<automerge::ChangeHash> = match base {
+                Some(b) => b
+                    .vouch
+                    .heads(&chain, now)
+                    .map_err(|e| NodeError::Invalid(e.to_string()))?
+                    .iter()
+                    .map(|h| automerge::ChangeHash(h.0))
+                    .collect(),
+                None if chain.epoch() > 0 => continue,
+                None => Vec::new(),
+            };
+            match signed_after(store, id, &doc, &after)? {
+                Ok(changes) => {
+                    return Ok(Bundle {
+                        circle_id: *id,
+                        certs: chain.all_certs().cloned().collect(),
+                        changes,
+                        base: base.map(Snapshot::encode),
+                    })
+                }
+                Err(hash) => last_missing = Some(hash),
+            }
+        }
+        let hash = last_missing.map(|h| h.to_hex()).unwrap_or_default();
+        Err(NodeError::Invalid(format!(
+            "change {hash} has no stored signature"
+        )))
     }
 
     /// Verifies a bundle end to end and keeps what is valid. Importing one's own circle
@@ -240,6 +295,28 @@ impl LocalCircle {
         }
         let store = self.store().clone();
         store_certs(&store, &chain)?;
+        if let Some(base) = &bundle.base {
+            let doc = Self::open_base(&store, &id, &chain, base, now)?;
+            if store.epoch(&id)? < chain.epoch() {
+                if own {
+                    let c = self.circle_mut();
+                    install_epoch(&store, &id, &mut c.ledger, &chain, doc)?;
+                    c.chain = chain.clone();
+                } else {
+                    let r = replica.get_or_insert_with(|| Replica::new(chain.clone()));
+                    install_epoch(&store, &id, &mut r.ledger, &chain, doc)?;
+                    r.chain = chain.clone();
+                    r.checked = chain_mark(&chain);
+                    r.log_len = 0;
+                }
+            } else if !own && replica.is_none() {
+                // A sister first met through a bundle of a snapshot-synced node.
+                store.install_document(&id, &doc.save())?;
+                let mut r = Replica::new(chain.clone());
+                r.ledger = Ledger::from_doc(doc, id)?;
+                replica = Some(r);
+            }
+        }
         let report = if own {
             if chain_mark(&chain) != chain_mark(&self.circle().chain) {
                 enforce_chain(&store, &id, &mut self.circle_mut().ledger, &chain, true)?;
@@ -288,4 +365,26 @@ impl LocalCircle {
             compliant,
         })
     }
+}
+
+/// Every change of `doc` after `after`, with its stored signature, or the first change
+/// that has none.
+fn signed_after(
+    store: &Store,
+    id: &Hash32,
+    doc: &automerge::Automerge,
+    after: &[automerge::ChangeHash],
+) -> Result<Result<Vec<SignedChange>, Hash32>, NodeError> {
+    let mut changes = Vec::new();
+    for c in doc.get_changes(after) {
+        let hash = Hash32(c.hash().0);
+        let Some(envelope) = store.envelope(id, &hash)? else {
+            return Ok(Err(hash));
+        };
+        changes.push(SignedChange {
+            envelope,
+            bytes: c.raw_bytes().to_vec(),
+        });
+    }
+    Ok(Ok(changes))
 }

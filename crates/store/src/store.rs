@@ -595,6 +595,7 @@ fn is_lock_error(e: &std::io::Error) -> bool {
         || e.raw_os_error() == Some(11)
 }
 
+mod adopt;
 mod epoch;
 mod evidence;
 mod migrate;

@@ -219,6 +219,7 @@ fn prepare(circles: usize, per: usize, servers: usize) -> PathBuf {
                             circle_id: g.circle.circle_id(),
                             certs: g.circle.chain.certs().to_vec(),
                             changes: g.changes,
+                            base: None,
                         };
                         std::fs::write(bundles.join(format!("{i}.bundle")), b.encode()).unwrap();
                         ids.push((i, b.circle_id));

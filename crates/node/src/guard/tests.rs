@@ -19,6 +19,7 @@ fn bundle(s: &Scenario, certs: Vec<TermCert>, changes: Vec<SignedChange>) -> Bun
         circle_id: s.circle_id(),
         certs,
         changes,
+        base: None,
     }
 }
 

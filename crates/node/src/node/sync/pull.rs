@@ -30,37 +30,49 @@ impl Node {
                 .await
                 .map_err(join_err)??
         };
-        // A first sync: the vouched history as one document, if the peer serves one;
-        // the pull below then starts from its heads.
-        let first = self.inner.snapshot_first_sync
-            && circle != self.inner.own
-            && lock(&slot).replica.is_none();
-        // A replica whose chain started an epoch it could not derive here (it lacked
-        // history the handover named): the new epoch's vouched base is the only way on,
-        // whatever the snapshot setting, since peers no longer serve the old history.
-        let missed_epoch = circle != self.inner.own && self.missed_epoch(circle, &slot)?;
-        if (first || missed_epoch) && self.fetch_snapshot(peer, circle, &slot).await? {
-            if let Some(f) = on_progress {
-                f(&SyncProgress {
-                    circle_id: circle.to_hex(),
-                    pages: 1,
-                    ..SyncProgress::default()
-                });
+        // Two rounds at most: a replica may learn only from the first pull's certificates
+        // that the circle started an epoch (a first sync of a circle that forgot).
+        let mut result = Ok(false);
+        for round in 0..2 {
+            // A first sync: the vouched history as one document, if the peer serves one;
+            // the pull below then starts from its heads.
+            let first = self.inner.snapshot_first_sync
+                && circle != self.inner.own
+                && lock(&slot).replica.is_none();
+            // A replica whose chain started an epoch it could not derive here (it lacked
+            // history the handover named): the new epoch's vouched base is the only way
+            // on, whatever the snapshot setting, since peers no longer serve the old
+            // history.
+            let missed_epoch = circle != self.inner.own && self.missed_epoch(circle, &slot)?;
+            if round > 0 && !missed_epoch {
+                break;
             }
-        }
-        let (node, s) = (self.clone(), slot.clone());
-        let puller = tokio::task::spawn_blocking(move || node.start_pull(peer, circle, &s))
-            .await
-            .map_err(join_err)??;
-        let mut held = Some(puller);
-        let result = self
-            .drive_pull(peer, circle, &slot, &mut held, on_progress)
-            .await;
-        // What waits in quarantine stays with the circle for its next pull (lost only
-        // if a blocking task failed, or on restart: the persisted sync point covers
-        // applied changes only).
-        if let Some(p) = held {
-            lock(&slot).give_back(p.into_quarantine());
+            if (first || missed_epoch) && self.fetch_snapshot(peer, circle, &slot).await? {
+                if let Some(f) = on_progress {
+                    f(&SyncProgress {
+                        circle_id: circle.to_hex(),
+                        pages: 1,
+                        ..SyncProgress::default()
+                    });
+                }
+            }
+            let (node, s) = (self.clone(), slot.clone());
+            let puller = tokio::task::spawn_blocking(move || node.start_pull(peer, circle, &s))
+                .await
+                .map_err(join_err)??;
+            let mut held = Some(puller);
+            result = self
+                .drive_pull(peer, circle, &slot, &mut held, on_progress)
+                .await;
+            // What waits in quarantine stays with the circle for its next pull (lost only
+            // if a blocking task failed, or on restart: the persisted sync point covers
+            // applied changes only).
+            if let Some(p) = held {
+                lock(&slot).give_back(p.into_quarantine());
+            }
+            if result.is_err() {
+                break;
+            }
         }
         result
     }
