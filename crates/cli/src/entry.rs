@@ -21,7 +21,7 @@ pub(crate) fn run(cli: Cli) -> Result<Report> {
     // command: wait (bounded) for its socket rather than fail on its lock.
     let command = match crate::remote::forward_or_return(&dir, cli.command, cli.json) {
         Ok(report) => return report,
-        Err(command) => command,
+        Err(command) => *command,
     };
     let command = match command {
         Command::Init { name, term_days } => {

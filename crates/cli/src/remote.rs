@@ -53,7 +53,7 @@ pub(crate) fn forward_or_return(
     dir: &Path,
     command: Command,
     json: bool,
-) -> std::result::Result<Result<Report>, Command> {
+) -> std::result::Result<Result<Report>, Box<Command>> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(20);
     loop {
@@ -61,7 +61,8 @@ pub(crate) fn forward_or_return(
             return Ok(exchange(dir, stream, command, json));
         }
         if !store_locked(dir) || started.elapsed() >= NODE_START_WAIT {
-            return Err(command);
+            // Boxed: a command is large and this is the path nearly every run takes.
+            return Err(Box::new(command));
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(500));

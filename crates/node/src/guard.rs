@@ -210,13 +210,7 @@ pub(crate) fn enter_epoch(
     let history = doc
         .fork_at(&heads)
         .map_err(|e| NodeError::Invalid(format!("the handover history: {e}")))?;
-    let term_of = |h: &automerge::ChangeHash| {
-        store
-            .envelope(id, &Hash32(h.0))
-            .ok()
-            .flatten()
-            .map(|e| e.term)
-    };
+    let term_of = signed_term(store, *id);
     let base = match circle_core::epoch::derive(&cert.body, &history, &term_of) {
         Ok(base) => base,
         Err(e) => {
@@ -226,6 +220,20 @@ pub(crate) fn enter_epoch(
     };
     install_epoch(store, id, ledger, chain, base)?;
     Ok(true)
+}
+
+/// The term of a change of `id` by its stored signature (`None`: never held signed).
+pub(crate) fn signed_term(
+    store: &Store,
+    id: Hash32,
+) -> impl Fn(&automerge::ChangeHash) -> Option<u64> + '_ {
+    move |h| {
+        store
+            .envelope(&id, &Hash32(h.0))
+            .ok()
+            .flatten()
+            .map(|e| e.term)
+    }
 }
 
 /// Makes `base` (verified: derived here, or loaded from a snapshot vouched by the

@@ -516,15 +516,7 @@ impl LocalCircle {
         };
         if let Some(n) = retain {
             let epoch = self.circle().chain.epoch() + 1;
-            let id = self.circle_id();
-            let store = self.store().clone();
-            let term_of = |h: &automerge::ChangeHash| {
-                store
-                    .envelope(&id, &Hash32(h.0))
-                    .ok()
-                    .flatten()
-                    .map(|e| e.term)
-            };
+            let term_of = crate::guard::signed_term(self.store(), self.circle_id());
             circle_core::epoch::start(&mut body, self.circle().ledger.doc(), n, epoch, &term_of)
                 .map_err(|e| HandoverError::EpochUnderivable(e.to_string()))?;
         }
@@ -652,15 +644,7 @@ impl LocalCircle {
             .doc()
             .fork_at(&heads)
             .map_err(|e| HandoverError::EpochUnderivable(e.to_string()))?;
-        let id = self.circle_id();
-        let store = self.store().clone();
-        let term_of = |h: &automerge::ChangeHash| {
-            store
-                .envelope(&id, &Hash32(h.0))
-                .ok()
-                .flatten()
-                .map(|e| e.term)
-        };
+        let term_of = crate::guard::signed_term(self.store(), self.circle_id());
         match circle_core::epoch::derive(&proposal.body, &history, &term_of) {
             Ok(_) => Ok(()),
             Err(circle_core::epoch::EpochError::BaseMismatch) => {

@@ -37,20 +37,10 @@ impl Log {
 
     /// Logs an action and returns its signed change.
     fn signed_action(&mut self, title: &str) -> SignedChange {
-        let Circle {
-            ledger,
-            keys,
-            chain,
-        } = &mut self.c;
-        let signer = crate::ledger::Signer {
-            key: &keys[0],
-            term: chain.latest().body.term,
-        };
-        let (_, s) = ledger
-            .log_action(&signer, self.now, title, "", &[])
-            .unwrap();
-        self.note(&s);
-        s
+        self.with(|l, s, now| {
+            let (_, c) = l.log_action(s, now, title, "", &[]).unwrap();
+            (c.clone(), c)
+        })
     }
 
     fn action(&mut self, title: &str) -> String {
