@@ -221,7 +221,8 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
 }
 
 /// Stewards on three devices: A proposes a forgetting term, B checks the base against
-/// its own ledger and approves, C is offline throughout and converges when it returns.
+/// its own ledger and approves, C is offline throughout (missing a write the handover
+/// names) and converges when it returns, from the base vouched by the certificate.
 #[test]
 fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
     let Devices {
@@ -240,6 +241,15 @@ fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
         (changes(&c) == at_a).then_some(())
     });
     sc.stop();
+    // A write C never sees: the handover names it, so C cannot derive the base itself.
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        "written while C was away",
+        "--summary",
+        "-",
+    ]);
 
     let code_b = volunteer(&b);
     let p = a.ok(&[
@@ -270,11 +280,30 @@ fn steward_devices_forget_together_and_an_offline_device_converges_on_return() {
             (s["epoch"] == 1 && s["retain_terms"] == 1).then_some(())
         });
     }
+    a.ok(&[
+        "action",
+        "log",
+        "--title",
+        "first of the new epoch",
+        "--summary",
+        "-",
+    ]);
     let sc = Serving::start(&c, &[&sa, &sb], &[]);
-    eventually("C returns into epoch 1", || {
-        let s = c.ok(&["status"]);
-        (s["epoch"] == 1 && term_of(&c) == 2).then_some(())
-    });
+    // Only a device that holds the base can apply a change written on top of it.
+    eventually(
+        "C returns into epoch 1 and holds what was written in it",
+        || {
+            let s = c.ok(&["status"]);
+            let actions = c.ok(&["actions"]).to_string();
+            (s["epoch"] == 1 && term_of(&c) == 2 && actions.contains("first of the new epoch"))
+                .then_some(())
+        },
+    );
+    let actions = c.ok(&["actions"]).to_string();
+    assert!(
+        !actions.contains("written while C was away"),
+        "forgotten: {actions}"
+    );
     for s in [sc, sb, sa] {
         s.stop();
     }

@@ -43,7 +43,7 @@ impl Node {
             // history the handover named): the new epoch's vouched base is the only way
             // on, whatever the snapshot setting, since peers no longer serve the old
             // history.
-            let missed_epoch = circle != self.inner.own && self.missed_epoch(circle, &slot)?;
+            let missed_epoch = self.missed_epoch(circle, &slot)?;
             if round > 0 && !missed_epoch {
                 break;
             }
@@ -77,11 +77,16 @@ impl Node {
         result
     }
 
-    /// Whether the held replica's chain is in a later epoch than its stored ledger.
+    /// Whether the held replica's chain (the local circle's, for the own circle) is in a
+    /// later epoch than its stored ledger.
     fn missed_epoch(&self, circle: Hash32, slot: &Slot) -> Result<bool, NodeError> {
-        let chain_epoch = match lock(slot).replica.as_ref() {
-            Some(r) => r.chain.epoch(),
-            None => return Ok(false),
+        let chain_epoch = if circle == self.inner.own {
+            lock(&self.inner.local).circle().chain.epoch()
+        } else {
+            match lock(slot).replica.as_ref() {
+                Some(r) => r.chain.epoch(),
+                None => return Ok(false),
+            }
         };
         Ok(self.inner.store.epoch(&circle)? < chain_epoch)
     }

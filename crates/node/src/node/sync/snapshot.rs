@@ -125,6 +125,34 @@ impl Node {
         slot: &Slot,
         page: &SnapshotPage,
     ) -> Result<(), NodeError> {
+        if circle != self.inner.own {
+            return self.install_in_slot(peer, circle, slot, page);
+        }
+        // A device of the own circle that missed an epoch: the local circle lends its
+        // ledger to the slot, as for a page, and takes up the new term's keys after.
+        let mut local = lock(&self.inner.local);
+        lock(slot).replica = Some(local.lend());
+        let installed = self.install_in_slot(peer, circle, slot, page);
+        match lock(slot).replica.take() {
+            Some(replica) => local.take_back(replica),
+            None => {
+                return Err(NodeError::Invalid(
+                    "the own circle's ledger was not handed back".into(),
+                ))
+            }
+        }
+        installed?;
+        local.adopt_keys()?;
+        Ok(())
+    }
+
+    fn install_in_slot(
+        &self,
+        peer: PeerId,
+        circle: Hash32,
+        slot: &Slot,
+        page: &SnapshotPage,
+    ) -> Result<(), NodeError> {
         let store = &self.inner.store;
         let now = super::now();
         let invalid = |e: String| NodeError::Invalid(format!("snapshot refused: {e}"));
@@ -141,9 +169,23 @@ impl Node {
             if store.epoch(&circle)? >= chain.epoch() {
                 return Ok(());
             }
-            store_certs(store, &chain)?;
-            crate::guard::install_epoch(store, &circle, &mut r.ledger, &chain, ledger.into_doc())?;
-            r.chain = chain;
+            // The certificates this node held (forks kept as evidence) and the page's.
+            for cert in chain.all_certs() {
+                r.chain.insert(cert.clone())?;
+            }
+            if r.chain.epoch() != chain.epoch() {
+                return Err(NodeError::Invalid(
+                    "snapshot refused: its chain and this node's disagree on the epoch".into(),
+                ));
+            }
+            store_certs(store, &r.chain)?;
+            crate::guard::install_epoch(
+                store,
+                &circle,
+                &mut r.ledger,
+                &r.chain,
+                ledger.into_doc(),
+            )?;
             r.checked = chain_mark(&r.chain);
             r.log_len = 0;
             store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
