@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use circle_core::bundle::Bundle;
+use circle_core::checkpoint::{Snapshot, Vouch};
+use circle_core::epoch;
 use circle_core::gossip::{Alert, Announcement, Gossip};
 use circle_core::handover::candidate_code;
 use circle_core::keys::{Hash32, StewardKey};
@@ -114,8 +116,41 @@ fn main() {
         circle_id: circle,
         certs: chain.certs().to_vec(),
         changes: s.changes.clone(),
+        base: None,
     };
     write("bundle", "whole-ledger", &bundle.encode());
+
+    // The next term starts an epoch that keeps one term of evidence: its certificate
+    // (version 2), and a bundle whose base is the epoch's, vouched by that certificate.
+    let terms: std::collections::HashMap<_, _> = s
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                circle_core::automerge::ChangeHash(c.envelope.change_hash.0),
+                c.envelope.term,
+            )
+        })
+        .collect();
+    let fresh = StewardKey::from_secret([70; 32]);
+    let mut body = s
+        .circle
+        .next_body(14, vec![fresh.public()], 1, s.now)
+        .unwrap();
+    let base = epoch::start(&mut body, full.doc(), 1, 1, &|h| terms.get(h).copied()).unwrap();
+    let signers: Vec<&StewardKey> = s.circle.keys.iter().collect();
+    let cert = circle_core::term::TermCert::sign(body, &signers).unwrap();
+    write("certificate", "term-2-forgetting", &cert.encode());
+    let mut certs = chain.certs().to_vec();
+    certs.push(cert);
+    let snapshot = Snapshot::build(&base, Vouch::Epoch { term: term + 1 }).unwrap();
+    let epoch_bundle = Bundle {
+        circle_id: circle,
+        certs,
+        changes: Vec::new(),
+        base: Some(snapshot.encode()),
+    };
+    write("bundle", "epoch-base", &epoch_bundle.encode());
 
     // A complete steward draw by the current term's keys, as a certificate carries it.
     let codes: Vec<String> = (0..3u8)
