@@ -99,10 +99,6 @@ fn judge_without_history(
             return reject(ValidationError::Equivocation(e));
         }
     }
-    if env.term < chain.epoch_first_term() {
-        // Written before the epoch started: its history was forgotten by the circle.
-        return reject(ValidationError::ForgottenEpoch(env.term));
-    }
     let Some(cert) = chain.term(env.term) else {
         return Err(Verdict::Pending(Pending::AwaitingCertificate(env.term)));
     };
@@ -111,6 +107,11 @@ fn judge_without_history(
     }
     if !signature_ok {
         return reject(ValidationError::BadSignature);
+    }
+    if env.term < chain.epoch_first_term() {
+        // Written before the epoch started: its history was forgotten by the circle. Only
+        // a validly signed change gets this answer, which does not blame its sender.
+        return reject(ValidationError::ForgottenEpoch(env.term));
     }
     if env.term == chain.latest().body.term && chain.latest_expired(now) {
         // Written in an expired term: only the next certificate's handover can vouch for it.

@@ -321,6 +321,15 @@ fn a_change_of_a_forgotten_epoch_is_refused_at_ingest() {
         crate::error::ValidationError::ForgottenEpoch(0)
     );
     assert!(!saved_has(replica.doc(), "forget-me"));
+    // A forged one claiming the old term is a bad signature (which blames), not forgotten.
+    let mut forged = log.signed_action("forged late arrival");
+    forged.envelope.term = 0;
+    let r = crate::validate::ingest(&mut replica, &log.c.chain, vec![forged], log.now);
+    assert_eq!(r.rejected.len(), 1);
+    assert_ne!(
+        r.rejected[0].1,
+        crate::error::ValidationError::ForgottenEpoch(0)
+    );
 }
 
 #[test]
