@@ -413,3 +413,65 @@ fn bundles_joins_and_archives_carry_the_epoch_base() {
         "{restored}"
     );
 }
+
+/// Tactics are knowledge: a sister's fork keeps resolving its lineage after the circle it
+/// came from forgot, and after the forking circle forgot too.
+#[test]
+fn tactic_lineage_resolves_across_epochs() {
+    let a = Node::compliant("Alder");
+    publish_tactic(&a, "Phone tree");
+    let sa = Serving::start(&a, &[], &[]);
+    let a_id = sa.info["circle_id"].as_str().unwrap().to_owned();
+    let b = Node::compliant("Birch");
+    let sb = Serving::start(&b, &[&sa], &[]);
+    assert_eq!(b.ok(&["follow", sa.invite()])["synced"], true);
+    let tactic = b.ok(&["tactics", "--from", &a_id])[0]["tactic_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fork = b.ok(&["tactic", "fork", &format!("{a_id}/{tactic}")])["tactic_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for n in [&a, &b] {
+        n.ok(&[
+            "steward",
+            "propose",
+            "--steward",
+            "self",
+            "--retain-terms",
+            "1",
+        ]);
+        n.ok(&[
+            "pledge",
+            "sign",
+            "--text",
+            "We answer every call for defense.",
+        ]);
+    }
+    eventually("B holds A's new epoch", || {
+        let s = b.ok(&["status"]);
+        (sister(&s, &a_id)?["epoch"] == 1).then_some(())
+    });
+    assert_eq!(b.ok(&["status"])["epoch"], 1);
+    let chain = b.ok(&["tactic", "lineage", &fork])["chain"].clone();
+    let links: Vec<(&str, &str)> = chain
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["circle_id"].as_str().unwrap(),
+                c["tactic_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(links[1], (a_id.as_str(), tactic.as_str()), "{chain}");
+    assert_eq!(chain[1]["circle_name"], "Alder", "{chain}");
+    // The ancestor itself still resolves in A's new epoch, under the same id.
+    let parent = b.ok(&["tactic", "lineage", &format!("{a_id}/{tactic}")]);
+    assert_eq!(parent["title"], "Phone tree", "{parent}");
+    sb.stop();
+    sa.stop();
+}
