@@ -3,20 +3,31 @@
 //! | tree        | key                               | value                          |
 //! |-------------|-----------------------------------|--------------------------------|
 //! | `meta`      | `format`, `own_circle`            | format tag, circle id          |
+//! | `meta`      | `epoch` · circle                  | the circle's epoch (u64 BE)    |
 //! | `certs`     | circle · term (BE) · cert id      | encoded [`TermCert`]           |
 //! | `envelopes` | circle · change hash              | encoded [`Envelope`]           |
-//! | `doc_log`   | circle · sequence (BE)            | change hash · raw change       |
-//! | `doc_snap`  | circle · chunk index (BE)         | part of a saved document       |
+//! | `doc_log`   | circle · sequence (BE)            | sealed: change hash · raw change |
+//! | `doc_snap`  | circle · chunk index (BE)         | sealed: part of a saved document |
 //! | `followed`  | circle                            | day it was first followed      |
 //! | `peers`     | peer id (text)                    | known addresses (see `net.rs`) |
 //! | `sync_state`| peer id · 0 · circle              | heads shared after last sync   |
-//! | `alerts`    | circle · alert id                 | received alert                 |
+//! | `alerts`    | circle · alert id                 | sealed: received alert         |
 //! | `alert_deliveries` | circle · alert id          | peers an own alert reached     |
 //! | `summary`   | circle                            | term · heads digest            |
-//! | `evidence`  | circle · change hash              | actor, seq, signed change (an equivocation) |
+//! | `evidence`  | circle · change hash              | sealed: actor, seq, signed change (an equivocation) |
+//! | `vouched`   | circle                            | sealed: kept snapshot (`snapshots.rs`) |
+//! | `proposals` | circle · proposal id              | encoded handover proposal      |
+//!
+//! **Sealed** (`seal.rs`): every value of `doc_log`, `doc_snap`, `evidence`, `vouched` and
+//! `alerts` — what can carry ledger text — is stored as `version · epoch · nonce ·
+//! ciphertext · tag` under the circle's current epoch key. The keys are files in
+//! `epoch-keys/` beside sled's own (`epoch_keys.rs`), never in sled: a forgotten epoch's
+//! key is destroyed, and with it what sled's old segments still hold of the epoch
+//! (`epoch.rs`). The other trees hold ids, signatures, certificates and counters.
 //!
 //! Every value carries its own check: a logged change is stored behind its hash and
-//! re-hashed on load, a snapshot behind a SHA-256 of all its chunks.
+//! re-hashed on load, a snapshot behind a SHA-256 of all its chunks (both on the
+//! plaintext, inside the seal).
 //!
 //! A ledger is its snapshot plus the changes logged since. Compaction writes a new
 //! snapshot and deletes the log entries it covers in one sled transaction, so a crash
@@ -604,5 +615,7 @@ pub use evidence::{ChangeEvidence, MAX_EVIDENCE};
 
 #[cfg(test)]
 mod epoch_tests;
+#[cfg(test)]
+mod seal_cost;
 #[cfg(test)]
 mod tests;
