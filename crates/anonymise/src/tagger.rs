@@ -242,9 +242,15 @@ impl Tagger {
             let before_comma = i
                 .checked_sub(2)
                 .filter(|_| before.is_some_and(|b| ctx.toks[b].lower == ","));
+            let after_comma = ctx
+                .toks
+                .get(i + 1)
+                .filter(|t| t.lower == ",")
+                .map(|_| i + 2);
             if !(address_at(before, &tags)
                 || address_at(before_comma, &tags)
-                || address_at(Some(i + 1), &tags))
+                || address_at(Some(i + 1), &tags)
+                || address_at(after_comma, &tags))
             {
                 tags[i] = Class::Other;
             }
