@@ -44,11 +44,14 @@ mod names;
 mod normalise;
 mod patterns;
 mod resolve;
+mod tagger;
 mod util;
 
 use std::sync::LazyLock;
 
 pub use kind::{Kind, UnknownKind};
+#[doc(hidden)]
+pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as TAGGER_EPOCHS};
 
 use lexicon::WordMatcher;
 use names::Names;
@@ -99,6 +102,7 @@ struct Detectors {
     time_range: TimeRange,
     time_context: TimeContext,
     names: Names,
+    tagger: tagger::Tagger,
 }
 
 static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
@@ -113,6 +117,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
     names: Names::new(),
+    tagger: tagger::Tagger::new(),
 });
 
 /// Compiled detectors for one circle. Construction compiles the lexicon
@@ -146,10 +151,21 @@ impl Anonymiser {
     /// compatibility forms, look-alike letters, spaced and line-broken digits), and every
     /// finding is mapped back: offsets and `text` always refer to `text` as given.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
+        self.scan_with(text, true)
+    }
+
+    /// The rules alone, without the statistical tagger: what the tagger is trained
+    /// against, and the baseline its figures are compared with.
+    #[doc(hidden)]
+    pub fn scan_rules(&self, text: &str) -> Vec<Finding> {
+        self.scan_with(text, false)
+    }
+
+    fn scan_with(&self, text: &str, tagger: bool) -> Vec<Finding> {
         let Some(norm) = normalise::normalise(text) else {
-            return self.scan_normalised(text);
+            return self.scan_normalised(text, tagger);
         };
-        self.scan_normalised(&norm.text)
+        self.scan_normalised(&norm.text, tagger)
             .into_iter()
             .filter_map(|f| {
                 let (start, end) = norm.original(f.start, f.end)?;
@@ -163,7 +179,7 @@ impl Anonymiser {
             .collect()
     }
 
-    fn scan_normalised(&self, text: &str) -> Vec<Finding> {
+    fn scan_normalised(&self, text: &str, tagger: bool) -> Vec<Finding> {
         let mut candidates = Vec::new();
         self.aliases.find(text, &mut candidates);
         self.redact_words.find(text, &mut candidates);
@@ -184,7 +200,15 @@ impl Anonymiser {
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         Names::drop_saints(&mut candidates);
-        resolve::resolve(candidates)
+        let rules = resolve::resolve(candidates);
+        if !tagger {
+            return rules;
+        }
+        // Rules first: the tagger only adds findings where no rule found anything (and,
+        // like the rules, takes no saint's name for a person: "San Lorenzo").
+        let mut out = d.tagger.extend(&d.names, text, rules);
+        Names::drop_saints(&mut out);
+        out
     }
 }
 

@@ -43,6 +43,30 @@ pub(crate) struct Names {
     token: Option<Regex>,
 }
 
+/// A word's place in the name lists (see [`Names::word_flags`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WordFlags {
+    NotName,
+    Ambiguous,
+    First,
+    FirstAndSurname,
+    Surname,
+    Unknown,
+}
+
+impl WordFlags {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            WordFlags::NotName => "stop",
+            WordFlags::Ambiguous => "ambiguous",
+            WordFlags::First => "first",
+            WordFlags::FirstAndSurname => "first+surname",
+            WordFlags::Surname => "surname",
+            WordFlags::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Token {
     start: usize,
@@ -67,6 +91,46 @@ impl Names {
             org_place: org_place_set(NOT_NAMES),
             token: compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*"),
         }
+    }
+
+    /// What the name lists say about a lowercased word, for the tagger's features.
+    pub(crate) fn word_flags(&self, lower: &str) -> WordFlags {
+        if self.stop.contains(lower) {
+            WordFlags::NotName
+        } else if self.ambiguous.contains(lower) {
+            WordFlags::Ambiguous
+        } else if self.first.contains(lower) || self.hyphenated_first(lower) {
+            if self.surnames.contains(lower) {
+                WordFlags::FirstAndSurname
+            } else {
+                WordFlags::First
+            }
+        } else if self.surnames.contains(lower) {
+            WordFlags::Surname
+        } else {
+            WordFlags::Unknown
+        }
+    }
+
+    /// Whether the words around a capitalised run make it no person, as the rules decide
+    /// it ("métro Louis Blanc", "Fondation Abbé Pierre", "Rosa Luxemburg Stiftung"): for
+    /// the tagger, which must not undo the rules' refusals. Each neighbour is given
+    /// lowercased, with whether it was capitalised.
+    pub(crate) fn blocks_person(
+        &self,
+        before: Option<(&str, bool)>,
+        after: Option<(&str, bool)>,
+    ) -> bool {
+        let before_blocks = before.is_some_and(|(lower, cap)| {
+            TRANSIT_WORDS.contains(&lower) || (cap && self.org_place.contains(lower))
+        });
+        let after_blocks = after.is_some_and(|(lower, cap)| cap && self.org_place.contains(lower));
+        before_blocks || after_blocks
+    }
+
+    /// A title or a lowercase office word ("Mrs", "Herr", "l'avvocata"), lowercased.
+    pub(crate) fn is_title(&self, lower: &str) -> bool {
+        TITLES.contains(&lower) || LOWER_TITLES.contains(&lower)
     }
 
     fn is_first(&self, t: &Token) -> bool {

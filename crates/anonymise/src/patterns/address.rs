@@ -150,6 +150,12 @@ const GENERIC_DE_SQUARES: &[&str] = &[
     "listenplatz",
 ];
 
+/// A German compound that names a kind of street or square, not one ("Hauptstraße",
+/// "Arbeitsplatz"): the tagger does not take it for an address either.
+pub(crate) fn is_generic_place_word(lower: &str) -> bool {
+    GENERIC_DE_STREETS.contains(&lower) || GENERIC_DE_SQUARES.contains(&lower)
+}
+
 /// German compounds on "-straße"/"-gasse"/"-allee" that name a kind of street, not one.
 const GENERIC_DE_STREETS: &[&str] = &[
     "hauptstraße",
