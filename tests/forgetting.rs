@@ -32,6 +32,25 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
     found
 }
 
+/// One steward, on `n`, certifies a term that keeps evidence for one term, and signs the
+/// pledge for it.
+fn forget_after_one_term(n: &Node) {
+    n.ok(&[
+        "steward",
+        "propose",
+        "--steward",
+        "self",
+        "--retain-terms",
+        "1",
+    ]);
+    n.ok(&[
+        "pledge",
+        "sign",
+        "--text",
+        "We answer every call for defense.",
+    ]);
+}
+
 fn sister<'a>(status: &'a Value, id: &str) -> Option<&'a Value> {
     status["following"]
         .as_array()?
@@ -92,21 +111,8 @@ fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister(
         assert!(err.contains("--retain-terms"), "{err}");
     }
     // One steward: the proposal is certified at once and term 1 starts epoch 1.
-    a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--retain-terms",
-        "1",
-    ]);
     // Every term signs the pledge again (or the circle stops being replicated).
-    a.ok(&[
-        "pledge",
-        "sign",
-        "--text",
-        "We answer every call for defense.",
-    ]);
+    forget_after_one_term(&a);
     let status = a.ok(&["status"]);
     assert_eq!(
         (status["term"].as_u64(), status["epoch"].as_u64()),
@@ -187,20 +193,7 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
         "--summary",
         "-",
     ]);
-    a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--retain-terms",
-        "1",
-    ]);
-    a.ok(&[
-        "pledge",
-        "sign",
-        "--text",
-        "We answer every call for defense.",
-    ]);
+    forget_after_one_term(&a);
 
     let sb = Serving::start(&b, &[&sa], &[]);
     eventually("B takes A's new epoch from a vouched snapshot", || {
@@ -329,20 +322,7 @@ fn bundles_joins_and_archives_carry_the_epoch_base() {
         "-",
     ]);
     publish_tactic(&a, "Phone tree");
-    a.ok(&[
-        "steward",
-        "propose",
-        "--steward",
-        "self",
-        "--retain-terms",
-        "1",
-    ]);
-    a.ok(&[
-        "pledge",
-        "sign",
-        "--text",
-        "We answer every call for defense.",
-    ]);
+    forget_after_one_term(&a);
     a.ok(&["action", "log", "--title", "kept action", "--summary", "-"]);
     let a_id = a.circle_id();
     let away = tempfile::tempdir().unwrap();
@@ -435,20 +415,7 @@ fn tactic_lineage_resolves_across_epochs() {
         .to_owned();
 
     for n in [&a, &b] {
-        n.ok(&[
-            "steward",
-            "propose",
-            "--steward",
-            "self",
-            "--retain-terms",
-            "1",
-        ]);
-        n.ok(&[
-            "pledge",
-            "sign",
-            "--text",
-            "We answer every call for defense.",
-        ]);
+        forget_after_one_term(n);
     }
     eventually("B holds A's new epoch", || {
         let s = b.ok(&["status"]);

@@ -101,6 +101,14 @@ impl CertBody {
         Ok(out)
     }
 
+    /// The handover heads as Automerge change hashes.
+    pub fn handover_hashes(&self) -> Vec<automerge::ChangeHash> {
+        self.handover_heads
+            .iter()
+            .map(|h| automerge::ChangeHash(h.0))
+            .collect()
+    }
+
     /// The certificate's id: a hash of its body. For term 0 this is the circle id.
     pub fn id(&self) -> Hash32 {
         let bytes = postcard::to_stdvec(self).unwrap_or_default();

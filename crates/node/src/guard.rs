@@ -194,12 +194,7 @@ pub(crate) fn enter_epoch(
     if chain.epoch() != held + 1 || chain.fork_term().is_some() {
         return Ok(false);
     }
-    let heads: Vec<automerge::ChangeHash> = cert
-        .body
-        .handover_heads
-        .iter()
-        .map(|h| automerge::ChangeHash(h.0))
-        .collect();
+    let heads = cert.body.handover_hashes();
     let doc = ledger.doc();
     if heads
         .iter()

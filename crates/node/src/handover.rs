@@ -601,12 +601,7 @@ impl LocalCircle {
     /// would see them taken out at certification: it refuses to sign instead.
     fn check_nothing_after_heads(&self, proposal: &Proposal) -> Result<(), NodeError> {
         let doc = self.circle().ledger.doc();
-        let heads: Vec<automerge::ChangeHash> = proposal
-            .body
-            .handover_heads
-            .iter()
-            .map(|h| automerge::ChangeHash(h.0))
-            .collect();
+        let heads = proposal.body.handover_hashes();
         let missing = heads
             .iter()
             .filter(|h| !circle_core::validate::has_change(doc, h))
@@ -632,12 +627,7 @@ impl LocalCircle {
     /// An approver signs a new epoch only if it derives the same base from its own
     /// ledger at the handover heads: its signature vouches for that document.
     fn check_proposal_epoch(&self, proposal: &Proposal) -> Result<(), NodeError> {
-        let heads: Vec<automerge::ChangeHash> = proposal
-            .body
-            .handover_heads
-            .iter()
-            .map(|h| automerge::ChangeHash(h.0))
-            .collect();
+        let heads = proposal.body.handover_hashes();
         let history = self
             .circle()
             .ledger
