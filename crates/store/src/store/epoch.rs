@@ -75,7 +75,8 @@ impl Store {
         document: &[u8],
         keep_alerts_since: u64,
     ) -> Result<(), StoreError> {
-        let snap_rows = sealed_snapshot(circle, document, new_key)?;
+        let base = self.next_snapshot_base(circle)?;
+        let snap_rows = sealed_snapshot(circle, document, new_key, base)?;
         let old_snap = self.snapshot_keys(circle)?;
         let log = self.log_keys(circle)?;
         let prefixed = |tree: &sled::Tree| -> Result<Vec<sled::IVec>, StoreError> {

@@ -83,6 +83,12 @@ impl Store {
     /// one snapshot, and no logged change left to bring them back on load. Envelopes
     /// stay (they are evidence). Staged; durable after [`Store::sync`].
     pub fn replace_doc(&self, circle: &Hash32, doc: &Automerge) -> Result<(), StoreError> {
-        self.snapshot(circle, doc, true)
+        let logged = self.log_keys(circle)?;
+        self.replace_snapshot(
+            circle,
+            &doc.save(),
+            &logged,
+            "replacing the document aborted",
+        )
     }
 }

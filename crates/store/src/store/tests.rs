@@ -145,3 +145,106 @@ fn group_commit_from_many_threads() {
         s.changes.len() + extra.changes.len()
     );
 }
+
+/// Heads and log length of a circle's stored document after reopening the store.
+fn reopened(dir: &Path, id: &Hash32) -> (Vec<automerge::ChangeHash>, usize) {
+    let store = Store::open(dir).unwrap();
+    let loaded = store.load_doc(id).unwrap().unwrap();
+    (loaded.doc.get_heads(), loaded.log_len)
+}
+
+#[test]
+fn compactions_alternate_bases_and_leave_only_the_new_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, s) = filled(dir.path(), 12);
+    let id = s.circle_id();
+    let mut doc = Automerge::new();
+    for (round, part) in s.changes.chunks(4).enumerate() {
+        let part: Vec<_> = part
+            .iter()
+            .map(|c| Change::try_from(c.bytes.as_slice()).unwrap())
+            .collect();
+        doc.apply_changes(part).unwrap();
+        store.compact(&id, &doc).unwrap();
+        let base = if round % 2 == 0 { 0u32 } else { 1 << 30 };
+        let chunks = doc.save().len().div_ceil(SNAP_CHUNK);
+        let keys = store.snapshot_keys(&id).unwrap();
+        assert_eq!(
+            keys.len(),
+            chunks + 1,
+            "round {round}: chunks and the header only"
+        );
+        assert_eq!(keys[0].as_ref(), key(&id, &base.to_be_bytes()).as_slice());
+        // The snapshot plus what is still logged is the whole ledger, at every round.
+        let loaded = store.load_doc(&id).unwrap().unwrap();
+        assert_eq!(loaded.doc.get_heads(), s.circle.ledger.heads());
+        let covered = (4 * (round + 1)).min(s.changes.len());
+        assert_eq!(loaded.log_len, s.changes.len() - covered);
+    }
+    store.sync().unwrap();
+    drop(store);
+    assert_eq!(reopened(dir.path(), &id), (s.circle.ledger.heads(), 0));
+}
+
+/// The states a crash inside a compaction can leave, written as its steps write them.
+#[test]
+fn a_compaction_cut_short_at_any_step_loads_the_whole_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, s) = filled(dir.path(), 10);
+    let id = s.circle_id();
+    let half: Vec<_> = s.changes[..6]
+        .iter()
+        .map(|c| Change::try_from(c.bytes.as_slice()).unwrap())
+        .collect();
+    let mut early = Automerge::new();
+    early.apply_changes(half).unwrap();
+    store.compact(&id, &early).unwrap();
+    let base = store.next_snapshot_base(&id).unwrap();
+    let key_now = store.seal.writer(&id).unwrap().key.clone();
+    let rows = sealed_snapshot(&id, &s.circle.ledger.doc().save(), &key_now, base).unwrap();
+    let (header, chunks) = rows.split_last().unwrap();
+    // 1. New chunks written, header not yet switched: the old snapshot and its log.
+    for (k, v) in chunks {
+        store.doc_snap.insert(k.as_slice(), v.as_slice()).unwrap();
+    }
+    store.sync().unwrap();
+    assert_eq!(
+        store.load_doc(&id).unwrap().unwrap().log_len,
+        s.changes.len() - 6
+    );
+    assert_eq!(
+        store.load_doc(&id).unwrap().unwrap().doc.get_heads(),
+        s.circle.ledger.heads()
+    );
+    // 2. Header switched, covered log entries and old chunks still there: the covered
+    // entries apply as no-ops.
+    store
+        .doc_snap
+        .insert(header.0.as_slice(), header.1.as_slice())
+        .unwrap();
+    store.sync().unwrap();
+    drop(store);
+    assert_eq!(
+        reopened(dir.path(), &id),
+        (s.circle.ledger.heads(), s.changes.len() - 6)
+    );
+    // The next compaction tidies both away.
+    let store = Store::open(dir.path()).unwrap();
+    store.compact(&id, s.circle.ledger.doc()).unwrap();
+    let chunks = s.circle.ledger.doc().save().len().div_ceil(SNAP_CHUNK);
+    assert_eq!(store.snapshot_keys(&id).unwrap().len(), chunks + 1);
+    assert_eq!(store.load_doc(&id).unwrap().unwrap().log_len, 0);
+}
+
+#[test]
+fn a_snapshot_missing_a_chunk_its_header_counts_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, s) = filled(dir.path(), 10);
+    let id = s.circle_id();
+    store.compact(&id, s.circle.ledger.doc()).unwrap();
+    store
+        .doc_snap
+        .remove(key(&id, &0u32.to_be_bytes()))
+        .unwrap();
+    assert!(matches!(store.load_doc(&id), Err(StoreError::Corrupt(_))));
+}
