@@ -58,6 +58,25 @@ fn sister<'a>(status: &'a Value, id: &str) -> Option<&'a Value> {
         .find(|x| x["circle_id"] == id)
 }
 
+/// Waits until `follower` holds the sister `circle` in epoch 1 (and, with `compliant`,
+/// counts it compliant there).
+fn sister_in_first_epoch(follower: &Node, circle: &str, compliant: bool, what: &str) {
+    eventually(what, || {
+        let s = follower.ok(&["status"]);
+        let f = sister(&s, circle)?;
+        (f["epoch"] == 1 && (!compliant || f["compliant"] == true)).then_some(())
+    });
+}
+
+/// Waits until `follower` lists both tactics of the sister `circle`: one published in
+/// the new epoch, one carried over from before it.
+fn tactics_across_epochs(follower: &Node, circle: &str, new: &str, old: &str, what: &str) {
+    eventually(what, || {
+        let t = tactic_titles(follower, Some(circle));
+        (t.iter().any(|x| x == new) && t.iter().any(|x| x == old)).then_some(())
+    });
+}
+
 #[test]
 fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister() {
     let a = Node::compliant("Alder");
@@ -132,17 +151,11 @@ fn a_circle_that_forgets_leaves_no_byte_of_old_evidence_on_its_node_or_a_sister(
     assert!(text.contains("Phone tree"), "knowledge kept: {text}");
     assert!(text.contains("balance carried forward"), "{text}");
 
-    eventually("B enters A's new epoch", || {
-        let s = b.ok(&["status"]);
-        (sister(&s, &a_id)?["epoch"] == 1).then_some(())
-    });
+    sister_in_first_epoch(&b, &a_id, false, "B enters A's new epoch");
     // The new epoch goes on: a later tactic reaches B, old knowledge still resolves there.
     publish_tactic(&a, "Banner drop");
-    eventually("A's tactic of the new epoch at B", || {
-        let t = tactic_titles(&b, Some(&a_id));
-        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned()))
-            .then_some(())
-    });
+    let what = "A's tactic of the new epoch at B";
+    tactics_across_epochs(&b, &a_id, "Banner drop", "Phone tree", what);
     sb.stop();
     sa.stop();
 
@@ -196,17 +209,11 @@ fn a_sister_that_was_away_during_the_handover_takes_the_vouched_base_and_forgets
     forget_after_one_term(&a);
 
     let sb = Serving::start(&b, &[&sa], &[]);
-    eventually("B takes A's new epoch from a vouched snapshot", || {
-        let s = b.ok(&["status"]);
-        let f = sister(&s, &a_id)?;
-        (f["epoch"] == 1 && f["compliant"] == true).then_some(())
-    });
+    let what = "B takes A's new epoch from a vouched snapshot";
+    sister_in_first_epoch(&b, &a_id, true, what);
     publish_tactic(&a, "Banner drop");
-    eventually("later changes flow on top of the installed base", || {
-        let t = tactic_titles(&b, Some(&a_id));
-        (t.contains(&"Banner drop".to_owned()) && t.contains(&"Phone tree".to_owned()))
-            .then_some(())
-    });
+    let what = "later changes flow on top of the installed base";
+    tactics_across_epochs(&b, &a_id, "Banner drop", "Phone tree", what);
     sb.stop();
     sa.stop();
     let found = files_containing(b.path(), MARKER.as_bytes());
@@ -417,10 +424,7 @@ fn tactic_lineage_resolves_across_epochs() {
     for n in [&a, &b] {
         forget_after_one_term(n);
     }
-    eventually("B holds A's new epoch", || {
-        let s = b.ok(&["status"]);
-        (sister(&s, &a_id)?["epoch"] == 1).then_some(())
-    });
+    sister_in_first_epoch(&b, &a_id, false, "B holds A's new epoch");
     assert_eq!(b.ok(&["status"])["epoch"], 1);
     let chain = b.ok(&["tactic", "lineage", &fork])["chain"].clone();
     let links: Vec<(&str, &str)> = chain

@@ -6,13 +6,12 @@
 //! beyond reach; see `docs/ARCHITECTURE.md`). sled 0.34 ignores the subdirectory: it only
 //! reads its own `conf`, `db`, `snap.*` and `blobs/` entries.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use circle_core::keys::Hash32;
 
+use crate::secret_file::{self, shred};
 use crate::StoreError;
 
 /// The directory's name inside the store directory.
@@ -48,17 +47,7 @@ impl KeyFiles {
         let secret: [u8; 32] = rand::random();
         let path = self.path(circle, epoch);
         let tmp = path.with_extension(format!("{epoch}.{TMP}"));
-        let _ = fs::remove_file(&tmp);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&secret)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, &path)?;
-        self.sync_dir()?;
+        secret_file::write(&path, &tmp, &secret)?;
         Ok(secret)
     }
 
@@ -137,23 +126,6 @@ fn parse_name(name: &str) -> Option<(Hash32, u64)> {
         return None;
     }
     Some((Hash32(id), epoch.parse().ok()?))
-}
-
-/// Overwrites a file with zeros (its length), syncs it, and unlinks it. The overwrite is
-/// best effort against a later read of the freed blocks; the unlink is what counts.
-fn shred(path: &Path) -> Result<(), StoreError> {
-    let len = match fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
-    let mut f = OpenOptions::new().write(true).open(path)?;
-    // Key files are 32 bytes; anything else here is not ours to zero at length.
-    f.write_all(&vec![0u8; usize::try_from(len.min(4096)).unwrap_or(32)])?;
-    f.sync_all()?;
-    drop(f);
-    fs::remove_file(path)?;
-    Ok(())
 }
 
 #[cfg(test)]

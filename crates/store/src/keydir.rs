@@ -2,11 +2,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use circle_core::keys::{PublicKey, StewardKey};
 
+use crate::secret_file::{self, shred};
 use crate::StoreError;
 
 /// The `keys/` directory of a data directory.
@@ -202,29 +203,7 @@ fn read_secret(path: &Path) -> Result<[u8; 32], StoreError> {
 
 /// Writes a secret durably: temp file created 0600, fsync, rename, fsync directory.
 fn write_secret(path: &Path, secret: &[u8; 32]) -> Result<(), StoreError> {
-    let tmp = path.with_extension("tmp");
-    let _ = fs::remove_file(&tmp);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)?;
-    f.write_all(secret)?;
-    f.sync_all()?;
-    fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
-/// Overwrites a secret before unlinking it (best effort, as `destroy_stewards_before`).
-fn shred(path: &Path) -> Result<(), StoreError> {
-    let mut f = OpenOptions::new().write(true).open(path)?;
-    f.write_all(&[0u8; 32])?;
-    f.sync_all()?;
-    fs::remove_file(path)?;
-    Ok(())
+    secret_file::write(path, &path.with_extension("tmp"), secret)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ mod keydir;
 mod net;
 mod proposals;
 mod seal;
+mod secret_file;
 mod store;
 
 pub use deliveries::MAX_RECEIVERS;
