@@ -180,6 +180,10 @@ pub struct SnapshotPage {
     /// longer chain syncs change by change).
     pub certs: Vec<TermCert>,
     pub snapshot: Snapshot,
+    /// Whether the responder held changes past the vouched heads when it answered: if
+    /// not, the follower has nothing to pull after installing (a lie costs it only a
+    /// wait for its next catalog check, as withholding changes would).
+    pub more: bool,
 }
 
 impl SnapshotPage {

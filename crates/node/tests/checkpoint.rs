@@ -128,6 +128,7 @@ async fn a_forged_snapshot_is_refused_and_its_sender_cut_off() {
         circle_id: cid,
         certs,
         snapshot,
+        more: true,
     })
     .encode();
     let b = snapshot_follower(db.path(), "Birch").await;
@@ -157,4 +158,69 @@ async fn a_forged_snapshot_is_refused_and_its_sender_cut_off() {
         "the forger was not cut off"
     );
     b.shutdown().await;
+}
+
+/// A follower served an honest snapshot pulls after it only if the responder says it
+/// holds more: `more: false` saves a round trip, `more: true` gets one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_pulls_after_a_snapshot_only_when_the_responder_holds_more() {
+    for more in [false, true] {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a_local = busy_circle(da.path());
+        let cid = a_local.circle_id();
+        let total = a_local.circle().ledger.doc().get_changes_meta(&[]).len();
+        let (page, digest) = {
+            let c = a_local.circle();
+            let mut heads: Vec<Hash32> = c.ledger.heads().iter().map(|h| Hash32(h.0)).collect();
+            heads.sort();
+            let body = CheckpointBody::new(cid, c.term(), &heads);
+            let signers = c.current_keys();
+            let vouch = Vouch::Checkpoint(Checkpoint::sign(body, &signers).unwrap());
+            let snapshot = Snapshot::build(c.ledger.doc(), vouch).unwrap();
+            let page = SnapshotPage {
+                circle_id: cid,
+                certs: c.chain.certs().to_vec(),
+                snapshot,
+                more,
+            };
+            (
+                Response::Snapshot(page).encode(),
+                circle_core::sync::heads_digest(&heads),
+            )
+        };
+        drop(a_local);
+        let b = snapshot_follower(db.path(), "Birch").await;
+        let (peer, events, peer_id, peer_addr) = hostile(None).await;
+        let catalog = Response::Catalog(vec![CatalogEntry {
+            circle_id: cid,
+            term: 1,
+            heads_digest: digest,
+        }])
+        .encode();
+        let pulls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = pulls.clone();
+        let _serving = serve_hostile(peer.clone(), events, move |req| match req {
+            Request::Catalog => Answer::After(Duration::ZERO, catalog.clone()),
+            Request::Snapshot { .. } => Answer::After(Duration::ZERO, page.clone()),
+            _ => {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Answer::After(Duration::ZERO, Response::NotServed.encode())
+            }
+        });
+        let invite = circle_core::invite::Invite {
+            circle_id: cid,
+            peer_id: Some(peer_id),
+            addrs: vec![peer_addr.to_string()],
+        };
+        let report = b.follow(invite, None).await.unwrap();
+        assert_eq!(doc_changes(&b, &cid), total, "more: {more}");
+        assert_eq!(report.changes, total, "more: {more}: {report:?}");
+        let pulled = pulls.load(std::sync::atomic::Ordering::SeqCst);
+        if more {
+            assert!(pulled > 0, "more: true, yet no pull followed the snapshot");
+        } else {
+            assert_eq!(pulled, 0, "more: false, yet the follower pulled");
+        }
+        b.shutdown().await;
+    }
 }

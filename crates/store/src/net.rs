@@ -169,13 +169,18 @@ impl Store {
     ) -> Result<(), StoreError> {
         let heads = &heads[..heads.len().min(MAX_SHARED_HEADS)];
         let key = sync_key(peer, circle);
-        let mut count = lock(&self.net_counts.sync_states);
-        let n = count.get_or_insert_with(|| self.sync_state.len());
+        let value = encode(&heads.to_vec())?;
+        // A pull that found nothing new writes nothing, so it costs no flush.
         if self
             .sync_state
-            .insert(&key, encode(&heads.to_vec())?)?
-            .is_none()
+            .get(&key)?
+            .is_some_and(|v| v.as_ref() == value.as_slice())
         {
+            return Ok(());
+        }
+        let mut count = lock(&self.net_counts.sync_states);
+        let n = count.get_or_insert_with(|| self.sync_state.len());
+        if self.sync_state.insert(&key, value)?.is_none() {
             *n += 1;
         }
         while *n > MAX_SYNC_STATES {
@@ -298,7 +303,16 @@ impl Store {
 
     /// Records a held circle's summary (staged).
     pub fn set_summary(&self, circle: &Hash32, summary: &CircleSummary) -> Result<(), StoreError> {
-        self.summary.insert(circle.0, encode(summary)?)?;
+        let value = encode(summary)?;
+        // Unchanged (a pull that found nothing new): no write, so no flush.
+        if self
+            .summary
+            .get(circle.0)?
+            .is_some_and(|v| v.as_ref() == value.as_slice())
+        {
+            return Ok(());
+        }
+        self.summary.insert(circle.0, value)?;
         self.wrote();
         Ok(())
     }

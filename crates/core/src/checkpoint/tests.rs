@@ -356,6 +356,7 @@ fn snapshot_page_travels_in_a_sync_response_and_opens() {
         circle_id: s.circle_id(),
         certs: s.circle.chain.certs().to_vec(),
         snapshot: snapshot_of(&s),
+        more: false,
     };
     let bytes = Response::Snapshot(page.clone()).encode();
     let Response::Snapshot(back) = Response::decode(&bytes).unwrap() else {

@@ -47,13 +47,26 @@ impl Node {
             if round > 0 && !missed_epoch {
                 break;
             }
-            if (first || missed_epoch) && self.fetch_snapshot(peer, circle, &slot).await? {
+            let installed = if first || missed_epoch {
+                self.fetch_snapshot(peer, circle, &slot).await?
+            } else {
+                None
+            };
+            if let Some(installed) = installed {
+                let progress = SyncProgress {
+                    circle_id: circle.to_hex(),
+                    pages: 1,
+                    done: !installed.more,
+                    ..SyncProgress::default()
+                };
                 if let Some(f) = on_progress {
-                    f(&SyncProgress {
-                        circle_id: circle.to_hex(),
-                        pages: 1,
-                        ..SyncProgress::default()
-                    });
+                    f(&progress);
+                }
+                // The responder held nothing past the snapshot: no pull to make.
+                if !installed.more {
+                    lock(&self.inner.live).progress.insert(circle, progress);
+                    result = Ok(true);
+                    continue;
                 }
             }
             let (node, s) = (self.clone(), slot.clone());

@@ -44,18 +44,29 @@ impl Node {
             ));
         }
         let now = super::now();
-        // Copies, so that building a snapshot does not hold up writes or other peers.
-        let (chain, doc, keys) = if circle == self.inner.own {
+        let store = &self.inner.store;
+        // The kept snapshot is checked in place; only a build works on copies, so that
+        // it does not hold up writes or other peers.
+        let source = if circle == self.inner.own {
             let local = lock(&self.inner.local);
             let c = local.circle();
-            let keys = c
+            let keys: Vec<StewardKey> = c
                 .current_keys()
                 .into_iter()
                 .map(|k| StewardKey::from_secret(k.secret_bytes()))
                 .collect();
-            (c.chain.clone(), c.ledger.doc().clone(), keys)
+            match kept_offer(
+                store,
+                &c.chain,
+                c.ledger.doc(),
+                can_sign(&c.chain, &keys, now),
+                now,
+            )? {
+                Some(offer) => Source::Kept(offer.past(c.ledger.doc()), c.chain.certs().to_vec()),
+                None => Source::Build(Box::new((c.chain.clone(), c.ledger.doc().clone(), keys))),
+            }
         } else {
-            if !self.inner.store.is_followed(&circle)? {
+            if !store.is_followed(&circle)? {
                 return Ok(Response::NotServed);
             }
             let slot = self.inner.replicas.get(&circle)?;
@@ -66,22 +77,37 @@ impl Node {
             if !r.compliance(now).compliant {
                 return Ok(Response::NotServed);
             }
-            (r.chain.clone(), r.ledger.doc().clone(), Vec::new())
+            match kept_offer(store, &r.chain, r.ledger.doc(), false, now)? {
+                Some(offer) => Source::Kept(offer.past(r.ledger.doc()), r.chain.certs().to_vec()),
+                None => Source::Build(Box::new((
+                    r.chain.clone(),
+                    r.ledger.doc().clone(),
+                    Vec::new(),
+                ))),
+            }
         };
-        let offer = offer(&self.inner.store, &chain, &doc, &keys, now)?;
+        let (offer, certs) = match source {
+            Source::Kept(offer, certs) => (offer, certs),
+            Source::Build(copies) => {
+                let (chain, doc, keys) = *copies;
+                let offer = build_offer(store, &chain, &doc, &keys, now)?.past(&doc);
+                (offer, chain.certs().to_vec())
+            }
+        };
         let touched = u64::try_from(offer.touched).unwrap_or(u64::MAX);
         lock(&self.inner.replicas.work).charge(&who, touched, Instant::now());
         Ok(match offer.snapshot {
             Some(snapshot) => Response::Snapshot(SnapshotPage {
                 circle_id: circle,
-                certs: chain.certs().to_vec(),
+                certs,
                 snapshot,
+                more: offer.more,
             }),
             None => Response::NotServed,
         })
     }
 
-    /// Asks `peer` for a snapshot of `circle` and installs it if it verifies. `Ok(false)`
+    /// Asks `peer` for a snapshot of `circle` and installs it if it verifies. `Ok(None)`
     /// when the peer serves none (the pull then goes change by change); a snapshot that
     /// fails verification cuts the peer off, as an invalid page does.
     pub(super) async fn fetch_snapshot(
@@ -89,25 +115,32 @@ impl Node {
         peer: PeerId,
         circle: Hash32,
         slot: &Slot,
-    ) -> Result<bool, NodeError> {
+    ) -> Result<Option<Installed>, NodeError> {
+        let asked_at = Instant::now();
         let asked = self
             .inner
             .net
             .request(peer, Request::Snapshot { circle_id: circle }.encode());
         let Ok(answer) = tokio::time::timeout(self.inner.pull_budget, asked).await else {
-            return Ok(false);
+            return Ok(None);
         };
         let bytes = answer.map_err(net_err)?;
+        debug!(
+            bytes = bytes.len(),
+            ms = asked_at.elapsed().as_millis() as u64,
+            "snapshot response received"
+        );
         let page = match Response::decode(&bytes).map_err(sync_err)? {
             Response::Snapshot(page) => page,
-            _ => return Ok(false),
+            _ => return Ok(None),
         };
+        let more = page.more;
         let (node, s) = (self.clone(), slot.clone());
         let installed = tokio::task::spawn_blocking(move || node.install(peer, circle, &s, &page))
             .await
             .map_err(join_err)?;
         match installed {
-            Ok(()) => Ok(true),
+            Ok(()) => Ok(Some(Installed { more })),
             Err(e) => {
                 warn!(%e, "a peer served a snapshot that does not verify; it is cut off for ten minutes");
                 let _ = self.inner.net.cut_off(peer, INVALID_CONTENT_CUT_OFF).await;
@@ -158,10 +191,12 @@ impl Node {
         let invalid = |e: String| NodeError::Invalid(format!("snapshot refused: {e}"));
         let mut chain = page.chain(&circle).map_err(|e| invalid(e.to_string()))?;
         restore_freezes(store, &circle, &mut chain)?;
+        let t = Instant::now();
         let (ledger, document) = page
             .snapshot
             .open_with_document(&chain, now, SnapshotLimits::default())
             .map_err(|e| invalid(e.to_string()))?;
+        debug!(ms = t.elapsed().as_millis() as u64, "snapshot verified");
         let mut held = lock(slot);
         if let Some(r) = held.replica.as_mut() {
             // A replica left in a forgotten epoch takes the new one; otherwise another
@@ -196,8 +231,14 @@ impl Node {
             info!(circle = %short(&circle), "this replica had missed a new epoch: its vouched base was verified and installed");
             return Ok(());
         }
+        let t = Instant::now();
         store_certs(store, &chain)?;
         store.install_document(&circle, &document)?;
+        debug!(
+            ms = t.elapsed().as_millis() as u64,
+            bytes = document.len(),
+            "document stored"
+        );
         store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
         let heads = hashes(&ledger.heads());
         let replica = Replica {
@@ -211,7 +252,12 @@ impl Node {
         store.set_shared_heads(&peer.to_string(), &circle, &heads)?;
         held.replica = Some(replica);
         drop(held);
+        let t = Instant::now();
         store.sync()?;
+        debug!(
+            ms = t.elapsed().as_millis() as u64,
+            "snapshot install synced"
+        );
         info!(circle = %short(&circle), "first sync: a vouched snapshot was verified and installed");
         Ok(())
     }
@@ -221,11 +267,70 @@ impl Node {
 struct Offer {
     snapshot: Option<Snapshot>,
     touched: usize,
+    /// `doc` held changes past the snapshot's heads (set by [`Offer::past`]).
+    more: bool,
+    /// The snapshot's vouched heads, sorted.
+    heads: Vec<Hash32>,
 }
 
-/// The snapshot to serve: the kept one while it is still vouched for and fresh enough,
-/// else a new one (kept for the next requester).
-fn offer(
+impl Offer {
+    /// Records whether `doc` (what the responder holds) goes past the snapshot.
+    fn past(mut self, doc: &Automerge) -> Offer {
+        self.more = sorted(hashes(&doc.get_heads())) != self.heads;
+        self
+    }
+}
+
+/// A snapshot was installed; `more`: the responder holds changes past it.
+pub(super) struct Installed {
+    pub(super) more: bool,
+}
+
+/// Where a snapshot answer comes from: the kept snapshot (with the chain's
+/// certificates), or copies of what a new one is built from.
+enum Source {
+    Kept(Offer, Vec<circle_core::term::TermCert>),
+    Build(Box<(TermChain, Automerge, Vec<StewardKey>)>),
+}
+
+/// The kept snapshot, while it is still vouched for and fresh enough to serve.
+fn kept_offer(
+    store: &Store,
+    chain: &TermChain,
+    doc: &Automerge,
+    can_sign: bool,
+    now: u64,
+) -> Result<Option<Offer>, NodeError> {
+    if chain.certs().len() > MAX_PAGE_CERTS {
+        return Ok(None);
+    }
+    let circle = chain.circle_id();
+    let Some(s) = store
+        .vouched_snapshot(&circle)?
+        .and_then(|b| Snapshot::decode(&b).ok())
+    else {
+        return Ok(None);
+    };
+    let Ok(heads) = s.vouch.heads(chain, now) else {
+        return Ok(None);
+    };
+    let latest = chain.latest().body.term;
+    let fresh = match &s.vouch {
+        Vouch::Checkpoint(_) => !can_sign || behind(doc, &heads) < CHECKPOINT_EVERY,
+        // A later handover (or a checkpoint we can sign) covers more.
+        Vouch::Handover { term } => *term + 1 == latest && !can_sign,
+        Vouch::Epoch { term } => *term == latest && !can_sign,
+    };
+    Ok(fresh.then(|| Offer {
+        snapshot: Some(s),
+        touched: heads.len(),
+        more: true,
+        heads: sorted(heads),
+    }))
+}
+
+/// A new snapshot to serve (kept for the next requester), when no kept one would do.
+fn build_offer(
     store: &Store,
     chain: &TermChain,
     doc: &Automerge,
@@ -236,31 +341,13 @@ fn offer(
     let none = |touched| Offer {
         snapshot: None,
         touched,
+        more: true,
+        heads: Vec::new(),
     };
     if chain.certs().len() > MAX_PAGE_CERTS {
         return Ok(none(0));
     }
     let can_sign = can_sign(chain, keys, now);
-    let kept = store
-        .vouched_snapshot(&circle)?
-        .and_then(|b| Snapshot::decode(&b).ok());
-    if let Some(s) = kept {
-        if let Ok(heads) = s.vouch.heads(chain, now) {
-            let latest = chain.latest().body.term;
-            let fresh = match &s.vouch {
-                Vouch::Checkpoint(_) => !can_sign || behind(doc, &heads) < CHECKPOINT_EVERY,
-                // A later handover (or a checkpoint we can sign) covers more.
-                Vouch::Handover { term } => *term + 1 == latest && !can_sign,
-                Vouch::Epoch { term } => *term == latest && !can_sign,
-            };
-            if fresh {
-                return Ok(Offer {
-                    snapshot: Some(s),
-                    touched: heads.len(),
-                });
-            }
-        }
-    }
     let vouch = if can_sign {
         let mut heads = hashes(&doc.get_heads());
         heads.sort();
@@ -306,7 +393,14 @@ fn offer(
     Ok(Offer {
         snapshot: Some(snapshot),
         touched,
+        more: true,
+        heads: sorted(heads),
     })
+}
+
+fn sorted(mut heads: Vec<Hash32>) -> Vec<Hash32> {
+    heads.sort();
+    heads
 }
 
 /// Whether `keys` (held here) can sign a checkpoint of the latest term now.
