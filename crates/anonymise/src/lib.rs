@@ -38,6 +38,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod corpus;
 mod kind;
 mod lexicon;
 mod names;
@@ -49,6 +50,8 @@ mod util;
 
 use std::sync::LazyLock;
 
+#[doc(hidden)]
+pub use corpus::{corpus_file_number, parse_corpus_file, CorpusFile};
 pub use kind::{Kind, UnknownKind};
 #[doc(hidden)]
 pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as TAGGER_EPOCHS};

@@ -2,7 +2,8 @@
 //!
 //! Corpus format: one text per file, labels inline as `[[kind|surface]]`.
 //! An optional first line `#lexicon aliases=A,B; redact=C,D` gives the
-//! circle lexicon for that file and is not part of the text.
+//! circle lexicon for that file and is not part of the text. The files are read
+//! by the crate's corpus reader (`src/corpus.rs`), the one the tagger trains with.
 //!
 //! Matching rules (per kind):
 //! * **Recall.** A labelled span of kind K counts as found if some finding of
@@ -30,8 +31,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use circle_anonymise::{Anonymiser, Finding, Kind, Lexicon};
-use regex::Regex;
+use circle_anonymise::{corpus_file_number, parse_corpus_file, Anonymiser, Finding, Kind, Lexicon};
 
 struct Doc {
     name: String,
@@ -82,80 +82,20 @@ fn held_out(number: usize) -> bool {
     }
 }
 
-fn parse_lexicon(line: &str) -> Lexicon {
-    let mut lex = Lexicon::default();
-    let body = line.trim_start_matches("#lexicon").trim();
-    for part in body.split(';') {
-        let Some((key, values)) = part.split_once('=') else {
-            continue;
-        };
-        let words: Vec<String> = values
-            .split(',')
-            .map(|w| w.trim().to_string())
-            .filter(|w| !w.is_empty())
-            .collect();
-        match key.trim() {
-            "aliases" => lex.member_aliases = words,
-            "redact" => lex.redact_words = words,
-            other => panic!("unknown lexicon key {other}"),
-        }
-    }
-    lex
-}
-
-/// The leading number of a corpus file name (`042-…`, `1003-…`): three or more digits
-/// before the first `-`.
-fn file_number(name: &str) -> usize {
-    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-    assert!(
-        digits.len() >= 3 && name[digits.len()..].starts_with('-'),
-        "{name}: corpus file names start with NNN-"
-    );
-    digits.parse().expect("a run of ASCII digits parses")
-}
-
-#[test]
-fn file_numbers_of_three_and_four_digits() {
-    assert_eq!(file_number("042-notes.txt"), 42);
-    assert_eq!(file_number("929-heldout8-x.txt"), 929);
-    assert_eq!(file_number("1003-heldout9-x.txt"), 1003);
-    assert_eq!(file_number("1129-heldout10-x.txt"), 1129);
-}
-
+/// Reads one corpus file with the crate's own corpus reader (`src/corpus.rs`, shared with
+/// the tagger's training), failing loudly on a malformed file.
 fn load(path: &Path) -> Doc {
     let raw = fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let number = file_number(&name);
-    let (lexicon, body) = match raw.strip_prefix("#lexicon") {
-        Some(_) => {
-            let (first, rest) = raw.split_once('\n').unwrap_or((&raw, ""));
-            (parse_lexicon(first), rest.to_string())
-        }
-        None => (Lexicon::default(), raw.clone()),
-    };
-    let label = Regex::new(r"\[\[([a-z_]+)\|([^\]]*)\]\]").unwrap();
-    let mut text = String::new();
-    let mut labels = Vec::new();
-    let mut last = 0;
-    for caps in label.captures_iter(&body) {
-        let whole = caps.get(0).unwrap();
-        text.push_str(&body[last..whole.start()]);
-        let kind: Kind = caps[1]
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}: bad kind {}", &caps[1]));
-        let start = text.len();
-        text.push_str(&caps[2]);
-        labels.push((kind, start, text.len()));
-        last = whole.end();
-    }
-    text.push_str(&body[last..]);
-    assert!(!text.contains("[["), "{name}: unparsed label");
+    let number = corpus_file_number(&name)
+        .unwrap_or_else(|| panic!("{name}: corpus file names start with NNN-"));
+    let file = parse_corpus_file(&raw).unwrap_or_else(|e| panic!("{name}: {e}"));
     Doc {
         name,
         number,
-        lexicon,
-        text,
-        labels,
+        lexicon: file.lexicon,
+        text: file.text,
+        labels: file.labels,
     }
 }
 
