@@ -199,8 +199,10 @@ impl Anonymiser {
         d.place_context.find(text, &mut candidates);
         d.address_edges.find(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
-        // Round 12: building parts and premises before a street, posts and bells after.
+        // Round 12: building parts and premises before a street, posts and bells after,
+        // then the comma joins again over what that widened.
         d.address_edges.widen(text, &mut candidates);
+        d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
         d.clock.find(text, &mut candidates);

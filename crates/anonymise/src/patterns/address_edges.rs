@@ -5,8 +5,10 @@
 //! * the part of the building: "the basement flat at 19 …", "the flats above 3 …", "the
 //!   flat above the shop, 17 …", "rez-de-chaussée du 16 …", "3e gauche au 22 …", "salle
 //!   3, 2e étage, 9 …", "niveau -1 du parking, 40 …", "el bajo de …";
-//! * a named premises and a comma: "the Bluebell Launderette, 88 …", "St Columba's, 5 …"
-//!   (it starts with "the" or a saint, or ends in a premises word or a possessive).
+//!
+//! Before any address, a named premises and a comma: "the Bluebell Launderette, 88 …",
+//! "St Columba's, 5 …", "Casa delle Donne, via …" (it starts with "the" or a saint, ends
+//! in a premises word or a possessive, or starts with a Romance premises word).
 //!
 //! After any address: a kilometre post ("carretera de Andalucía, km 12") or a doorbell
 //! ("citofono Sportello", "Klingel Kaya").
@@ -79,6 +81,42 @@ const PREMISES: &[&str] = &[
     "kneipe",
 ];
 
+/// Titles that make a capitalised phrase a person ("Mrs Ada Hall").
+const PERSON_TITLES: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sr", "sra", "srta", "don", "doña", "herr",
+    "frau", "m", "mme", "mlle", "me", "sig", "sig.ra", "signor", "signora", "dott", "avv",
+];
+
+/// First words of a named premises in the Romance languages.
+const ROMANCE_PREMISES: &[&str] = &[
+    "casa",
+    "centro",
+    "circolo",
+    "ateneo",
+    "ateneu",
+    "casal",
+    "maison",
+    "salle",
+    "bourse",
+    "espace",
+    "café",
+    "bar",
+    "librería",
+    "libreria",
+    "librairie",
+    "parroquia",
+    "parrocchia",
+    "église",
+    "iglesia",
+    "chiesa",
+    "escuela",
+    "école",
+    "scuola",
+    "local",
+    "hogar",
+    "foyer",
+];
+
 #[derive(Debug)]
 pub(crate) struct AddressEdges {
     part_lead_en: Option<Regex>,
@@ -129,7 +167,7 @@ impl AddressEdges {
                 r"(?i)(?:\b(?:el|la|il|lo)[ \t]+)?(?:\bbajo|\bsótano|\bático|\bentresuelo|\bplanta[ \t]+baja|\bpiano[ \t]+terra|\bseminterrato|\b(?:primo|secondo|terzo|quarto|quinto|ultimo)[ \t]+piano|\bErdgeschoss|\bDachgeschoss|\bHinterhaus|\bVorderhaus|\bSeitenflügel)(?:[ \t]*,[ \t]*|[ \t]+(?:de|del|en|di|in|im|der)[ \t]+)$",
             ),
             premises_lead: compile(
-                r"(?:\b[Tt]he[ \t]+)?\b\p{Lu}[\p{L}'’.\-]*(?:[ \t]+(?:and|&|of|de|du|del|di)?[ \t]*\p{Lu}[\p{L}'’.\-]*){0,3},[ \t]*$",
+                r"(?:\b[Tt]he[ \t]+)?\b\p{Lu}[\p{L}'’.\-]*(?:[ \t]+(?:(?:and|&|of|de|du|des|del|de[ \t]+la|de[ \t]+los|de[ \t]+las|di|della|delle|dei|degli|der)[ \t]+)?\p{Lu}[\p{L}'’.\-]*){0,3},[ \t]*$",
             ),
             tail: compile(
                 r"^(?:,?[ \t]+(?:km|Km|KM|pk|PK)\.?[ \t]?\d{1,4}(?:[.,]\d{1,3})?\b|,?[ \t]+(?i:citofono|campanello|Klingel|buzzer|timbre|portero|interphone|sonnette|digicode)[ \t]+(?:\p{Lu}[\p{L}'’\-]+(?:[ \t]*/[ \t]*\p{Lu}[\p{L}'’\-]+)?|\d{1,6}[A-Z]?\b))",
@@ -198,11 +236,11 @@ impl AddressEdges {
                         start -= head.len() - m.start();
                     }
                 }
-                let head = before(text, start, 64);
-                if let Some(m) = self.premises_lead.as_ref().and_then(|re| re.find(head)) {
-                    if premises(&head[m.start()..]) {
-                        start -= head.len() - m.start();
-                    }
+            }
+            let head = before(text, start, 64);
+            if let Some(m) = self.premises_lead.as_ref().and_then(|re| re.find(head)) {
+                if premises(&head[m.start()..]) {
+                    start -= head.len() - m.start();
                 }
             }
             let rest = text.get(end..).unwrap_or("");
@@ -229,12 +267,23 @@ fn premises(phrase: &str) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else {
         return false;
     };
+    // "Ms. Patricia Hall, Apt 4C": a title makes it a person, whatever the last word.
+    if words.iter().any(|w| {
+        let w = w.trim_end_matches('.').to_lowercase();
+        PERSON_TITLES.contains(&w.as_str())
+    }) {
+        return false;
+    }
     let last_lower = last.to_lowercase();
+    // English puts the premises word last ("… Hall"), the Romance languages first
+    // ("Casa delle Donne", "Maison des Femmes").
+    let first_lower = first.to_lowercase();
     matches!(
         *first,
         "the" | "The" | "St" | "St." | "Saint" | "San" | "Santa" | "Sainte"
     ) && words.len() > 1
         || PREMISES.contains(&last_lower.as_str())
+        || words.len() > 1 && ROMANCE_PREMISES.contains(&first_lower.as_str())
         || last_lower.ends_with("'s")
         || last_lower.ends_with("’s")
 }
@@ -271,6 +320,13 @@ mod tests {
             w.contains(&"the Railway Arms, 3 Dock Road".to_string()),
             "{w:?}"
         );
+        let w = widened("pranzo alla Casa del Popolo, via Roma 3", "via Roma 3");
+        assert!(
+            w.contains(&"Casa del Popolo, via Roma 3".to_string()),
+            "{w:?}"
+        );
+        let w = widened("Case of Mrs Ada Hall, 3 Dock Road", "3 Dock Road");
+        assert_eq!(w, ["3 Dock Road"]);
         let w = widened("Thanks Maria, 3 Dock Road is fine", "3 Dock Road");
         assert_eq!(w, ["3 Dock Road"]);
     }
