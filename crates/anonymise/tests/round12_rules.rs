@@ -1,8 +1,8 @@
 //! Issue 13, round 12: the general rules added after the eleventh held-out set was moved
 //! to tuning (approximate and spoken hours, afternoon hours in words, "-ish", which week a
-//! weekday is in, a relative day with its part, a day of the month alone, the weekday or
+//! weekday is in, a relative day with its part, a day of the month alone, holidays, the weekday or
 //! part of the day and the approximation around a time, a second clock time offered as an
-//! alternative; building parts and premises before a street, kilometre posts and
+//! alternative; a Spanish phone's prefix written apart; building parts and premises before a street, kilometre posts and
 //! doorbells after one, a word and number before a floor, Spanish floor and door, city
 //! gates, named German "-hof"s, Roman numerals in street names; attendance lists, names
 //! coordinated with an alias, echoes of names found by a cue, titles with their article).
@@ -66,6 +66,15 @@ fn approximate_and_spoken_hours() {
         "La salle est fermée depuis le 9.",
         "depuis le 9",
     );
+    covers(
+        Kind::DateTime,
+        "Das Lager ist am Heiligabend zu.",
+        "Heiligabend",
+    );
+    no_kind(
+        Kind::DateTime,
+        "Christmas Eve is a long night for the shelter.",
+    );
 }
 
 #[test]
@@ -107,6 +116,20 @@ fn counts_and_floors_stay_ordinary() {
     no_kind(Kind::DateTime, "Ab drei Personen brauchen wir einen Raum.");
     no_kind(Kind::DateTime, "Lifts serve the 4th to 9th floors.");
     no_kind(Kind::DateTime, "Sono arrivate le 15 persone previste.");
+}
+
+#[test]
+fn a_spanish_prefix_apart_from_the_rest() {
+    covers(
+        Kind::Phone,
+        "Llamad al 622-481937 si hay redada.",
+        "622-481937",
+    );
+    covers(
+        Kind::Phone,
+        "Llamad al 6 2 2 – 4 8 1 9 3 7 si hay redada.",
+        "6 2 2 – 4 8 1 9 3 7",
+    );
 }
 
 #[test]

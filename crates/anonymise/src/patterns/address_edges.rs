@@ -11,7 +11,8 @@
 //! in a premises word or a possessive, or starts with a Romance premises word).
 //!
 //! After any address: a kilometre post ("carretera de Andalucía, km 12") or a doorbell
-//! ("citofono Sportello", "Klingel Kaya").
+//! ("citofono Sportello", "Klingel Kaya"); after a Dutch postcode, its town ("1053 ED
+//! Amsterdam", as the continental "75019 Paris" already was).
 //!
 //! New findings: a capitalised word and a house number before a comma and a floor or unit
 //! ("Falkenried 12, 3. Stock"): the floor says the word is a street even with no street
@@ -130,6 +131,8 @@ pub(crate) struct AddressEdges {
     /// A named German "-hof" after a place preposition ("am Besenbinderhof"); not a
     /// station, a yard or a cemetery ([`GENERIC_HOF`]).
     named_hof: Option<Regex>,
+    nl_postcode: Option<Regex>,
+    town_after: Option<Regex>,
 }
 
 /// German "-hof" compounds that name a kind of place, not one place.
@@ -179,6 +182,8 @@ impl AddressEdges {
                 r"\b\d{1,2}[ \t]?º[ \t](?:[A-H]\b|centro\b|interior\b|exterior\b)|\b\d{1,2}º(?:centro|interior|exterior)\b",
             ),
             named_hof: compile(r"\b(?:am|im|vom|zum|auf[ \t]+dem)[ \t]+(\p{Lu}\p{Ll}{3,}hof)\b"),
+            nl_postcode: compile(r"^[1-9]\d{3}[ \t]?[A-Z]{2}$"),
+            town_after: compile(r"^[ \t]+\p{Lu}\p{Ll}[\p{L}\-]+"),
             gate: compile(
                 r"\b(?:Puerta|Porta|Porte)[ \t]+(?:(?:de[ \t]+la|de[ \t]+l['’]|del|de|di|della|dei|d['’])[ \t]*)?\p{Lu}[\p{L}'’\-]+",
             ),
@@ -246,6 +251,17 @@ impl AddressEdges {
             let rest = text.get(end..).unwrap_or("");
             if let Some(m) = self.tail.as_ref().and_then(|re| re.find(rest)) {
                 end += m.end();
+            }
+            // "1053 ED Amsterdam": the town after a Dutch postcode, as "75019 Paris".
+            if self
+                .nl_postcode
+                .as_ref()
+                .is_some_and(|re| re.is_match(&f.text))
+            {
+                let rest = text.get(end..).unwrap_or("");
+                if let Some(m) = self.town_after.as_ref().and_then(|re| re.find(rest)) {
+                    end += m.end();
+                }
             }
             if (start, end) != (f.start, f.end) {
                 added.push((start, end));

@@ -10,6 +10,8 @@
 //! * a relative day and a part of it: "tomorrow morning", "demain soir";
 //! * a day of the month without its month after a word that makes it a date: "by the
 //!   20th", "el día 9", "depuis le 12", "per le 15" (Italian hours);
+//! * a holiday that names one day, after a preposition: "on Christmas Eve", "am
+//!   Heiligabend";
 //!
 //! and, around time findings the other detectors made, the words that belong to them:
 //! a weekday (also "Tues") or a part of the day before with approximators in between
@@ -162,6 +164,9 @@ pub(crate) struct TimePhrases {
     weekday_which: Option<Regex>,
     relative_part: Option<Regex>,
     day_number: Option<Regex>,
+    /// A holiday that names one day, after a preposition: "on Christmas Eve", "am
+    /// Heiligabend", "a Capodanno".
+    holiday: Option<Regex>,
     /// Before a time finding: a weekday or part of the day and lead words.
     lead: Option<Regex>,
     /// After a time finding: an approximation.
@@ -191,6 +196,9 @@ impl TimePhrases {
             ),
             day_number: compile(
                 r"(?i)\b(?:(?:on|by|until|till|before|after|from|since|meeting|hearing|due)[ \t]+the[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)|d[ií]a[ \t]+(?:[12]\d|3[01]|0?[1-9])|(?:depuis[ \t]+le|jusqu['’]au|à[ \t]+partir[ \t]+du|avant[ \t]+le|après[ \t]+le|dès[ \t]+le|d['’]ici[ \t]+le)[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:er)?|(?:per|entro|verso|dopo|fino[ \t]+alle|prima[ \t]+delle)[ \t]+le[ \t]+(?:1\d|2[0-3]|[7-9])(?:[:.][0-5]\d)?)\b",
+            ),
+            holiday: compile(
+                r"(?i)\b(?:on|by|until|till|before|after|over|el|la|le|am|an|zu|à|a|il|per|dès|depuis|desde|hasta|fino\s+a|bis|vor|nach)[ \t]+(?:Christmas[ \t]+(?:Eve|Day)|Boxing[ \t]+Day|New[ \t]+Year['’]s[ \t]+(?:Eve|Day)|Nochebuena|Nochevieja|Heiligabend|Silvester|Neujahr|(?:la[ \t]+)?Saint-Sylvestre|Réveillon|Capodanno|Ferragosto|Santo[ \t]+Stefano|(?:la[ \t]+)?vigilia[ \t]+di[ \t]+Natale)\b",
             ),
             lead: compile(&format!(
                 r"(?i)(?:\b(?:{FULL_WEEKDAYS})|\b(?-i:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?|\b(?:{DAY_PARTS}))[ \t]*,?[ \t]+(?:(?:{LEAD_WORDS})[ \t]+){{0,3}}$"
@@ -243,9 +251,14 @@ impl TimePhrases {
                 }
             }
         }
-        for re in [&self.ish, &self.weekday_which, &self.relative_part]
-            .into_iter()
-            .flatten()
+        for re in [
+            &self.ish,
+            &self.weekday_which,
+            &self.relative_part,
+            &self.holiday,
+        ]
+        .into_iter()
+        .flatten()
         {
             for m in re.find_iter(text) {
                 push(out, Kind::DateTime, text, m.start(), m.end());
