@@ -38,6 +38,7 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod corpus;
 mod kind;
 mod lexicon;
 mod names;
@@ -49,6 +50,8 @@ mod util;
 
 use std::sync::LazyLock;
 
+#[doc(hidden)]
+pub use corpus::{corpus_file_number, parse_corpus_file, CorpusFile};
 pub use kind::{Kind, UnknownKind};
 #[doc(hidden)]
 pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as TAGGER_EPOCHS};
@@ -56,8 +59,9 @@ pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as T
 use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
-    address::Address, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo, phone::Phone,
-    place_context::PlaceContext, plate::Plate, time_context::TimeContext, time_range::TimeRange,
+    address::Address, address_edges::AddressEdges, clock::Clock, contact::Contact,
+    datetime::DateTime, geo::Geo, phone::Phone, place_context::PlaceContext, plate::Plate,
+    time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -95,12 +99,14 @@ struct Detectors {
     phone: Phone,
     geo: Geo,
     address: Address,
+    address_edges: AddressEdges,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
     clock: Clock,
     time_range: TimeRange,
     time_context: TimeContext,
+    time_phrases: TimePhrases,
     names: Names,
     tagger: tagger::Tagger,
 }
@@ -110,12 +116,14 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     phone: Phone::new(),
     geo: Geo::new(),
     address: Address::new(),
+    address_edges: AddressEdges::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
     clock: Clock::new(),
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
+    time_phrases: TimePhrases::new(),
     names: Names::new(),
     tagger: tagger::Tagger::new(),
 });
@@ -189,16 +197,27 @@ impl Anonymiser {
         d.geo.find(text, &mut candidates);
         d.address.find(text, &mut candidates);
         d.place_context.find(text, &mut candidates);
+        d.address_edges.find(text, &mut candidates);
+        d.place_context.widen_and_join(text, &mut candidates);
+        // Round 12: building parts and premises before a street, posts and bells after,
+        // then the comma joins again over what that widened.
+        d.address_edges.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
         d.clock.find(text, &mut candidates);
         d.time_range.widen(text, &mut candidates);
         d.time_range.widen_day_words(text, &mut candidates);
+        d.time_phrases.find(text, &mut candidates);
         d.time_context.find(text, &mut candidates);
+        d.time_context.widen_and_join(text, &mut candidates);
+        // Round 12: the weekday or part of the day and the approximation around a time,
+        // then the joins again over what that widened.
+        d.time_phrases.widen(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
+        Names::widen_over_titles(text, &mut candidates);
         Names::drop_saints(&mut candidates);
         let rules = resolve::resolve(candidates);
         if !tagger {

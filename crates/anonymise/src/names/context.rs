@@ -137,6 +137,18 @@ const NAMING_CUES: &[&str] = &[
     "chiama",
     "avvisa",
     "avvisate",
+    // Round 12: the heads of an attendance list ("Anwesend: Dilara, Bernd Kowalczyk").
+    "anwesend:",
+    "present:",
+    "presentes:",
+    "asistentes:",
+    "présents:",
+    "présentes:",
+    "presenti:",
+    "attendees:",
+    "attending:",
+    "teilnehmende:",
+    "partecipanti:",
     // Family and neighbour words: "il figlio Tonio", "her son Kwabena", "mi vecina Lupe".
     "son",
     "daughter",
@@ -223,6 +235,13 @@ const NAMING_CUES: &[&str] = &[
     "enkelin",
 ];
 
+/// An article and a religious or family title right before a name.
+static TITLE_WITH_ARTICLE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compile(
+        r"(?i)\b(?:le|la|el|il|lo|der|die)[ \t]+(?:père|mère|frère|sœur|soeur|padre|madre|hermano|hermana|fratello|sorella|Pater|Bruder|Schwester)[ \t]+$",
+    )
+});
+
 /// A line led by a speaker: "Kemi: …", "[10:02] Dan: …".
 static SPEAKER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\][ \t]*)?(\p{L}[\p{L}'’\-]{1,19})[ \t]*:[ \t]")
@@ -258,6 +277,16 @@ impl Names {
         // cue carries a coordinated one ("préviens Yacine et Fofana").
         let mut named_here: HashSet<usize> = HashSet::new();
         let mut known: HashSet<String> = HashSet::new();
+        // Round 12: a member alias or a person already found is a person to coordinate
+        // with ("Santi y Tejón imprimen", where Tejón is an alias), even at the start of
+        // a list item.
+        let people: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|f| matches!(f.kind, Kind::PersonName | Kind::MemberAlias))
+            .map(|f| (f.start, f.end))
+            .collect();
+        let found_person =
+            |o: &super::Token| people.iter().any(|&(s, e)| s <= o.start && o.end <= e);
         for f in out.iter().filter(|f| f.kind == Kind::PersonName) {
             let words: Vec<&str> = f.text.split_whitespace().collect();
             // Round 10: the surname of a full name is that person wherever the text writes
@@ -317,7 +346,9 @@ impl Names {
             if !plain {
                 continue;
             }
-            let is_name_tok = |o: &super::Token| known.contains(&o.lower) || self.is_clear_first(o);
+            let is_name_tok = |o: &super::Token| {
+                known.contains(&o.lower) || self.is_clear_first(o) || found_person(o)
+            };
             let conj_word = |o: &super::Token| CONJUNCTIONS.contains(&o.lower.as_str());
             let symbol_gap = |a: &super::Token, b: &super::Token| {
                 text.get(a.end..b.start)
@@ -332,6 +363,10 @@ impl Names {
                 || (prev.is_some_and(conj_word)
                     && prev2.is_some_and(|p| is_name_tok(p) || named_here.contains(&p.start)))
                 || (next.is_some_and(conj_word) && next2.is_some_and(|n| n.cap && is_name_tok(n)))
+                // Round 12: the first of a list of names, before a found one.
+                || (next.is_some_and(|n| {
+                    text.get(t.end..n.start) == Some(", ") && n.cap && found_person(n)
+                }) && prev.is_none_or(|p| text.get(p.end..t.start) != Some(" ")))
                 // Round 10: a member of a list of names ("Fatima, Lou and Big Steve").
                 || (prev.is_some_and(|p| is_name_tok(p) && text.get(p.end..t.start) == Some(", "))
                     && next.is_some_and(|n| {
@@ -367,10 +402,53 @@ impl Names {
                     }
                 }
             }
-            if (coordinated && !t.sentence_start) || self.naming_cue(text, t.start) {
+            // Not a word that is also a place or an ordinary word ("Jordan and Florence
+            // came": at a sentence start that says nothing).
+            let before_found_person = next.is_some_and(conj_word)
+                && next2.is_some_and(|n| n.cap && found_person(n))
+                && !self.ambiguous.contains(&t.lower)
+                && !super::lists::PLACE_NAMES.contains(&t.lower.as_str());
+            if (coordinated && !t.sentence_start)
+                || before_found_person
+                || self.naming_cue(text, t.start)
+            {
                 named_here.insert(t.start);
                 push(out, Kind::PersonName, text, t.start, t.end);
             }
+        }
+        // Round 12: a name this pass found by a cue or a list is that person wherever
+        // the text writes it again ("Anwesend: Dilara, … bei Dilara in der …").
+        let echoed: HashSet<&str> = tokens
+            .iter()
+            .filter(|t| named_here.contains(&t.start))
+            .map(|t| t.lower.as_str())
+            .filter(|w| {
+                w.chars().count() >= 3 && !self.stop.contains(*w) && !self.ambiguous.contains(*w)
+            })
+            .collect();
+        for t in &tokens {
+            if t.cap && !named_here.contains(&t.start) && echoed.contains(t.lower.as_str()) {
+                push(out, Kind::PersonName, text, t.start, t.end);
+            }
+        }
+    }
+
+    /// Round 12: a person found after an article and a religious or family title takes
+    /// them in ("le père Michel", "la sœur Anne", "el hermano Tomás", "die Schwester
+    /// Ruth"): the title with its article says who, as the name does.
+    pub(crate) fn widen_over_titles(text: &str, out: &mut Vec<Finding>) {
+        let Some(re) = TITLE_WITH_ARTICLE.as_ref() else {
+            return;
+        };
+        let mut added = Vec::new();
+        for f in out.iter().filter(|f| f.kind == Kind::PersonName) {
+            let head = crate::util::before(text, f.start, 32);
+            if let Some(m) = re.find(head) {
+                added.push((f.start - (head.len() - m.start()), f.end));
+            }
+        }
+        for (s, e) in added {
+            push(out, Kind::PersonName, text, s, e);
         }
     }
 

@@ -2,6 +2,7 @@
 //! raw candidates; overlaps are settled later in [`crate::resolve`].
 
 pub(crate) mod address;
+pub(crate) mod address_edges;
 
 /// Weekday names, written out, in the five languages (with the unaccented spellings people
 /// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
@@ -15,6 +16,7 @@ pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;
 pub(crate) mod time_context;
+pub(crate) mod time_phrases;
 pub(crate) mod time_range;
 
 use crate::{Finding, Kind};

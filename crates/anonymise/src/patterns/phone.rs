@@ -199,8 +199,9 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
         // US/Canada: (312) 555-0147, 773-555-0199, 312.555.0147, 1-800-555-0199.
         (10, [3, 3, 4]) => digits.starts_with(|c: char| ('2'..='9').contains(&c)),
         (11, [1, 3, 3, 4]) => digits.starts_with('1'),
-        // Spain: 612 345 678, 91 123 45 67, 612 34 56 78 (mobiles 6/7, landlines 8/9).
-        (9, [3, 3, 3] | [2, 3, 2, 2] | [3, 2, 2, 2] | [3, 3, 2, 1]) => {
+        // Spain: 612 345 678, 91 123 45 67, 612 34 56 78 (mobiles 6/7, landlines 8/9);
+        // round 12: the prefix apart from the rest, 655-210489.
+        (9, [3, 3, 3] | [2, 3, 2, 2] | [3, 2, 2, 2] | [3, 3, 2, 1] | [3, 6]) => {
             digits.starts_with(['6', '7', '8', '9'])
         }
         // Italy mobiles: 333 123 4567, 333 1234567.

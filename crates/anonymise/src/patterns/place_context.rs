@@ -23,7 +23,7 @@ use crate::{Finding, Kind};
 
 /// Words that a capitalised word plus number after a preposition must not be: rooms,
 /// gates, lines and other numbered things that are not streets.
-const NOT_PLACE_WORDS: &[&str] = &[
+pub(crate) const NOT_PLACE_WORDS: &[&str] = &[
     "room",
     "gate",
     "bus",

@@ -108,6 +108,110 @@ impl<'a> DocContext<'a> {
     }
 }
 
+/// Street types of the five languages, written before or after the name (round 12):
+/// "calle", "via", "rue", "Street", "Allee" standing next to a word say it is a street.
+const STREET_TYPES: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "lane",
+    "avenue",
+    "ave",
+    "close",
+    "grove",
+    "terrace",
+    "drive",
+    "crescent",
+    "row",
+    "walk",
+    "square",
+    "gardens",
+    "mews",
+    "parade",
+    "way",
+    "place",
+    "court",
+    "estate",
+    "calle",
+    "c",
+    "avenida",
+    "avda",
+    "paseo",
+    "plaza",
+    "ronda",
+    "glorieta",
+    "travesía",
+    "camino",
+    "carretera",
+    "carrer",
+    "rambla",
+    "avinguda",
+    "passeig",
+    "plaça",
+    "rua",
+    "polígono",
+    "via",
+    "viale",
+    "corso",
+    "piazza",
+    "piazzale",
+    "largo",
+    "vicolo",
+    "vico",
+    "strada",
+    "borgo",
+    "salita",
+    "lungomare",
+    "rue",
+    "boulevard",
+    "bd",
+    "quai",
+    "impasse",
+    "allée",
+    "chemin",
+    "cours",
+    "cité",
+    "résidence",
+    "straße",
+    "strasse",
+    "str",
+    "gasse",
+    "weg",
+    "allee",
+    "platz",
+    "damm",
+    "ufer",
+    "ring",
+    "markt",
+    "chaussee",
+];
+
+/// Endings of one-word street names (German and Dutch compounds).
+const STREET_ENDINGS: &[&str] = &[
+    "straße", "strasse", "str.", "gasse", "weg", "allee", "platz", "damm", "ufer", "ring", "markt",
+    "chaussee", "steig", "hof", "straat", "gracht", "laan", "plein",
+];
+
+/// Words that place what follows ("at", "en", "dans", "im", "nella"): a capitalised word
+/// and a number after one is often a street and its house number ("Atocha 117").
+const LOCATIVES: &[&str] = &[
+    "at", "in", "on", "near", "outside", "en", "a", "al", "de", "del", "desde", "junto", "à", "au",
+    "dans", "rue", "chez", "près", "in", "im", "am", "an", "bei", "vor", "nella", "nel", "alla",
+    "al", "in", "presso", "davanti",
+];
+
+/// The gazetteer class of a word: a street type, a street-like ending, or nothing.
+fn gazetteer(lower: &str) -> Option<&'static str> {
+    if STREET_TYPES.contains(&lower) {
+        Some("type")
+    } else if lower.chars().count() > 5 && STREET_ENDINGS.iter().any(|e| lower.ends_with(e)) {
+        Some("ending")
+    } else {
+        None
+    }
+}
+
 fn len_bucket(n: usize) -> &'static str {
     match n {
         0..=1 => "1",
@@ -223,6 +327,22 @@ pub(crate) fn features(names: &Names, ctx: &DocContext, tags: &[Class], i: usize
                 f.push(format!("{name}lex={}", names.word_flags(&n.lower).as_str()));
             }
         }
+    }
+    // Round 12: street gazetteer classes of the word and its neighbours, and a
+    // capitalised word between a locative and a number.
+    for (name, j) in [("w", Some(i)), ("p1", prev), ("p2", prev2), ("n1", next)] {
+        if let Some(g) = j
+            .and_then(|j| ctx.toks.get(j))
+            .and_then(|n| gazetteer(&n.lower))
+        {
+            f.push(format!("gz{name}={g}&s={shape}"));
+        }
+    }
+    let number_next = next
+        .and_then(|j| ctx.toks.get(j))
+        .is_some_and(|n| n.shape == Shape::Number);
+    if t.shape.is_capitalised() && number_next && LOCATIVES.contains(&p1) {
+        f.push("loc_cap_num".to_string());
     }
     if let Some(j) = prev {
         f.push(format!("p1t={}", neighbour_tag(ctx, tags, j)));
