@@ -174,6 +174,9 @@ struct Live {
     progress: HashMap<Hash32, SyncProgress>,
     /// Circles being pulled right now (one pull per circle).
     pulling: HashSet<Hash32>,
+    /// The last pull of each circle that ran to its end: from which peer, and when (one
+    /// entry per circle held).
+    completed: HashMap<Hash32, (PeerId, std::time::Instant)>,
     queued: HashSet<Job>,
     /// Heads digest of the own circle when last announced.
     announced: Option<Hash32>,

@@ -292,7 +292,22 @@ impl Node {
             return Ok(());
         }
         let _pulling = Pulling { node: self, circle };
-        self.pull_pages(peer, circle, None).await.map(|_| ())
+        let served = self.pull_pages(peer, circle, None).await?;
+        self.completed(peer, circle, served);
+        Ok(())
+    }
+
+    /// Records a pull of `circle` from `peer` that ran to its end.
+    fn completed(&self, peer: PeerId, circle: Hash32, served: bool) {
+        if served {
+            let at = std::time::Instant::now();
+            let mut live = lock(&self.inner.live);
+            // Circles dropped since leave entries behind: a bound, not a cache policy.
+            if live.completed.len() >= 4096 {
+                live.completed.clear();
+            }
+            live.completed.insert(circle, (peer, at));
+        }
     }
 
     /// Pulls one circle from one peer, page after page. Returns whether the peer served it.
@@ -308,6 +323,8 @@ impl Node {
         on_progress: Option<OnProgress<'_>>,
     ) -> Result<bool, NodeError> {
         let deadline = tokio::time::Instant::now() + PULL_WAIT;
+        let waiting_since = std::time::Instant::now();
+        let mut waited = false;
         let mut shown = None;
         loop {
             {
@@ -321,15 +338,26 @@ impl Node {
                         f(p);
                     }
                 }
+                if !running && waited {
+                    // The pull waited for was from this peer and ran to its end: it
+                    // fetched what this one would (the next catalog check sees the rest).
+                    let done = live.completed.get(&circle);
+                    if done.is_some_and(|(p, at)| *p == peer && *at >= waiting_since) {
+                        return Ok(true);
+                    }
+                }
                 if !running || tokio::time::Instant::now() >= deadline {
                     live.pulling.insert(circle);
                     break;
                 }
+                waited = true;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let _pulling = Pulling { node: self, circle };
-        self.pull_pages(peer, circle, on_progress).await
+        let served = self.pull_pages(peer, circle, on_progress).await?;
+        self.completed(peer, circle, served);
+        Ok(served)
     }
 
     /// Follows a sister circle: remembers it, dials its addresses, and pulls its ledger
