@@ -170,6 +170,10 @@ fn main() {
         assert_eq!(doc.doc.get_heads(), s.circle.ledger.heads());
         doc_loads.push(t);
     }
+    println!(
+        "reopens one by one (the first replays sled's log since the import): {:.1?}",
+        opens
+    );
     let (open, am_load) = (median(opens), median(automerge_loads));
     println!(
         "reopen circle (store + certs + doc)    : {:>9.1?}   (target < 1 s)",

@@ -1,7 +1,7 @@
 //! Durable storage for circle ledgers, over sled 0.34.
 //!
-//! - [`Store`]: documents (snapshot + incremental change log, compacted atomically),
-//!   signed envelopes and term certificates, in sled trees.
+//! - [`Store`]: documents (snapshot + incremental change log, compacted crash-safely by
+//!   write order: `store/doc_snap.rs`), signed envelopes and term certificates, in sled trees.
 //! - [`KeyDir`]: secret keys in files readable only by their owner (0600).
 //!
 //! **Durability.** sled 0.34's `flush` ends in `sync_file_range`, which neither

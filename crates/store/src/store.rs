@@ -30,8 +30,8 @@
 //! plaintext, inside the seal).
 //!
 //! A ledger is its snapshot plus the changes logged since. Compaction writes a new
-//! snapshot and deletes the log entries it covers in one sled transaction, so a crash
-//! leaves either the old or the new state, both complete.
+//! snapshot beside the old one, switches the header, then deletes the log entries it
+//! covers (`store/doc_snap.rs`): a crash leaves the old or the new state, both complete.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
