@@ -60,8 +60,8 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, clock::Clock, contact::Contact,
-    datetime::DateTime, geo::Geo, phone::Phone, place_context::PlaceContext, plate::Plate,
-    time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
+    datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext,
+    plate::Plate, time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -107,6 +107,7 @@ struct Detectors {
     time_range: TimeRange,
     time_context: TimeContext,
     time_phrases: TimePhrases,
+    log_lines: LogLines,
     names: Names,
     tagger: tagger::Tagger,
 }
@@ -124,6 +125,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
     time_phrases: TimePhrases::new(),
+    log_lines: LogLines::new(),
     names: Names::new(),
     tagger: tagger::Tagger::new(),
 });
@@ -215,11 +217,15 @@ impl Anonymiser {
         // then the joins again over what that widened.
         d.time_phrases.widen(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
+        // Round 13: in a log, the time that opens a line, in words or with its minutes
+        // taken for a house number.
+        d.log_lines.find(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
         Names::drop_saints(&mut candidates);
-        let rules = resolve::resolve(candidates);
+        let mut rules = resolve::resolve(candidates);
+        patterns::lone_floor::drop_lone_floors(text, &mut rules);
         if !tagger {
             return rules;
         }
@@ -227,6 +233,7 @@ impl Anonymiser {
         // like the rules, takes no saint's name for a person: "San Lorenzo").
         let mut out = d.tagger.extend(&d.names, text, rules);
         Names::drop_saints(&mut out);
+        patterns::lone_floor::drop_lone_floors(text, &mut out);
         out
     }
 }

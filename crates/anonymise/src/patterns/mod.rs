@@ -12,6 +12,8 @@ pub(crate) mod clock;
 pub(crate) mod contact;
 pub(crate) mod datetime;
 pub(crate) mod geo;
+pub(crate) mod log_lines;
+pub(crate) mod lone_floor;
 pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;
