@@ -59,9 +59,10 @@ pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as T
 use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
-    address::Address, address_edges::AddressEdges, clock::Clock, contact::Contact,
-    datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext,
-    plate::Plate, time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
+    address::Address, address_edges::AddressEdges, address_joins::AddressJoins, clock::Clock,
+    contact::Contact, datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone,
+    place_context::PlaceContext, plate::Plate, time_context::TimeContext,
+    time_phrases::TimePhrases, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -100,6 +101,7 @@ struct Detectors {
     geo: Geo,
     address: Address,
     address_edges: AddressEdges,
+    address_joins: AddressJoins,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
@@ -118,6 +120,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     geo: Geo::new(),
     address: Address::new(),
     address_edges: AddressEdges::new(),
+    address_joins: AddressJoins::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
@@ -204,6 +207,10 @@ impl Anonymiser {
         // Round 12: building parts and premises before a street, posts and bells after,
         // then the comma joins again over what that widened.
         d.address_edges.widen(text, &mut candidates);
+        // Round 13: numbers, doors and courtyards after a street, the floor of a building
+        // before it, two streets of a corner, a unit whose number has a letter.
+        d.address_joins.find(text, &mut candidates);
+        d.address_joins.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);

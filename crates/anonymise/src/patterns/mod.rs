@@ -3,6 +3,7 @@
 
 pub(crate) mod address;
 pub(crate) mod address_edges;
+pub(crate) mod address_joins;
 
 /// Weekday names, written out, in the five languages (with the unaccented spellings people
 /// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
