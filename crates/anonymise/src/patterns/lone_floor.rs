@@ -1,11 +1,12 @@
-//! A floor named on its own is not an address (round 13 of issue 13).
+//! The floor of a meeting room is not an address (round 13 of issue 13).
 //!
-//! "Salle au rez-de-chaussée, accessible", "al piano terra di un palazzo", "la sala 2.1 en
-//! el primer piso": flyers and directions name the floor of a public room, and nothing
-//! there says who lives where. A floor says where someone is only with what it is the
-//! floor of: a street or building next to it ("via Bonomea 23, primo piano") or a person
-//! ("M. Robert Giraud, au rez-de-chaussée"). So a finding that is nothing but a floor is
-//! kept only when another address or a person's name stands near it in its sentence.
+//! "Salle au rez-de-chaussée, accessible", "nella sala del quartiere, al piano terra di un
+//! palazzo", "la sala 2.1 en el primer piso": flyers and directions name the floor of a
+//! public room, and nothing there says who lives where. A floor alone stays an address
+//! elsewhere ("La oficina está en la 3ª planta", "Si sale al terzo piano trova la porta"),
+//! and also after a room word when it has what makes it someone's: a street or building
+//! next to it ("via Bonomea 23, primo piano"), a person ("M. Robert Giraud, au
+//! rez-de-chaussée"), a verb of living or a door in its sentence.
 
 use std::sync::LazyLock;
 
@@ -24,6 +25,19 @@ static FLOOR_ONLY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
 });
 
+/// Verbs of living somewhere, and the door or bell of a home: "Il vit au rez-de-chaussée",
+/// "Si sale al terzo piano trova la porta" say whose floor it is.
+static DWELLING: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compile(
+        r"(?i)\b(?:lives?|living|moved|stays|resides?|vit|vivent|habite|habitent|logée?s?|relogée?s?|viven?|vivo|vivía|wohnt|wohnen|wohnte|abita|abitano|vive|vivono|doors?|doorbell|buzzer|porta|puerta|porte|tür|wohnungstür|timbre|citofono|campanello|klingel|sonnette|interphone)\b",
+    )
+});
+
+/// Rooms of a meeting place: a floor after one of these locates the room.
+static ROOM: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compile(r"(?i)\b(?:salle|salles|sala|salas|room|rooms|hall|saal|raum|aula|salón)\b")
+});
+
 /// Drops the addresses that are a floor alone, with no street, building or person near.
 pub(crate) fn drop_lone_floors(text: &str, findings: &mut Vec<Finding>) {
     let Some(re) = FLOOR_ONLY.as_ref() else {
@@ -33,6 +47,7 @@ pub(crate) fn drop_lone_floors(text: &str, findings: &mut Vec<Finding>) {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.kind == Kind::Address && re.is_match(f.text.trim()))
+        .filter(|(_, f)| after_room(text, f))
         .filter(|(i, f)| !anchored(text, findings, *i, f))
         .map(|(i, _)| i)
         .collect();
@@ -42,17 +57,29 @@ pub(crate) fn drop_lone_floors(text: &str, findings: &mut Vec<Finding>) {
 }
 
 /// Whether another address or a person's name stands within [`NEAR`] bytes of `floor`,
-/// in the same sentence.
+/// in the same sentence, or the sentence says someone lives there.
 fn anchored(text: &str, findings: &[Finding], index: usize, floor: &Finding) -> bool {
     let (from, to) = sentence_around(text, floor.start, floor.end);
     let from = from.max(floor.start.saturating_sub(NEAR));
     let to = to.min(floor.end + NEAR);
-    findings.iter().enumerate().any(|(i, f)| {
+    let dwelling = DWELLING
+        .as_ref()
+        .is_some_and(|re| re.is_match(&text[from..floor.start]) || re.is_match(&text[floor.end..to]));
+    dwelling
+        || findings.iter().enumerate().any(|(i, f)| {
         i != index
             && matches!(f.kind, Kind::Address | Kind::PersonName | Kind::Coordinates)
             && f.end > from
             && f.start < to
     })
+}
+
+/// Whether a room word stands before `floor` in its sentence, within [`NEAR`] bytes.
+fn after_room(text: &str, floor: &Finding) -> bool {
+    let (from, _) = sentence_around(text, floor.start, floor.end);
+    let from = from.max(floor.start.saturating_sub(NEAR));
+    let head = text.get(from..floor.start).unwrap_or("");
+    ROOM.as_ref().is_some_and(|re| re.is_match(head))
 }
 
 /// The byte range of the sentence (or line) holding `start..end`.
@@ -92,6 +119,11 @@ mod tests {
         let mut found = vec![finding(text, Kind::Address, "au rez-de-chaussée")];
         drop_lone_floors(text, &mut found);
         assert!(found.is_empty());
+        // Without a room word the floor stays.
+        let text = "La oficina está en la 3ª planta.";
+        let mut found = vec![finding(text, Kind::Address, "3ª planta")];
+        drop_lone_floors(text, &mut found);
+        assert_eq!(found.len(), 1);
     }
 
     #[test]
