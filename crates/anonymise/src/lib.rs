@@ -233,6 +233,7 @@ impl Anonymiser {
         Names::drop_saints(&mut candidates);
         let mut rules = resolve::resolve(candidates);
         patterns::lone_floor::drop_lone_floors(text, &mut rules);
+        patterns::no_moment::drop_no_moment(text, &mut rules);
         if !tagger {
             return rules;
         }
@@ -241,6 +242,7 @@ impl Anonymiser {
         let mut out = d.tagger.extend(&d.names, text, rules);
         Names::drop_saints(&mut out);
         patterns::lone_floor::drop_lone_floors(text, &mut out);
+        patterns::no_moment::drop_no_moment(text, &mut out);
         out
     }
 }

@@ -62,16 +62,16 @@ fn anchored(text: &str, findings: &[Finding], index: usize, floor: &Finding) -> 
     let (from, to) = sentence_around(text, floor.start, floor.end);
     let from = from.max(floor.start.saturating_sub(NEAR));
     let to = to.min(floor.end + NEAR);
-    let dwelling = DWELLING
-        .as_ref()
-        .is_some_and(|re| re.is_match(&text[from..floor.start]) || re.is_match(&text[floor.end..to]));
+    let dwelling = DWELLING.as_ref().is_some_and(|re| {
+        re.is_match(&text[from..floor.start]) || re.is_match(&text[floor.end..to])
+    });
     dwelling
         || findings.iter().enumerate().any(|(i, f)| {
-        i != index
-            && matches!(f.kind, Kind::Address | Kind::PersonName | Kind::Coordinates)
-            && f.end > from
-            && f.start < to
-    })
+            i != index
+                && matches!(f.kind, Kind::Address | Kind::PersonName | Kind::Coordinates)
+                && f.end > from
+                && f.start < to
+        })
 }
 
 /// Whether a room word stands before `floor` in its sentence, within [`NEAR`] bytes.

@@ -15,6 +15,7 @@ pub(crate) mod datetime;
 pub(crate) mod geo;
 pub(crate) mod log_lines;
 pub(crate) mod lone_floor;
+pub(crate) mod no_moment;
 pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;
