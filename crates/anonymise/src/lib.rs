@@ -230,6 +230,7 @@ impl Anonymiser {
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
+        d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
         let mut rules = resolve::resolve(candidates);
         patterns::lone_floor::drop_lone_floors(text, &mut rules);
@@ -241,6 +242,7 @@ impl Anonymiser {
         // like the rules, takes no saint's name for a person: "San Lorenzo").
         let mut out = d.tagger.extend(&d.names, text, rules);
         Names::drop_saints(&mut out);
+        Names::drop_after_saints(text, &mut out);
         patterns::lone_floor::drop_lone_floors(text, &mut out);
         patterns::no_moment::drop_no_moment(text, &mut out);
         out

@@ -20,7 +20,7 @@ use crate::{Finding, Kind};
 /// A date that ends in a year of the twentieth century.
 static PAST_DATE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     compile(
-        r"(?i)\b(?:[12]?\d|3[01])(?:\.|er|st|nd|rd|th)?[ \t]+\p{L}{3,}\.?,?[ \t]+19\d\d$|\p{L}{3,}\.?[ \t]+(?:[12]?\d|3[01]),?[ \t]+19\d\d$",
+        r"(?i)\b(?:[12]?\d|3[01])(?:\.|er|st|nd|rd|th)?[ \t]+(?:de[ \t]+)?\p{L}{3,}\.?,?[ \t]+(?:de[ \t]+|del[ \t]+)?19\d\d$|\p{L}{3,}\.?[ \t]+(?:[12]?\d|3[01]),?[ \t]+19\d\d$",
     )
 });
 
