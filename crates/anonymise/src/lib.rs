@@ -59,9 +59,10 @@ pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as T
 use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
-    address::Address, address_edges::AddressEdges, clock::Clock, contact::Contact,
-    datetime::DateTime, geo::Geo, phone::Phone, place_context::PlaceContext, plate::Plate,
-    time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
+    address::Address, address_edges::AddressEdges, address_joins::AddressJoins, clock::Clock,
+    contact::Contact, datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone,
+    place_context::PlaceContext, plate::Plate, time_context::TimeContext,
+    time_phrases::TimePhrases, time_range::TimeRange,
 };
 
 /// One detected identifying detail.
@@ -100,6 +101,7 @@ struct Detectors {
     geo: Geo,
     address: Address,
     address_edges: AddressEdges,
+    address_joins: AddressJoins,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
@@ -107,6 +109,7 @@ struct Detectors {
     time_range: TimeRange,
     time_context: TimeContext,
     time_phrases: TimePhrases,
+    log_lines: LogLines,
     names: Names,
     tagger: tagger::Tagger,
 }
@@ -117,6 +120,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     geo: Geo::new(),
     address: Address::new(),
     address_edges: AddressEdges::new(),
+    address_joins: AddressJoins::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
@@ -124,6 +128,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
     time_phrases: TimePhrases::new(),
+    log_lines: LogLines::new(),
     names: Names::new(),
     tagger: tagger::Tagger::new(),
 });
@@ -202,6 +207,10 @@ impl Anonymiser {
         // Round 12: building parts and premises before a street, posts and bells after,
         // then the comma joins again over what that widened.
         d.address_edges.widen(text, &mut candidates);
+        // Round 13: numbers, doors and courtyards after a street, the floor of a building
+        // before it, two streets of a corner, a unit whose number has a letter.
+        d.address_joins.find(text, &mut candidates);
+        d.address_joins.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
@@ -215,11 +224,17 @@ impl Anonymiser {
         // then the joins again over what that widened.
         d.time_phrases.widen(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
+        // Round 13: in a log, the time that opens a line, in words or with its minutes
+        // taken for a house number.
+        d.log_lines.find(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
+        d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
-        let rules = resolve::resolve(candidates);
+        let mut rules = resolve::resolve(candidates);
+        patterns::lone_floor::drop_lone_floors(text, &mut rules);
+        patterns::no_moment::drop_no_moment(text, &mut rules);
         if !tagger {
             return rules;
         }
@@ -227,6 +242,9 @@ impl Anonymiser {
         // like the rules, takes no saint's name for a person: "San Lorenzo").
         let mut out = d.tagger.extend(&d.names, text, rules);
         Names::drop_saints(&mut out);
+        Names::drop_after_saints(text, &mut out);
+        patterns::lone_floor::drop_lone_floors(text, &mut out);
+        patterns::no_moment::drop_no_moment(text, &mut out);
         out
     }
 }

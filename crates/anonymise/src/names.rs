@@ -488,6 +488,14 @@ impl Names {
         if !title_gap(text, anchor, next) || !next.cap || self.stop.contains(&next.lower) {
             return None;
         }
+        // "la abogada. Apuntadlo": only an abbreviated title ("Dr.", "Sra.", "dott.")
+        // takes a period; after a title written out the period ends the sentence.
+        let period = text
+            .get(anchor.end..next.start)
+            .is_some_and(|g| g.contains('.'));
+        if period && anchor.lower.chars().count() > 4 {
+            return None;
+        }
         let end = self.run_end(text, tokens, j);
         // "M" and "D" are also initials, a lowercase "don" is also English and "Me"
         // (maître) is also the pronoun: insist on a name-like word after them.

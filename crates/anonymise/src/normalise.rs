@@ -158,9 +158,18 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// NFKC of one character, keeping the ordinal indicators and the degree sign.
+/// Hyphen look-alikes (non-breaking hyphen, figure dash, minus sign) become the ASCII
+/// hyphen, which NFKC leaves alone: "FT‑350‑RW" is the plate "FT-350-RW". En and em
+/// dashes stay, since they also mark ranges and pauses.
 fn fold(c: char) -> String {
     if matches!(c, 'º' | 'ª' | '°') || is_mark(c) {
         return c.to_string();
+    }
+    if matches!(
+        c,
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2212}' | '\u{FE63}'
+    ) {
+        return "-".to_owned();
     }
     c.to_string().nfkc().collect()
 }
@@ -304,11 +313,29 @@ fn join_line_broken(n: Normalised) -> Normalised {
         if (s.contains('.') || s.contains(')')) && s.ends_with([' ', '\t']) {
             continue;
         }
+        // "…B-GV 4410⏎20:06 Jonas: …": the next line opens with a clock time (a chat or
+        // log line), not with the rest of a number.
+        let digits = next
+            .as_str()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .count();
+        if opens_with_clock_time(&n.text[next.start() + digits..]) {
+            continue;
+        }
         // "555-⏎0147" joins up; "020 7946⏎0018" becomes one line with a space.
         let with = if dash.is_empty() { " " } else { "" };
         edits.push((gap.start(), gap.end(), with.to_owned()));
     }
     n.rewrite(&edits)
+}
+
+/// What follows the hour of "20:06", "7.45" or "14h30": a separator and two digits.
+fn opens_with_clock_time(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    matches!(chars.next(), Some(':' | '.' | 'h' | 'H'))
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
+        && chars.next().is_some_and(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -327,6 +354,12 @@ mod tests {
         assert_eq!(norm("call 5 5 5 – 0 1 9 9 now"), "call 555-0199 now");
         assert_eq!(norm("ring (212) 555-\n0147"), "ring (212) 555-0147");
         assert_eq!(norm("2º derecha"), "2º derecha");
+        assert_eq!(norm("plate FT\u{2011}350\u{2011}RW"), "plate FT-350-RW");
+        // A chat line that opens with a time is not the rest of the number above it.
+        assert_eq!(
+            norm("plate B-GV 4410\n20:06 Jonas"),
+            "plate B-GV 4410\n20:06 Jonas"
+        );
         // A Russian sentence stays Russian; a plain one is untouched.
         assert_eq!(norm("Встреча в парке"), "Встреча в парке");
         assert!(normalise("plain ascii, 12 3").is_none());

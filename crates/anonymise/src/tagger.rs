@@ -274,6 +274,12 @@ impl Tagger {
     }
 }
 
+/// Copulas after a sentence's subject ("… is a course", "… est un cours", "… ist ein").
+const SUBJECT_COPULAS: &[&str] = &[
+    "is", "are", "was", "were", "es", "son", "era", "est", "sont", "était", "ist", "sind", "war",
+    "è", "sono",
+];
+
 impl Tagger {
     /// Grows each tagged run over up to three uncovered lower-case words or marks on its
     /// left and one on its right that the model gives to the same class ("via dell'" +
@@ -315,6 +321,22 @@ impl Tagger {
                     && toks[k].lower.chars().filter(|c| c.is_alphabetic()).count() >= 2
             });
             if !wordy {
+                for t in tags.iter_mut().take(end + 1).skip(i) {
+                    *t = Class::Other;
+                }
+                i = end + 1;
+                continue;
+            }
+            // "Corso Base is a course for beginners": a sentence's subject with no number,
+            // which the next word says is a thing, is what the sentence is about, not a
+            // place someone is at.
+            if class == Class::Address
+                && toks[i].sentence_start
+                && !(i..=end).any(|k| toks[k].shape == Shape::Number)
+                && toks
+                    .get(end + 1)
+                    .is_some_and(|t| SUBJECT_COPULAS.contains(&t.lower.as_str()))
+            {
                 for t in tags.iter_mut().take(end + 1).skip(i) {
                     *t = Class::Other;
                 }

@@ -452,6 +452,46 @@ impl Names {
         }
     }
 
+    /// Round 13: two titled names side by side are one person with a chain of titles
+    /// ("Frau Rechtsanwältin" + "Dr. Mareike Holtkamp").
+    pub(crate) fn join_title_chains(&self, text: &str, out: &mut Vec<Finding>) {
+        let titled = |t: &str| {
+            t.split_whitespace().next().is_some_and(|w| {
+                let lower = w.to_lowercase();
+                self.is_title(&lower) || self.is_title(lower.trim_end_matches('.'))
+            })
+        };
+        let persons: Vec<(usize, usize, bool)> = out
+            .iter()
+            .filter(|f| f.kind == Kind::PersonName)
+            .map(|f| (f.start, f.end, titled(&f.text)))
+            .collect();
+        let mut added = Vec::new();
+        for &(s1, e1, first_titled) in &persons {
+            for &(s2, e2, second_titled) in &persons {
+                if first_titled && second_titled && s2 == e1 + 1 && text.get(e1..s2) == Some(" ") {
+                    added.push((s1, e2));
+                }
+            }
+        }
+        for (s, e) in added {
+            push(out, Kind::PersonName, text, s, e);
+        }
+    }
+
+    /// Drops persons right after a saint's word ("San Lorenzo" with only "Lorenzo"
+    /// tagged): the pair names a place or a church, as in [`Names::drop_saints`].
+    pub(crate) fn drop_after_saints(text: &str, out: &mut Vec<Finding>) {
+        out.retain(|f| {
+            f.kind != Kind::PersonName
+                || ![
+                    "San ", "Santa ", "Santo ", "Saint ", "Sainte ", "Sankt ", "São ", "St ",
+                ]
+                .iter()
+                .any(|p| crate::util::before(text, f.start, p.len()) == *p)
+        });
+    }
+
     /// Drops person candidates that are saints' names, which name places and churches
     /// here ("San Lorenzo", "Sankt Georg").
     pub(crate) fn drop_saints(out: &mut Vec<Finding>) {

@@ -248,7 +248,7 @@ impl Address {
             romance_prefix: compile(
                 r"(?x)
                 (?:\b(?:Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
-                [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dei|delle|do|da|dos|das)[\x20\t]+)*
+                [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dello|dei|delle|degli|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|delle|dei|degli|do|da)[\x20\t]+|(?:dell|dall|d)['’])*\p{Lu}[\p{L}'’\-]+){0,3}
                 (?:[\x20\t]+[IVX]{1,4}\b)?

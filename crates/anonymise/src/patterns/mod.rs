@@ -3,6 +3,7 @@
 
 pub(crate) mod address;
 pub(crate) mod address_edges;
+pub(crate) mod address_joins;
 
 /// Weekday names, written out, in the five languages (with the unaccented spellings people
 /// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
@@ -12,6 +13,9 @@ pub(crate) mod clock;
 pub(crate) mod contact;
 pub(crate) mod datetime;
 pub(crate) mod geo;
+pub(crate) mod log_lines;
+pub(crate) mod lone_floor;
+pub(crate) mod no_moment;
 pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;

@@ -23,6 +23,9 @@ pub(crate) struct Plate {
     cue: Option<Regex>,
     /// What a plate of any country looks like after such a word.
     candidate: Option<Regex>,
+    /// A service plate after such a word: a word in capitals, then letters and digits
+    /// ("targhe POLIZIA F7421", "CC AB 123"), too long for `candidate`.
+    service: Option<Regex>,
     /// A vehicle noun ("van", "coche", "Wagen"): weaker than a plate word, so what
     /// follows it must look more like a plate (see `after_cue`).
     vehicle: Option<Regex>,
@@ -71,9 +74,11 @@ impl Plate {
             // must not be a standard's or file's name ("ISO-9001", "RFC-5737").
             us_hyphen: compile(r"\b[A-Z]{3}-\d{4}\b"),
             cue: compile(
-                r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targat[oa]|kenteken)\b",
+                r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken)\b",
             ),
-            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,4}(?:[ \-][A-Z0-9ÄÖÜ]{1,4}){0,3}\b"),
+            // Groups of up to five: the US "DL 48213" and Polish "WX 4821K" shapes.
+            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,5}(?:[ \-][A-Z0-9ÄÖÜ]{1,5}){0,3}\b"),
+            service: compile(r"^[A-Z]{2,8}[ \-][A-Z]{0,2}\d{3,6}[A-Z]{0,2}\b"),
             vehicle: compile(
                 r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina)\b",
             ),
@@ -108,6 +113,9 @@ impl Plate {
                     .get(..4)
                     .and_then(|y| y.parse::<u32>().ok())
                     .is_some_and(|y| (1900..=2099).contains(&y));
+                // "coche gris, 1987 GTB": after a vehicle or plate word the year shape is a
+                // plate after all.
+                let year = year && !self.vehicle_before(text, m.start());
                 if year || glued(text, m.start(), m.end()) {
                     continue;
                 }
@@ -159,6 +167,24 @@ impl Plate {
                         continue;
                     }
                 }
+                // Only when no ordinary plate shape starts here ("GF 721 KD" stays whole),
+                // and only after a plate word: after "car" it would be a model ("BMW 320").
+                let service = (min_each == 1)
+                    .then_some(())
+                    .and(self.service.as_ref())
+                    .and_then(|re| re.find(rest));
+                if let Some(m) =
+                    service.filter(|m| !glued(text, c.end() + pos, c.end() + pos + m.end()))
+                {
+                    let abs = c.end() + pos;
+                    push(out, Kind::LicencePlate, text, abs, abs + m.end());
+                    found += 1;
+                    pos += m.end();
+                    if found == 2 {
+                        break;
+                    }
+                    continue;
+                }
                 let word: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
                 if word.is_empty() || !CUE_FILLER.contains(&word.to_lowercase().as_str()) {
                     break;
@@ -166,6 +192,16 @@ impl Plate {
                 pos += word.len();
             }
         }
+    }
+}
+
+impl Plate {
+    /// A vehicle or plate word in the few words before `pos` ("coche gris, 1987 GTB").
+    fn vehicle_before(&self, text: &str, pos: usize) -> bool {
+        let window = crate::util::before(text, pos, 32);
+        [&self.vehicle, &self.cue]
+            .iter()
+            .any(|re| re.as_ref().is_some_and(|re| re.is_match(window)))
     }
 }
 

@@ -31,7 +31,7 @@ use crate::{Finding, Kind};
 
 /// Hours one to twelve in words ("one", "una", "une", "uno" are left out: after "before"
 /// or "ab" they are as often a pronoun or a count).
-const HOUR_WORDS: &str = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|deux|trois|quatre|cinq|sept|huit|neuf|dix|onze|douze|due|tre|quattro|sei|sette|otto|nove|dieci|undici|dodici|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|midnight|noon|minuit|midi|medianoche|mediodía|mezzanotte|mezzogiorno|mitternacht";
+pub(crate) const HOUR_WORDS: &str = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|deux|trois|quatre|cinq|sept|huit|neuf|dix|onze|douze|due|tre|quattro|sei|sette|otto|nove|dieci|undici|dodici|eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|midnight|noon|minuit|midi|medianoche|mediodía|mezzanotte|mezzogiorno|mitternacht";
 
 /// Noon and midnight, which take a fraction after them ("midi et demi").
 const NOON_WORDS: &[&str] = &[
@@ -47,7 +47,7 @@ const NOON_WORDS: &[&str] = &[
 ];
 
 /// Words that put an hour close to a moment.
-const APPROXIMATORS: &str = r"gone|just\s+(?:after|before|gone|past)|shortly\s+(?:after|before)|a\s+little\s+(?:after|before)|kurz\s+(?:nach|vor)|gleich\s+nach|nach|vor|ab|gegen|peu\s+(?:après|avant)|juste\s+(?:après|avant)|(?:poco\s+)?(?:prima|dopo)\s+(?:delle|le)|(?:poco\s+)?(?:antes|después)\s+de\s+las|a\s+eso\s+de\s+las|hacia\s+las|sobre\s+las";
+pub(crate) const APPROXIMATORS: &str = r"gone|just\s+(?:after|before|gone|past)|shortly\s+(?:after|before)|a\s+little\s+(?:after|before)|kurz\s+(?:nach|vor)|gleich\s+nach|nach|vor|ab|gegen|peu\s+(?:après|avant)|juste\s+(?:après|avant)|(?:poco\s+)?(?:prima|dopo)\s+(?:delle|le)|(?:poco\s+)?(?:antes|después)\s+de\s+las|a\s+eso\s+de\s+las|hacia\s+las|sobre\s+las";
 
 /// Words that may stand between a weekday or part of the day and the time after it.
 const LEAD_WORDS: &str = r"just|shortly|right|kurz|gleich|poco|peu|juste|around|about|vers|gegen|verso|circa|hacia|sobre|entre|between|zwischen|tra|fra|before|after|avant|après|vor|nach|prima|dopo|antes|después|from|de|von|dalle|dès|at|à|um|alle|ab|las|le|delle";
@@ -191,9 +191,11 @@ impl TimePhrases {
             weekday_which: compile(&format!(
                 r"(?i)\b(?:{FULL_WEEKDAYS})[ \t]+(?:siguiente|de[ \t]+la[ \t]+semana[ \t]+que[ \t]+viene|de[ \t]+la[ \t]+próxima[ \t]+semana|suivant|d['’]après|de[ \t]+la[ \t]+semaine[ \t]+prochaine|seguente|successivo|della[ \t]+prossima[ \t]+settimana|der[ \t]+nächsten[ \t]+Woche|darauf|of[ \t]+next[ \t]+week|after[ \t]+next|week)\b"
             )),
-            relative_part: compile(
-                r"(?i)\b(?:(?:tomorrow|yesterday)[ \t]+(?:morning|afternoon|evening|night|lunchtime)|(?:demain|hier)[ \t]+(?:matin|midi|soir|après-midi)|mañana[ \t]+por[ \t]+la[ \t]+(?:mañana|tarde|noche)|(?:morgen|gestern)[ \t]+(?:früh|vormittag|mittag|nachmittag|abend)|(?:domani|ieri)[ \t]+(?:mattina|pomeriggio|sera|notte))\b",
-            ),
+            // Also a day and its dawn or dusk, which name one moment as a clock time does
+            // ("lundi à l'aube", "tomorrow at first light", "el jueves al amanecer").
+            relative_part: compile(&format!(
+                r"(?i)\b(?:(?:tomorrow|yesterday)[ \t]+(?:morning|afternoon|evening|night|lunchtime)|(?:demain|hier)[ \t]+(?:matin|midi|soir|après-midi)|mañana[ \t]+por[ \t]+la[ \t]+(?:mañana|tarde|noche)|(?:morgen|gestern)[ \t]+(?:früh|vormittag|mittag|nachmittag|abend)|(?:domani|ieri)[ \t]+(?:mattina|pomeriggio|sera|notte)|(?:{FULL_WEEKDAYS}|tomorrow|demain|mañana|morgen|domani)[ \t]+(?:at[ \t]+(?:dawn|first[ \t]+light|dusk|sunrise)|à[ \t]+l['’]aube|au[ \t]+(?:lever[ \t]+du[ \t]+jour|petit[ \t]+matin)|al[ \t]+(?:amanecer|alba|anochecer)|all['’]alba|im[ \t]+Morgengrauen|bei[ \t]+Tagesanbruch))\b",
+            )),
             day_number: compile(
                 r"(?i)\b(?:(?:on|by|until|till|before|after|from|since|meeting|hearing|due)[ \t]+the[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)|d[ií]a[ \t]+(?:[12]\d|3[01]|0?[1-9])|(?:depuis[ \t]+le|jusqu['’]au|à[ \t]+partir[ \t]+du|avant[ \t]+le|après[ \t]+le|dès[ \t]+le|d['’]ici[ \t]+le)[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:er)?|(?:per|entro|verso|dopo|fino[ \t]+alle|prima[ \t]+delle)[ \t]+le[ \t]+(?:1\d|2[0-3]|[7-9])(?:[:.][0-5]\d)?)\b",
             ),
