@@ -578,13 +578,19 @@ impl Node {
             }
             Event::Discovered { peer, addrs } => {
                 self.note_lan_peer(peer);
-                // mDNS: the address names the peer, so Noise checks who answers.
-                if let Some(addr) = addrs.into_iter().next() {
-                    let node = self.clone();
-                    tokio::spawn(async move {
-                        let _ = node.dial(addr).await;
-                    });
-                }
+                // mDNS: the address names the peer, so Noise checks who answers. Every
+                // address it gave, in turn, until one connects: mDNS tells of a peer once
+                // (until its record expires, minutes later), so a first address that
+                // fails (a transport not up yet, QUIC refused) must not leave it unreached.
+                let node = self.clone();
+                tokio::spawn(async move {
+                    for addr in addrs.into_iter().take(8) {
+                        match node.dial(addr).await {
+                            Ok(_) => break,
+                            Err(e) => debug!(%e, "a LAN peer's address did not connect"),
+                        }
+                    }
+                });
             }
             _ => {}
         }
