@@ -23,7 +23,7 @@
 use regex::Regex;
 
 use super::place_context::NOT_PLACE_WORDS;
-use super::push;
+use super::{push, widen_addresses};
 use crate::util::{before, compile};
 use crate::{Finding, Kind};
 
@@ -223,8 +223,7 @@ impl AddressEdges {
     /// Widens address findings over the building part or premises before them and the
     /// kilometre post or doorbell after them.
     pub(crate) fn widen(&self, text: &str, out: &mut Vec<Finding>) {
-        let mut added = Vec::new();
-        for f in out.iter().filter(|f| f.kind == Kind::Address) {
+        widen_addresses(text, out, |f| {
             let (mut start, mut end) = (f.start, f.end);
             let numbered = f.text.starts_with(|c: char| c.is_ascii_digit());
             if numbered {
@@ -263,13 +262,8 @@ impl AddressEdges {
                     end += m.end();
                 }
             }
-            if (start, end) != (f.start, f.end) {
-                added.push((start, end));
-            }
-        }
-        for (s, e) in added {
-            push(out, Kind::Address, text, s, e);
-        }
+            (start, end)
+        });
     }
 }
 

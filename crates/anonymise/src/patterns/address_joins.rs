@@ -14,7 +14,7 @@
 
 use regex::Regex;
 
-use super::push;
+use super::{push, widen_addresses};
 use crate::util::{before, compile};
 use crate::{Finding, Kind};
 
@@ -52,8 +52,22 @@ impl AddressJoins {
     }
 
     pub(crate) fn widen(&self, text: &str, out: &mut Vec<Finding>) {
-        let mut added = Vec::new();
-        for f in out.iter().filter(|f| f.kind == Kind::Address) {
+        // Corners join the streets as found, before any is widened.
+        let streets: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|f| f.kind == Kind::Address)
+            .map(|f| (f.start, f.end))
+            .collect();
+        let mut corners = Vec::new();
+        for &(s1, e1) in &streets {
+            for &(s2, e2) in &streets {
+                let gap = text.get(e1..s2).unwrap_or("");
+                if s2 > e1 && CORNER_JOINS.contains(&gap) {
+                    corners.push((s1, e2));
+                }
+            }
+        }
+        widen_addresses(text, out, |f| {
             let (mut start, mut end) = (f.start, f.end);
             // Twice: "Wiener Str. 61, Hinterhof, 1. Etage" takes the courtyard, then the floor.
             for _ in 0..2 {
@@ -66,24 +80,9 @@ impl AddressJoins {
             if let Some(m) = self.floor_of.as_ref().and_then(|re| re.find(head)) {
                 start -= head.len() - m.start();
             }
-            if (start, end) != (f.start, f.end) {
-                added.push((start, end));
-            }
-        }
-        let streets: Vec<(usize, usize)> = out
-            .iter()
-            .filter(|f| f.kind == Kind::Address)
-            .map(|f| (f.start, f.end))
-            .collect();
-        for &(s1, e1) in &streets {
-            for &(s2, e2) in &streets {
-                let gap = text.get(e1..s2).unwrap_or("");
-                if s2 > e1 && CORNER_JOINS.contains(&gap) {
-                    added.push((s1, e2));
-                }
-            }
-        }
-        for (s, e) in added {
+            (start, end)
+        });
+        for (s, e) in corners {
             push(out, Kind::Address, text, s, e);
         }
     }

@@ -25,6 +25,25 @@ pub(crate) mod time_range;
 
 use crate::{Finding, Kind};
 
+/// Adds, for each address finding, the wider span `widen` returns for it (the finding's
+/// own span when nothing widens it is not added again).
+pub(crate) fn widen_addresses(
+    text: &str,
+    out: &mut Vec<Finding>,
+    widen: impl Fn(&Finding) -> (usize, usize),
+) {
+    let wider: Vec<(usize, usize)> = out
+        .iter()
+        .filter(|f| f.kind == Kind::Address)
+        .map(|f| (f, widen(f)))
+        .filter(|(f, span)| *span != (f.start, f.end))
+        .map(|(_, span)| span)
+        .collect();
+    for (s, e) in wider {
+        push(out, Kind::Address, text, s, e);
+    }
+}
+
 /// Appends a finding if `start..end` is a valid, non-empty slice of `text`.
 pub(crate) fn push(out: &mut Vec<Finding>, kind: Kind, text: &str, start: usize, end: usize) {
     if start >= end {
