@@ -31,8 +31,8 @@ use crate::term::{CertSignature, TermChain};
 pub mod snapshot;
 
 pub use snapshot::{
-    Snapshot, SnapshotLimits, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOT_CHANGES, MAX_SNAPSHOT_INFLATED,
-    MAX_SNAPSHOT_OPS,
+    Opened, Snapshot, SnapshotLimits, MAX_SNAPSHOT_BYTES, MAX_SNAPSHOT_CHANGES,
+    MAX_SNAPSHOT_INFLATED, MAX_SNAPSHOT_OPS,
 };
 
 /// Format version of checkpoints.

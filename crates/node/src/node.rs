@@ -75,9 +75,10 @@ pub struct NodeConfig {
     /// that takes longer is benched for a while.
     pub pull_budget: Duration,
     /// A first sync of a sister circle asks for its vouched history as one document
-    /// (docs/CHECKPOINTS.md). Off by default for now: a circle synced so holds no
-    /// per-change signatures for that history, so it cannot be exported as a bundle or
-    /// joined from; `CIRCLE_SNAPSHOT_SYNC=1` in the environment turns it on.
+    /// (docs/CHECKPOINTS.md), then pulls what follows change by change. On by default;
+    /// `CIRCLE_SNAPSHOT_SYNC=0` in the environment turns it off (every change then
+    /// travels with its own signature). Devices of the own circle always sync change by
+    /// change: they keep the circle's whole signed record.
     pub snapshot_first_sync: bool,
 }
 
@@ -96,7 +97,7 @@ impl Default for NodeConfig {
             resync: Duration::from_secs(30),
             page_bytes: sync::PAGE_BYTES,
             pull_budget: PULL_BUDGET,
-            snapshot_first_sync: std::env::var_os("CIRCLE_SNAPSHOT_SYNC").is_some_and(|v| v == "1"),
+            snapshot_first_sync: std::env::var_os("CIRCLE_SNAPSHOT_SYNC").is_none_or(|v| v != "0"),
         }
     }
 }

@@ -116,9 +116,12 @@ impl LocalCircle {
                 circle_id: held.to_hex(),
             });
         }
-        let doc = LocalCircle::open_base(&store, &id, chain, base, now)?;
+        let (doc, signed) = LocalCircle::open_base(&store, &id, chain, base, now)?;
         crate::guard::store_certs(&store, chain)?;
         store.create_circle_at_epoch(chain.genesis(), chain.epoch(), &doc.save())?;
+        // After: a new epoch starts with no kept snapshot.
+        LocalCircle::keep_base(&store, &id, base, signed)?;
+        store.sync()?;
         drop(store);
         let mut local = LocalCircle::open(root)?;
         let report = local.import(bundle, now)?;

@@ -190,15 +190,28 @@ impl LocalCircle {
         chain: &TermChain,
         base: &[u8],
         now: u64,
-    ) -> Result<automerge::Automerge, NodeError> {
+    ) -> Result<(automerge::Automerge, u64), NodeError> {
         let invalid = |e: String| NodeError::Invalid(format!("the bundle's base is refused: {e}"));
         let snapshot = Snapshot::decode(base).map_err(|e| invalid(e.to_string()))?;
         let mut chain = chain.clone();
         restore_freezes(store, id, &mut chain)?;
-        let (ledger, _) = snapshot
-            .open_with_document(&chain, now, SnapshotLimits::default())
+        let opened = snapshot
+            .open_counted(&chain, now, SnapshotLimits::default())
             .map_err(|e| invalid(e.to_string()))?;
-        Ok(ledger.into_doc())
+        Ok((opened.ledger.into_doc(), opened.signed))
+    }
+
+    /// Keeps an installed base (to vouch for what it holds when this node exports or
+    /// serves the circle: it holds no signature for those changes) and its count.
+    pub(crate) fn keep_base(
+        store: &Store,
+        id: &Hash32,
+        base: &[u8],
+        signed: u64,
+    ) -> Result<(), NodeError> {
+        store.put_vouched_snapshot(id, base)?;
+        store.set_vouched_changes(id, signed)?;
+        Ok(())
     }
 
     /// Every signed change of a held circle (own or sister), with certificates.
@@ -235,6 +248,10 @@ impl LocalCircle {
         {
             if kept.vouch.heads(&chain, now).is_ok() {
                 bases.push(kept);
+            } else if let Some(handover) = latest_handover(&chain, &doc, now) {
+                // The kept snapshot's checkpoint was of a term that has ended since: the
+                // handover that ended it vouches for that term's whole history.
+                bases.push(handover);
             }
         }
         let mut last_missing = None;
@@ -296,7 +313,7 @@ impl LocalCircle {
         let store = self.store().clone();
         store_certs(&store, &chain)?;
         if let Some(base) = &bundle.base {
-            let doc = Self::open_base(&store, &id, &chain, base, now)?;
+            let (doc, signed) = Self::open_base(&store, &id, &chain, base, now)?;
             if store.epoch(&id)? < chain.epoch() {
                 if own {
                     let c = self.circle_mut();
@@ -309,9 +326,11 @@ impl LocalCircle {
                     r.checked = chain_mark(&chain);
                     r.log_len = 0;
                 }
+                Self::keep_base(&store, &id, base, signed)?;
             } else if !own && replica.is_none() {
                 // A sister first met through a bundle of a snapshot-synced node.
                 store.install_document(&id, &doc.save())?;
+                Self::keep_base(&store, &id, base, signed)?;
                 let mut r = Replica::new(chain.clone());
                 r.ledger = Ledger::from_doc(doc, id)?;
                 replica = Some(r);
@@ -387,4 +406,15 @@ fn signed_after(
         });
     }
     Ok(Ok(changes))
+}
+
+/// A snapshot of `doc` up to the latest handover, vouched for by it (`None` if the chain
+/// has none that vouches, or `doc` lacks its heads).
+fn latest_handover(chain: &TermChain, doc: &automerge::Automerge, now: u64) -> Option<Snapshot> {
+    let vouch = Vouch::Handover {
+        term: chain.latest().body.term.checked_sub(1)?,
+    };
+    let heads = vouch.heads(chain, now).ok()?;
+    let history = Snapshot::history_at(doc, &heads).ok()?;
+    Snapshot::build(&history, vouch).ok()
 }

@@ -71,8 +71,10 @@ async fn a_first_sync_by_snapshot_gets_everything_and_later_signed_changes_flow(
     let report = b.follow(invite(&a), None).await.unwrap();
     assert!(report.synced && report.compliant, "{report:?}");
     assert_eq!(report.changes, total);
-    // The history came vouched, not change by change: no per-change signature is held.
-    assert_eq!(b.store().change_count(&cid), 0);
+    // The history came vouched, not change by change: every change is counted as
+    // vouched for by the snapshot, none holds an envelope of its own.
+    assert_eq!(b.store().vouched_changes(&cid).unwrap(), total as u64);
+    assert_eq!(b.store().change_count(&cid), total);
     assert!(b.store().vouched_snapshot(&cid).unwrap().is_some());
 
     // A later change comes signed, through the ordinary pull.
@@ -87,7 +89,8 @@ async fn a_first_sync_by_snapshot_gets_everything_and_later_signed_changes_flow(
         doc_changes(&b, &cid) == total + 1
     })
     .await;
-    assert_eq!(b.store().change_count(&cid), 1);
+    assert_eq!(b.store().change_count(&cid), total + 1);
+    assert_eq!(b.store().vouched_changes(&cid).unwrap(), total as u64);
 
     // B serves the vouched history on: C follows from B alone.
     let c = snapshot_follower(dc.path(), "Cedar").await;

@@ -242,6 +242,8 @@ async fn a_past_term_longer_than_a_page_syncs_through_the_quarantine() {
         mdns: false,
         memory: true,
         page_bytes: 1024,
+        // The path under test: change by change, not the vouched snapshot.
+        snapshot_first_sync: false,
         ..NodeConfig::default()
     };
     let b = Node::start(circle(db.path(), "Birch", true), cfg)

@@ -4,6 +4,7 @@
 //! |-------------|-----------------------------------|--------------------------------|
 //! | `meta`      | `format`, `own_circle`            | format tag, circle id          |
 //! | `meta`      | `epoch` · circle                  | the circle's epoch (u64 BE)    |
+//! | `meta`      | `vouched_changes` · circle        | changes a snapshot vouched for |
 //! | `certs`     | circle · term (BE) · cert id      | encoded [`TermCert`]           |
 //! | `envelopes` | circle · change hash              | encoded [`Envelope`]           |
 //! | `doc_log`   | circle · sequence (BE)            | sealed: change hash · raw change |
@@ -439,9 +440,11 @@ impl Store {
         }
     }
 
-    /// Number of stored envelopes (= signed changes) of a circle.
+    /// Signed changes of a circle held here: stored envelopes, plus those an installed
+    /// snapshot vouched for (whose envelopes never travelled).
     pub fn change_count(&self, circle: &Hash32) -> usize {
-        self.envelopes.scan_prefix(circle.0).count()
+        let vouched = self.vouched_changes(circle).unwrap_or(0);
+        self.envelopes.scan_prefix(circle.0).count() + vouched as usize
     }
 
     /// Loads a circle's document: the snapshot, then every logged change in one

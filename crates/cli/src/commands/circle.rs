@@ -99,6 +99,8 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         if let Some(r) = local.sister(&id)? {
             let sc = r.compliance(now);
             let changes = local.store().change_count(&id);
+            // Of those, the changes a snapshot's checkpoint vouched for (no envelope each).
+            let vouched = local.store().vouched_changes(&id)?;
             let hex = id.to_hex();
             let in_flight = syncing.iter().find(|p| p.circle_id == hex && !p.done);
             let sync = match (in_flight, net.is_some()) {
@@ -123,7 +125,7 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
             );
             following.push(json!({
                 "circle_id": hex, "name": name, "compliant": sc.compliant,
-                "changes": changes, "term": r.chain.latest().body.term,
+                "changes": changes, "vouched": vouched, "term": r.chain.latest().body.term,
                 "epoch": r.chain.epoch(), "retain_terms": r.chain.retain_terms(),
                 "syncing": in_flight.is_some(),
             }));

@@ -1,9 +1,11 @@
 //! `circle join INVITE`: this data directory becomes a device of an existing circle.
 //!
 //! The ledger is pulled by a node of its own, run in a scratch directory inside the
-//! data directory, exactly as `circle follow` pulls a sister's (every change verified
-//! against the term chain); the verified ledger then becomes this directory's own
-//! circle, verified once more as it is stored. The scratch directory is removed after.
+//! data directory, as `circle follow` pulls a sister's (every change verified against
+//! the term chain) but change by change, never as a snapshot: a device keeps every
+//! change's signature, to export, archive and serve them. The verified ledger then
+//! becomes this directory's own circle, verified once more as it is stored. The scratch
+//! directory is removed after.
 
 use std::path::Path;
 
@@ -12,7 +14,7 @@ use circle_core::invite::Invite;
 use circle_node::{LocalCircle, NodeError};
 use serde_json::json;
 
-use super::network::{check_invite, progress_printer, runtime, short_lived_node};
+use super::network::{check_invite, progress_printer, runtime, short_lived_node, FirstSync};
 use crate::Report;
 
 const SCRATCH: &str = "joining";
@@ -70,7 +72,7 @@ fn pull(scratch: &Path, invite: &Invite, now: u64) -> Result<circle_core::bundle
     let local = LocalCircle::init(scratch, "joining", 1, now)?;
     let id = invite.circle_id;
     runtime()?.block_on(async {
-        let node = short_lived_node(local).await?;
+        let node = short_lived_node(local, FirstSync::ChangeByChange).await?;
         let print = progress_printer("joining");
         let followed = node.follow(invite.clone(), Some(&print)).await;
         let bundle = match followed {

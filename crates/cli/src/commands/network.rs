@@ -25,19 +25,31 @@ pub(crate) const NO_SHAREABLE_ADDR: &str = "(the invite lists no address: this n
 /// Follows without a running node: a short-lived node syncs once, then stops.
 pub(crate) fn follow_offline(local: LocalCircle, invite: &str) -> Result<Report> {
     runtime()?.block_on(async {
-        let node = short_lived_node(local).await?;
+        let node = short_lived_node(local, FirstSync::Snapshot).await?;
         let report = follow(&node, invite, Some(&progress_printer("syncing"))).await;
         node.shutdown().await;
         report
     })
 }
 
+/// How a short-lived node syncs a circle it does not hold yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstSync {
+    /// The vouched history as one snapshot, if the node's setting allows it (a sister).
+    Snapshot,
+    /// Every change with its signature: a device of the circle keeps the whole signed
+    /// record, so it can export, archive and serve every change one by one.
+    ChangeByChange,
+}
+
 /// A node that only dials out (no listener, no mDNS), for one command's sync.
-pub(crate) async fn short_lived_node(local: LocalCircle) -> Result<Node> {
+pub(crate) async fn short_lived_node(local: LocalCircle, first_sync: FirstSync) -> Result<Node> {
+    let defaults = NodeConfig::default();
     let cfg = NodeConfig {
         listen: Vec::new(),
         mdns: false,
-        ..NodeConfig::default()
+        snapshot_first_sync: defaults.snapshot_first_sync && first_sync == FirstSync::Snapshot,
+        ..defaults
     };
     Ok(Node::start(local, cfg).await?)
 }

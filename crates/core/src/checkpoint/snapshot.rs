@@ -45,6 +45,9 @@ const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DOCUMENT_CHUNK: u8 = 0;
 /// Bit 3 of a column spec: the column is deflated inside the chunk.
 const DEFLATE_BIT: u64 = 0b1000;
+/// The spec of a document chunk's change actor column (column 0, of actor type): one
+/// row per change, so its rows count the history's changes.
+const CHANGE_ACTOR_COLUMN: u64 = 1;
 
 /// The bounds [`Snapshot::open`] enforces (a node may lower them, e.g. on a Pi).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +67,19 @@ impl Default for SnapshotLimits {
             max_ops: MAX_SNAPSHOT_OPS,
         }
     }
+}
+
+/// A verified snapshot, loaded.
+#[derive(Debug)]
+pub struct Opened {
+    /// Exactly the vouched history.
+    pub ledger: Ledger,
+    /// The inflated document (Automerge's uncompressed format, loadable as it is).
+    pub document: Vec<u8>,
+    /// Changes of the history a per-change sync would have carried with a signature:
+    /// every change but an epoch's base. Counted from the document's columns, which
+    /// the load reconstructed the changes from.
+    pub signed: u64,
 }
 
 /// A vouched history, as sent.
@@ -126,9 +142,20 @@ impl Snapshot {
         now: u64,
         limits: SnapshotLimits,
     ) -> Result<(Ledger, Vec<u8>), CheckpointError> {
+        self.open_counted(chain, now, limits)
+            .map(|o| (o.ledger, o.document))
+    }
+
+    /// [`Snapshot::open_with_document`], also counting the history's signed changes.
+    pub fn open_counted(
+        &self,
+        chain: &TermChain,
+        now: u64,
+        limits: SnapshotLimits,
+    ) -> Result<Opened, CheckpointError> {
         let heads = self.vouch.heads(chain, now)?;
         let bytes = self.inflate(limits)?;
-        prescan_document(&bytes, &limits)?;
+        let changes = prescan_document(&bytes, &limits)?;
         let loaded = std::panic::catch_unwind(|| {
             let options = LoadOptions::new()
                 .on_partial_load(OnPartialLoad::Error)
@@ -146,7 +173,14 @@ impl Snapshot {
         refuse_frozen(&doc, chain)?;
         let ledger = Ledger::from_doc(doc, chain.circle_id())
             .map_err(|e| CheckpointError::NotALedger(e.to_string()))?;
-        Ok((ledger, bytes))
+        // Past a forgetting handover the history starts at the epoch's base, which every
+        // node derives and none signs.
+        let signed = changes.saturating_sub(u64::from(chain.epoch() > 0));
+        Ok(Opened {
+            ledger,
+            document: bytes,
+            signed,
+        })
     }
 
     /// The snapshot as stored (to serve it on): postcard.
@@ -219,13 +253,14 @@ fn refuse_frozen(doc: &Automerge, chain: &TermChain) -> Result<(), CheckpointErr
 /// chunk type, exactly one chunk (a change chunk after it would be applied on top,
 /// unvouched), no deflated column, and the rows of every change column within
 /// `max_changes` and of every op column within `max_ops`, counted from run lengths
-/// without expanding them. Time linear in the bytes.
+/// without expanding them. Time linear in the bytes. Returns the number of changes the
+/// document holds (the rows of its change actor column).
 ///
 /// Layout (automerge 0.12): magic, checksum (4), chunk type (1), uLEB length, then
 /// actors (count, each length-prefixed), heads (count, 32 bytes each), change column
 /// metadata and op column metadata (each: count, then spec and length per column), the
 /// change columns' bytes, the op columns' bytes, one head index per head.
-pub fn prescan_document(bytes: &[u8], limits: &SnapshotLimits) -> Result<(), CheckpointError> {
+pub fn prescan_document(bytes: &[u8], limits: &SnapshotLimits) -> Result<u64, CheckpointError> {
     let bad = CheckpointError::Malformed;
     let pre = |e: ValidationError| CheckpointError::Precheck(e);
     if bytes.len() < 9 || bytes[..4] != MAGIC {
@@ -253,7 +288,11 @@ pub fn prescan_document(bytes: &[u8], limits: &SnapshotLimits) -> Result<(), Che
     r.take(heads * 32).map_err(pre)?;
     let change_cols = column_specs(&mut r).map_err(pre)?;
     let op_cols = column_specs(&mut r).map_err(pre)?;
-    for (specs, cap) in [(change_cols, limits.max_changes), (op_cols, limits.max_ops)] {
+    let mut changes = 0;
+    for (specs, cap, of_changes) in [
+        (change_cols, limits.max_changes, true),
+        (op_cols, limits.max_ops, false),
+    ] {
         for (spec, len) in specs {
             if spec > u64::from(u32::MAX) {
                 return Err(bad("column spec"));
@@ -262,7 +301,10 @@ pub fn prescan_document(bytes: &[u8], limits: &SnapshotLimits) -> Result<(), Che
                 return Err(pre(ValidationError::Compressed));
             }
             let column = r.take(len).map_err(pre)?;
-            check_rows(spec & 0b111, column, cap).map_err(pre)?;
+            let rows = check_rows(spec & 0b111, column, cap).map_err(pre)?;
+            if of_changes && spec == CHANGE_ACTOR_COLUMN {
+                changes = rows;
+            }
         }
     }
     let mut indexes = 0;
@@ -273,7 +315,7 @@ pub fn prescan_document(bytes: &[u8], limits: &SnapshotLimits) -> Result<(), Che
     if indexes != 0 && indexes != heads {
         return Err(bad("head indexes"));
     }
-    Ok(())
+    Ok(changes)
 }
 
 /// Column metadata: a count, then (spec, length) per column. Each column takes at

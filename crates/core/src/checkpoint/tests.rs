@@ -114,6 +114,22 @@ fn checkpoint_snapshot_loads_exactly_the_history_and_later_signed_changes_flow()
 }
 
 #[test]
+fn an_opened_snapshot_counts_exactly_the_changes_its_history_holds() {
+    for actions in [0, 1, 40] {
+        let s = scenario(1, actions);
+        let opened = snapshot_of(&s)
+            .open_counted(&s.chain(), s.now, SnapshotLimits::default())
+            .unwrap();
+        let held = s.circle.ledger.doc().get_changes_meta(&[]).len() as u64;
+        assert_eq!(opened.signed, held, "{actions} actions");
+        assert_eq!(
+            snapshot::prescan_document(&opened.document, &SnapshotLimits::default()).unwrap(),
+            held
+        );
+    }
+}
+
+#[test]
 fn automerge_check_mode_refuses_a_document_declaring_false_heads() {
     let s = scenario(1, 5);
     let mut bytes = s.circle.ledger.doc().save_nocompress();

@@ -340,10 +340,13 @@ fn the_base_travels_as_a_snapshot_vouched_by_the_certificate_and_old_vouches_do_
     log.rotate(Some(1)); // term 1 starts epoch 1
     let chain = log.c.chain.clone();
     let snap = Snapshot::build(log.c.ledger.doc(), Vouch::Epoch { term: 1 }).unwrap();
-    let (ledger, _) = snap
-        .open_with_document(&chain, log.now, SnapshotLimits::default())
+    let opened = snap
+        .open_counted(&chain, log.now, SnapshotLimits::default())
         .unwrap();
-    assert_eq!(ledger.heads(), log.c.ledger.heads());
+    assert_eq!(opened.ledger.heads(), log.c.ledger.heads());
+    // The base is the one change, and nobody signed it.
+    assert_eq!(opened.ledger.doc().get_changes_meta(&[]).len(), 1);
+    assert_eq!(opened.signed, 0);
     // The handover into the epoch names the forgotten history: it vouches for nothing.
     assert_eq!(
         Vouch::Handover { term: 0 }

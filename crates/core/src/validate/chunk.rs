@@ -125,8 +125,9 @@ fn too_many(cap: u64) -> ValidationError {
 }
 
 /// Counts a column's rows without expanding any run, refusing more than `cap` (also
-/// used for the columns of a snapshot's document chunk, see `checkpoint`).
-pub(crate) fn check_rows(col_type: u64, column: &[u8], cap: u64) -> Result<(), ValidationError> {
+/// used for the columns of a snapshot's document chunk, see `checkpoint`). Returns the
+/// count; 0 for a raw column, whose values' lengths its metadata column holds.
+pub(crate) fn check_rows(col_type: u64, column: &[u8], cap: u64) -> Result<u64, ValidationError> {
     let mut r = Reader::new(column);
     let mut rows: u64 = 0;
     let mut add = |n: u64| {
@@ -141,14 +142,14 @@ pub(crate) fn check_rows(col_type: u64, column: &[u8], cap: u64) -> Result<(), V
         while !r.done() {
             add(r.uleb()?)?;
         }
-        return Ok(());
+        return Ok(rows);
     }
     if !matches!(
         col_type,
         GROUP | ACTOR | INTEGER | DELTA | STRING | VALUE_METADATA
     ) {
         // Raw values: their lengths come from the metadata column, bounded by bytes.
-        return Ok(());
+        return Ok(0);
     }
     // Run-length encoding: n > 0 repeats one value n times, n < 0 is a literal run of
     // -n values, 0 is a run of nulls whose length follows.
@@ -174,7 +175,7 @@ pub(crate) fn check_rows(col_type: u64, column: &[u8], cap: u64) -> Result<(), V
             return Err(too_many(cap));
         }
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// Reads one value of a run; returns it for unsigned columns (used for group sums).

@@ -459,11 +459,9 @@ impl Node {
         if compliant {
             self.provide(circle);
         }
-        // Changes held, signed one by one or vouched for by a snapshot's checkpoint.
-        let changes = match &held.replica {
-            Some(r) => r.ledger.doc().get_changes_meta(&[]).len(),
-            None => self.inner.store.change_count(&circle),
-        };
+        // Signed changes held, one by one or vouched for by a snapshot's checkpoint (a
+        // count the store keeps: counting the document's changes costs a metadata pass).
+        let changes = self.inner.store.change_count(&circle);
         Ok(FollowReport {
             circle_id: circle.to_hex(),
             name,

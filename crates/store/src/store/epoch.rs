@@ -30,7 +30,7 @@ impl Store {
 
     /// Starts epoch `epoch` of `circle` with `document` (Automerge bytes) as its whole
     /// ledger, and forgets the old epoch: the snapshot is replaced, every logged change,
-    /// envelope, piece of change evidence, vouched snapshot and sync point of the circle
+    /// envelope, piece of change evidence, vouched snapshot (and its count) and sync point of the circle
     /// is removed, alerts received before `keep_alerts_since` are removed and the others
     /// sealed again under the new key; then the old key files are destroyed. What sled's
     /// old log segments still hold of the old epoch can no longer be opened. Durable on
@@ -91,6 +91,7 @@ impl Store {
         let sync_points = self.sync_state_keys(circle)?;
         let vouched = self.db.open_tree(VOUCHED)?;
         let meta_key = epoch_meta_key(circle);
+        let vouched_count = super::snapshots::vouched_changes_key(circle);
         (
             &self.meta,
             &self.doc_snap,
@@ -128,6 +129,7 @@ impl Store {
                     sync.remove(k)?;
                 }
                 meta.insert(meta_key.as_slice(), &new_key.epoch.to_be_bytes())?;
+                meta.remove(vouched_count.as_slice())?;
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
             .map_err(|e| match e {

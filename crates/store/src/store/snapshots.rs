@@ -4,6 +4,10 @@
 //! | tree      | key     | value                                   |
 //! |-----------|---------|-----------------------------------------|
 //! | `vouched` | circle  | encoded `checkpoint::Snapshot` (≤ 8 MiB) |
+//! | `meta`    | `vouched_changes` · circle | signed changes a snapshot vouched for (u64 BE) |
+//!
+//! A replica installed from a snapshot holds no envelope for the changes the snapshot
+//! vouched for, so [`Store::change_count`] adds their number to the envelopes it counts.
 
 use super::{corrupt, Store};
 use crate::seal::VOUCHED;
@@ -38,6 +42,28 @@ impl Store {
         Ok(())
     }
 
+    /// Records how many signed changes the installed snapshot's history holds (see
+    /// `checkpoint::Opened::signed`). Staged; durable after [`Store::sync`]. A new epoch
+    /// and dropping the circle clear it.
+    pub fn set_vouched_changes(&self, circle: &Hash32, changes: u64) -> Result<(), StoreError> {
+        self.meta
+            .insert(vouched_changes_key(circle), &changes.to_be_bytes())?;
+        self.durability.wrote();
+        Ok(())
+    }
+
+    /// The signed changes a circle's installed snapshot vouched for (0: none).
+    pub fn vouched_changes(&self, circle: &Hash32) -> Result<u64, StoreError> {
+        match self.meta.get(vouched_changes_key(circle))? {
+            None => Ok(0),
+            Some(v) => v
+                .as_ref()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .map_err(|_| corrupt("a vouched change count")),
+        }
+    }
+
     /// The encoded snapshot kept for a circle, if any.
     pub fn vouched_snapshot(&self, circle: &Hash32) -> Result<Option<Vec<u8>>, StoreError> {
         match self.db.open_tree(VOUCHED)?.get(circle.0)? {
@@ -46,11 +72,18 @@ impl Store {
         }
     }
 
-    /// Forgets a circle's kept snapshot (when the circle is dropped).
+    /// Forgets a circle's kept snapshot and its count (when the circle is dropped).
     pub(crate) fn drop_vouched(&self, circle: &Hash32) -> Result<(), StoreError> {
         self.db.open_tree(VOUCHED)?.remove(circle.0)?;
+        self.meta.remove(vouched_changes_key(circle))?;
         Ok(())
     }
+}
+
+pub(super) fn vouched_changes_key(circle: &Hash32) -> Vec<u8> {
+    let mut k = b"vouched_changes".to_vec();
+    k.extend_from_slice(&circle.0);
+    k
 }
 
 #[cfg(test)]
@@ -73,6 +106,10 @@ mod tests {
         assert_eq!(store.vouched_snapshot(&circle).unwrap().unwrap(), b"snap");
         store.drop_vouched(&circle).unwrap();
         assert!(store.vouched_snapshot(&circle).unwrap().is_none());
+        store.set_vouched_changes(&circle, 7).unwrap();
+        assert_eq!(store.change_count(&circle), 7);
+        store.drop_vouched(&circle).unwrap();
+        assert_eq!(store.vouched_changes(&circle).unwrap(), 0);
         assert!(store
             .put_vouched_snapshot(&circle, &vec![0; MAX_VOUCHED_BYTES + 1])
             .is_err());

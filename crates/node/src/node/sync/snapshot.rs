@@ -192,10 +192,11 @@ impl Node {
         let mut chain = page.chain(&circle).map_err(|e| invalid(e.to_string()))?;
         restore_freezes(store, &circle, &mut chain)?;
         let t = Instant::now();
-        let (ledger, document) = page
+        let opened = page
             .snapshot
-            .open_with_document(&chain, now, SnapshotLimits::default())
+            .open_counted(&chain, now, SnapshotLimits::default())
             .map_err(|e| invalid(e.to_string()))?;
+        let (ledger, document) = (opened.ledger, opened.document);
         debug!(ms = t.elapsed().as_millis() as u64, "snapshot verified");
         let mut held = lock(slot);
         if let Some(r) = held.replica.as_mut() {
@@ -224,6 +225,7 @@ impl Node {
             r.checked = chain_mark(&r.chain);
             r.log_len = 0;
             store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
+            store.set_vouched_changes(&circle, opened.signed)?;
             store.set_summary(&circle, &r.summary(now))?;
             store.set_shared_heads(&peer.to_string(), &circle, &hashes(&r.ledger.heads()))?;
             drop(held);
@@ -240,6 +242,7 @@ impl Node {
             "document stored"
         );
         store.put_vouched_snapshot(&circle, &page.snapshot.encode())?;
+        store.set_vouched_changes(&circle, opened.signed)?;
         let heads = hashes(&ledger.heads());
         let replica = Replica {
             checked: chain_mark(&chain),
