@@ -372,3 +372,52 @@ fn a_seized_copy_writes_on_after_its_key_is_revoked_and_nobody_keeps_its_writes(
         srv.stop();
     }
 }
+
+#[test]
+fn stewards_on_three_devices_sign_a_checkpoint_that_a_sisters_first_sync_starts_from() {
+    let Devices {
+        a,
+        b,
+        c,
+        sa,
+        sb,
+        sc,
+    } = three_stewards();
+    publish_tactic(&a, "Phone tree");
+    // Two of three keys needed, one per device: no device can sign a checkpoint alone,
+    // so they pass it between them, each signing what it holds.
+    let checkpoint_of = |n: &Node| {
+        let s = n.ok(&["status"]);
+        let cp = s["checkpoint"].clone();
+        (cp["term"] == 1 && cp["signatures"].as_u64() >= Some(2))
+            .then(|| (s["changes"].as_u64().unwrap(), cp))
+    };
+    for (n, who) in [(&a, "A"), (&b, "B"), (&c, "C")] {
+        let (_, cp) = eventually(&format!("{who} keeps a checkpoint of term 1"), || {
+            checkpoint_of(n)
+        });
+        assert_eq!(cp["needed"], 2, "{cp}");
+    }
+    // A sister's first sync from C starts from that checkpoint: everything up to it
+    // comes vouched, in term 1 (a handover could vouch only for term 0's history).
+    let (held, cp) = checkpoint_of(&c).unwrap();
+    let at_checkpoint = held - cp["changes_after"].as_u64().unwrap();
+    let s = Node::compliant("Sorrel");
+    let ss = Serving::start(&s, &[&sc], &[]);
+    let r = s.ok(&["follow", sc.invite()]);
+    assert_eq!(r["synced"], true, "{r}");
+    let circle = sa.circle_id().to_owned();
+    let entry = eventually("the sister holds all of C's ledger", || {
+        let st = s.ok(&["status"]);
+        st["following"].as_array().and_then(|f| {
+            f.iter()
+                .find(|x| x["circle_id"] == circle.as_str() && x["changes"].as_u64() == Some(held))
+                .cloned()
+        })
+    });
+    assert_eq!(entry["vouched"].as_u64(), Some(at_checkpoint), "{entry}");
+    assert!(tactic_titles(&s, Some(&circle)).contains(&"Phone tree".to_owned()));
+    for server in [ss, sc, sb, sa] {
+        server.stop();
+    }
+}

@@ -28,6 +28,7 @@ use crate::error::ValidationError;
 use crate::keys::{verify_many, Hash32, PublicKey, StewardKey};
 use crate::term::{CertSignature, TermChain};
 
+pub mod collect;
 pub mod snapshot;
 
 pub use snapshot::{
@@ -154,6 +155,23 @@ impl Checkpoint {
     /// term the latest, unexpired and before any fork, and at least `threshold` distinct
     /// stewards of the term signing. Returns the vouched heads.
     pub fn verify(&self, chain: &TermChain, now: u64) -> Result<&[Hash32], CheckpointError> {
+        let (good, needed) = self.valid_signers(chain, now)?;
+        if good.len() < needed as usize {
+            return Err(CheckpointError::NotEnoughSignatures {
+                good: good.len(),
+                needed,
+            });
+        }
+        Ok(&self.body.heads)
+    }
+
+    /// Every check of [`Checkpoint::verify`] but the threshold: the distinct stewards of
+    /// the term whose signatures verify, and how many are needed.
+    fn valid_signers(
+        &self,
+        chain: &TermChain,
+        now: u64,
+    ) -> Result<(BTreeSet<PublicKey>, u32), CheckpointError> {
         let b = &self.body;
         if b.version != CHECKPOINT_VERSION {
             return Err(CheckpointError::Version(b.version));
@@ -186,12 +204,36 @@ impl Checkpoint {
             .filter(|s| stewards.contains(&s.signer) && seen.insert(s.signer))
             .map(|s| (s.signer, msg.as_slice(), s.signature))
             .collect();
-        let good = verify_many(&items).iter().filter(|r| r.is_ok()).count();
-        let needed = cert.body.threshold;
-        if good < needed as usize {
-            return Err(CheckpointError::NotEnoughSignatures { good, needed });
-        }
-        Ok(&b.heads)
+        let good = verify_many(&items)
+            .iter()
+            .zip(&items)
+            .filter(|(r, _)| r.is_ok())
+            .map(|(_, (signer, _, _))| *signer)
+            .collect();
+        Ok((good, cert.body.threshold))
+    }
+
+    /// The checkpoint with only its valid signatures (a checkpoint being signed one
+    /// device at a time: [`collect`]), and whether they reach the term's threshold.
+    pub fn valid_part(
+        &self,
+        chain: &TermChain,
+        now: u64,
+    ) -> Result<(Checkpoint, bool), CheckpointError> {
+        let (good, needed) = self.valid_signers(chain, now)?;
+        let mut seen = BTreeSet::new();
+        let signatures: Vec<CertSignature> = self
+            .signatures
+            .iter()
+            .filter(|s| good.contains(&s.signer) && seen.insert(s.signer))
+            .cloned()
+            .collect();
+        let complete = signatures.len() >= needed as usize;
+        let part = Checkpoint {
+            body: self.body.clone(),
+            signatures,
+        };
+        Ok((part, complete))
     }
 
     pub fn encode(&self) -> Vec<u8> {

@@ -41,7 +41,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::checkpoint::{CheckpointError, Snapshot, SnapshotLimits};
+use crate::checkpoint::{
+    Checkpoint, CheckpointError, Snapshot, SnapshotLimits, MAX_CHECKPOINT_HEADS,
+    MAX_CHECKPOINT_SIGNATURES,
+};
 use crate::envelope::{Envelope, SignedChange, ENVELOPE_VERSION, MAX_CHANGE_BYTES};
 use crate::error::CertError;
 use crate::keys::{Hash32, PublicKey, Signature};
@@ -129,6 +132,9 @@ pub enum Request {
     /// Send me the vouched history of this circle as one document (a first sync; see
     /// `docs/CHECKPOINTS.md`). Answered with [`Response::Snapshot`] or `NotServed`.
     Snapshot { circle_id: Hash32 },
+    /// Which checkpoint of this circle are you collecting signatures for, or hold
+    /// complete? (Devices of one circle ask each other: `checkpoint::collect`.)
+    Checkpoint { circle_id: Hash32 },
 }
 
 /// A request for one page of one circle's ledger.
@@ -169,6 +175,9 @@ pub enum Response {
     Proposals(Vec<Vec<u8>>),
     /// The circle's certificates and a snapshot of a vouched point of its history.
     Snapshot(SnapshotPage),
+    /// The checkpoint of the latest term the node is collecting signatures for, or the
+    /// latest complete one it holds (`None`: neither).
+    Checkpoint(Option<Checkpoint>),
 }
 
 /// A first sync's answer: the certificate chain (from genesis) and the history up to a
@@ -361,6 +370,14 @@ impl Response {
                 if list.iter().any(|p| p.len() > MAX_SHARED_PROPOSAL_BYTES) =>
             {
                 Err(SyncError::TooLarge(MAX_SHARED_PROPOSAL_BYTES))
+            }
+            Response::Checkpoint(Some(c)) => {
+                bound(c.body.heads.len(), MAX_CHECKPOINT_HEADS, "checkpoint heads")?;
+                bound(
+                    c.signatures.len(),
+                    MAX_CHECKPOINT_SIGNATURES,
+                    "checkpoint signatures",
+                )
             }
             _ => Ok(()),
         }?;

@@ -14,6 +14,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod archive;
+mod checkpoints;
 mod devices;
 mod error;
 #[doc(hidden)]
@@ -31,6 +32,7 @@ mod restore;
 mod shown;
 mod sisters;
 
+pub use checkpoints::CheckpointStatus;
 pub use error::{store_kind, ErrorKind, NodeError};
 pub use handover::{DrawRequest, MergeReport, Nominee, ProposalView, ProposeOptions, Retention};
 pub use lexicon::{LexiconList, LocalLexicon};

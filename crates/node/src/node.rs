@@ -126,6 +126,8 @@ struct Inner {
     page_bytes: u32,
     pull_budget: Duration,
     snapshot_first_sync: bool,
+    /// The own circle's checkpoint this device is collecting signatures for.
+    collecting: Mutex<Option<circle_core::checkpoint::Checkpoint>>,
     /// Bumped each time a pull ends: what an alert waiting for a certificate listens to.
     pulls_done: watch::Sender<u64>,
     /// One running job per peer: a slow or stalled peer holds one pull slot, not all.
@@ -261,6 +263,7 @@ impl Node {
                 page_bytes: cfg.page_bytes.clamp(1024, sync::PAGE_BYTES),
                 pull_budget: cfg.pull_budget.max(Duration::from_millis(100)),
                 snapshot_first_sync: cfg.snapshot_first_sync,
+                collecting: Mutex::new(None),
                 pulls_done: watch::channel(0).0,
                 peer_jobs: Mutex::new(HashMap::new()),
                 budgets: Mutex::new(Budgets::default()),

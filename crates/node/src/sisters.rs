@@ -255,7 +255,16 @@ impl LocalCircle {
             }
         }
         let mut last_missing = None;
-        for base in bases.iter().map(Some).chain(std::iter::once(None)) {
+        // The own circle's devices hold every signature: its bundle (a backup) carries
+        // them all, and a base only past a forgetting handover. A sister's may hold
+        // none for what a snapshot vouched.
+        let own = *id == self.circle_id();
+        let full = own.then_some(None);
+        let tried = full
+            .into_iter()
+            .chain(bases.iter().map(Some))
+            .chain((!own).then_some(None));
+        for base in tried {
             let after: Vec<automerge::ChangeHash> = match base {
                 Some(b) => b
                     .vouch

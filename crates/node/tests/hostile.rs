@@ -76,7 +76,7 @@ async fn a_pull_of_pages_held_already_ends_and_the_peer_is_cut_off() {
     let (pulls, mut gone) = serve_hostile(evil.clone(), events, move |req| match req {
         Request::Catalog => Answer::After(Duration::ZERO, catalog.clone()),
         Request::Pull(_) => Answer::After(Duration::from_millis(200), stale.clone()),
-        Request::Proposals { .. } | Request::Snapshot { .. } => {
+        Request::Proposals { .. } | Request::Snapshot { .. } | Request::Checkpoint { .. } => {
             Answer::After(Duration::ZERO, Response::NotServed.encode())
         }
     });
@@ -159,7 +159,7 @@ async fn a_stalled_peer_does_not_hold_up_other_circles() {
     let (pulls, _gone) = serve_hostile(evil.clone(), events, move |req| match req {
         Request::Catalog => Answer::After(Duration::ZERO, catalog.clone()),
         Request::Pull(_) => Answer::Never,
-        Request::Proposals { .. } | Request::Snapshot { .. } => {
+        Request::Proposals { .. } | Request::Snapshot { .. } | Request::Checkpoint { .. } => {
             Answer::After(Duration::ZERO, Response::NotServed.encode())
         }
     });

@@ -141,7 +141,7 @@ async fn false_evidence_is_refused_and_its_sender_cut_off() {
     let (pulls, mut gone) = serve_hostile(client, events, move |r| match r {
         Request::Pull(_) => Answer::After(Duration::ZERO, bytes.clone()),
         Request::Catalog => Answer::After(Duration::ZERO, Response::Catalog(vec![]).encode()),
-        Request::Proposals { .. } | Request::Snapshot { .. } => {
+        Request::Proposals { .. } | Request::Snapshot { .. } | Request::Checkpoint { .. } => {
             Answer::After(Duration::ZERO, Response::NotServed.encode())
         }
     });

@@ -147,6 +147,8 @@ pub(crate) fn status(local: &LocalCircle, now: u64, net: Option<&NetStatus>) -> 
         "retain_terms": c.chain.retain_terms(),
         "compliance": comp,
         "steward_warnings": super::steward::term_warnings(local, now),
+        // First syncs of this circle start from its kept checkpoint (docs/CHECKPOINTS.md).
+        "checkpoint": local.checkpoint_status(now)?,
     });
     let expiry = if latest.expires <= now {
         "has expired: hand over with `circle steward propose`".to_owned()

@@ -16,6 +16,7 @@ use super::{join_err, lock, net_err, now, Job, Node};
 use crate::NodeError;
 
 mod apply;
+mod collect;
 mod proposals;
 mod pull;
 mod snapshot;
@@ -92,6 +93,7 @@ impl Node {
             Ok(Request::Pull(req)) => self.answer_pull(peer, req),
             Ok(Request::Proposals { circle_id }) => self.answer_proposals(circle_id),
             Ok(Request::Snapshot { circle_id }) => self.answer_snapshot(peer, circle_id),
+            Ok(Request::Checkpoint { circle_id }) => self.answer_checkpoint(circle_id),
         };
         result.unwrap_or_else(|e| {
             warn!(%e, "cannot answer a sync request");
@@ -233,6 +235,9 @@ impl Node {
                 debug!(%e, "proposals from a device not fetched");
             }
         }
+        let device = entries
+            .first()
+            .is_some_and(|e| e.circle_id == self.inner.own);
         let node = self.clone();
         let wanted = tokio::task::spawn_blocking(move || node.differing(&entries))
             .await
@@ -240,6 +245,13 @@ impl Node {
         for circle in wanted {
             if let Err(e) = self.pull_now(peer, circle).await {
                 debug!(%e, "pull after catalog failed");
+            }
+        }
+        // Another device, now that we hold what it holds: the checkpoint it is
+        // collecting signatures for (a quorum spread over devices signs one this way).
+        if device {
+            if let Err(e) = self.exchange_checkpoint(peer).await {
+                debug!(%e, "checkpoint from a device not fetched");
             }
         }
         Ok(())

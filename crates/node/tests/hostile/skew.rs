@@ -42,7 +42,9 @@ pub(crate) async fn skewed_steward(
                 let page = proto::answer_pull(&c.ledger, &c.chain, &req, &mut envelope, 1 << 20);
                 Response::Page(page).encode()
             }
-            Request::Proposals { .. } | Request::Snapshot { .. } => Response::NotServed.encode(),
+            Request::Proposals { .. } | Request::Snapshot { .. } | Request::Checkpoint { .. } => {
+                Response::NotServed.encode()
+            }
         };
         Answer::After(Duration::ZERO, bytes)
     });
@@ -495,7 +497,7 @@ async fn a_new_term_alert_outlasts_a_silent_relays_pull_and_is_shown() {
     let (forger_pulls, _gone) = serve_hostile(forger.clone(), events, |r| match r {
         Request::Catalog => Answer::After(Duration::ZERO, Response::Catalog(vec![]).encode()),
         Request::Pull(_) => Answer::Never,
-        Request::Proposals { .. } | Request::Snapshot { .. } => {
+        Request::Proposals { .. } | Request::Snapshot { .. } | Request::Checkpoint { .. } => {
             Answer::After(Duration::ZERO, Response::NotServed.encode())
         }
     });

@@ -165,6 +165,23 @@ fn every_list_bound_is_checked_after_parsing() {
         // The same bounds hold for a page that never went through the decoder.
         assert_eq!(open_page(page, &s.circle_id(), None).err(), Some(expected));
     }
+    // A device's checkpoint: bounded before any signature is checked.
+    let body = crate::checkpoint::CheckpointBody::new(s.circle_id(), 0, &hashes(2));
+    let signed = crate::checkpoint::Checkpoint::sign(body, &s.circle.current_keys()).unwrap();
+    let mut many_heads = signed.clone();
+    many_heads.body.heads = hashes(crate::checkpoint::MAX_CHECKPOINT_HEADS + 1);
+    let mut many_signatures = signed.clone();
+    many_signatures.signatures =
+        vec![signed.signatures[0].clone(); crate::checkpoint::MAX_CHECKPOINT_SIGNATURES + 1];
+    for (c, what) in [
+        (many_heads, "checkpoint heads"),
+        (many_signatures, "checkpoint signatures"),
+    ] {
+        let bytes = Response::Checkpoint(Some(c)).encode();
+        assert_eq!(Response::decode(&bytes), Err(SyncError::TooMany(what)));
+    }
+    let fine = Response::Checkpoint(Some(signed)).encode();
+    assert!(Response::decode(&fine).is_ok());
     let long = Response::Refused("x".repeat(MAX_REASON_BYTES + 1)).encode();
     assert_eq!(
         Response::decode(&long),

@@ -156,7 +156,10 @@ impl Node {
                 Response::Refused(why) => {
                     return Err(NodeError::Net(format!("peer refused: {why}")))
                 }
-                Response::Catalog(_) | Response::Proposals(_) | Response::Snapshot(_) => {
+                Response::Catalog(_)
+                | Response::Proposals(_)
+                | Response::Snapshot(_)
+                | Response::Checkpoint(_) => {
                     return Err(NodeError::Net(
                         "peer answered a pull with something else".into(),
                     ))

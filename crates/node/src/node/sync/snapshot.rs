@@ -25,7 +25,7 @@ use crate::NodeError;
 /// A kept checkpoint snapshot is served until the ledger has grown this many changes
 /// past it; then (if this node can sign) a fresh one is made. The follower pulls the
 /// difference change by change.
-const CHECKPOINT_EVERY: usize = 2_000;
+pub(super) const CHECKPOINT_EVERY: usize = 2_000;
 /// Room left in a sync response for the certificates and framing around a snapshot.
 const SNAPSHOT_ROOM: usize = MAX_PAGE_BYTES - 512 * 1024;
 
@@ -417,7 +417,7 @@ fn can_sign(chain: &TermChain, keys: &[StewardKey], now: u64) -> bool {
 }
 
 /// How many changes of `doc` lie past `heads` (a metadata pass).
-fn behind(doc: &Automerge, heads: &[Hash32]) -> usize {
+pub(super) fn behind(doc: &Automerge, heads: &[Hash32]) -> usize {
     let heads: Vec<ChangeHash> = heads.iter().map(|h| ChangeHash(h.0)).collect();
     doc.get_changes_meta(&heads).len()
 }
