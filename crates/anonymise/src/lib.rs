@@ -59,10 +59,11 @@ pub use tagger::{train_tagger, train_tagger_on_corpus, LabelledText, EPOCHS as T
 use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
-    address::Address, address_edges::AddressEdges, address_joins::AddressJoins, clock::Clock,
-    contact::Contact, datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone,
-    place_context::PlaceContext, plate::Plate, time_context::TimeContext,
-    time_phrases::TimePhrases, time_range::TimeRange,
+    address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
+    address_spans::AddressSpans, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo,
+    log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
+    time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
+    time_spans::TimeSpans,
 };
 
 /// One detected identifying detail.
@@ -102,6 +103,7 @@ struct Detectors {
     address: Address,
     address_edges: AddressEdges,
     address_joins: AddressJoins,
+    address_spans: AddressSpans,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
@@ -110,6 +112,7 @@ struct Detectors {
     time_context: TimeContext,
     time_phrases: TimePhrases,
     log_lines: LogLines,
+    time_spans: TimeSpans,
     names: Names,
     tagger: tagger::Tagger,
 }
@@ -121,6 +124,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     address: Address::new(),
     address_edges: AddressEdges::new(),
     address_joins: AddressJoins::new(),
+    address_spans: AddressSpans::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
@@ -129,6 +133,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_context: TimeContext::new(),
     time_phrases: TimePhrases::new(),
     log_lines: LogLines::new(),
+    time_spans: TimeSpans::new(),
     names: Names::new(),
     tagger: tagger::Tagger::new(),
 });
@@ -203,6 +208,8 @@ impl Anonymiser {
         d.address.find(text, &mut candidates);
         d.place_context.find(text, &mut candidates);
         d.address_edges.find(text, &mut candidates);
+        // Round 14: post-office boxes, US streets with a compass point.
+        d.address_spans.find(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         // Round 12: building parts and premises before a street, posts and bells after,
         // then the comma joins again over what that widened.
@@ -211,6 +218,8 @@ impl Anonymiser {
         // before it, two streets of a corner, a unit whose number has a letter.
         d.address_joins.find(text, &mut candidates);
         d.address_joins.widen(text, &mut candidates);
+        // Round 14: the room or premises before an address, floors and doors after it.
+        d.address_spans.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
@@ -227,6 +236,10 @@ impl Anonymiser {
         // Round 13: in a log, the time that opens a line, in words or with its minutes
         // taken for a house number.
         d.log_lines.find(text, &mut candidates);
+        // Round 14: habitual weekdays before an hour, parts of the day after a day, date
+        // and hour across "., um", Italian hours in words with their article.
+        d.time_spans.find(text, &mut candidates);
+        d.time_spans.widen(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
@@ -235,6 +248,9 @@ impl Anonymiser {
         let mut rules = resolve::resolve(candidates);
         patterns::lone_floor::drop_lone_floors(text, &mut rules);
         patterns::no_moment::drop_no_moment(text, &mut rules);
+        patterns::not_people::drop_not_people(text, &mut rules);
+        patterns::not_people::fix_log_blocks(text, &mut rules);
+        d.address_spans.rewiden(text, &mut rules);
         if !tagger {
             return rules;
         }
@@ -245,6 +261,8 @@ impl Anonymiser {
         Names::drop_after_saints(text, &mut out);
         patterns::lone_floor::drop_lone_floors(text, &mut out);
         patterns::no_moment::drop_no_moment(text, &mut out);
+        patterns::not_people::drop_not_people(text, &mut out);
+        d.address_spans.rewiden(text, &mut out);
         out
     }
 }

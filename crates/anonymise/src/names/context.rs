@@ -264,6 +264,9 @@ impl Names {
     pub(crate) fn find_in_context(&self, text: &str, out: &mut Vec<Finding>) {
         let tokens = self.tokens(text);
         let informal = is_informal(&tokens);
+        // Round 14: German writes its nouns capitalised ("Verletzte Person", "Abfahrt
+        // Lager"), so there two capitalised words are a name only if a list knows one.
+        let german = is_german(&tokens);
         let places: Vec<(usize, usize)> = out
             .iter()
             .filter(|f| f.kind == Kind::Address)
@@ -390,6 +393,10 @@ impl Names {
                             .get(n.start..n.end)
                             .is_none_or(|w| w.chars().any(char::is_lowercase))
                 });
+            let listed = |o: &super::Token| {
+                self.first.contains(&o.lower) || self.surnames.contains(&o.lower)
+            };
+            let pair = pair && (!german || listed(t) || next.is_some_and(listed));
             if pair {
                 if let Some(n) = next {
                     // Not part of a longer capitalised run (a title, an organisation) nor
@@ -543,4 +550,26 @@ impl Names {
             }
         }
     }
+}
+
+/// Whether the text is mostly German: its German function words outnumber those of the
+/// other four languages together, and there are a few of them.
+fn is_german(tokens: &[super::Token]) -> bool {
+    const DE: &[&str] = &[
+        "der", "die", "das", "und", "nicht", "ist", "mit", "für", "auf", "dem", "den", "ein",
+        "eine", "wir", "sind", "ich", "von", "zu", "im", "bei",
+    ];
+    const OTHER: &[&str] = &[
+        "the", "and", "is", "of", "to", "el", "la", "los", "las", "y", "que", "le", "les", "et",
+        "est", "il", "di", "che", "per", "un",
+    ];
+    let de = tokens
+        .iter()
+        .filter(|t| DE.contains(&t.lower.as_str()))
+        .count();
+    let other = tokens
+        .iter()
+        .filter(|t| OTHER.contains(&t.lower.as_str()))
+        .count();
+    de >= 3 && de > other
 }

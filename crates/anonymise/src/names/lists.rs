@@ -103,6 +103,10 @@ pub(super) const TITLES: &[&str] = &[
 /// ("the officer said") are not enough on their own.
 pub(super) const LOWER_TITLES: &[&str] = &[
     "señor",
+    // Round 14: abbreviated Spanish titles typed in lower case ("sr. Ferrer").
+    "sr",
+    "sra",
+    "srta",
     "señora",
     "abogada",
     "abogado",

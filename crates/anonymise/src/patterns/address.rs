@@ -17,7 +17,7 @@ use crate::{Finding, Kind};
 const EN_TYPES: &str = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Grove|Terrace|Tce|Drive|Dr|Boulevard|Blvd|Way|Place|Pl|Court|Ct|Crescent|Cres|Row|Walk|Square|Sq|Gardens|Gdns|Hill|Mews|Parade|Rise|View|Green|Park|Highway|Hwy|Parkway|Pkwy|Circle|Trail|Yard|Wharf|Quay|Embankment|Approach|Broadway";
 
 /// Types that are specific enough to flag without a house number.
-const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard|Way|Place|Square|Parade|Yard|Wharf|Rd\\.?|Ave\\.?|Ln\\.?|Gdns\\.?|Cres\\.?|Tce\\.?";
+const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard|Way|Place|Square|Parade|Yard|Wharf|Approach|Rd\\.?|Ave\\.?|Ln\\.?|Gdns\\.?|Cres\\.?|Tce\\.?";
 
 /// First words that make "X Court"/"X Road" an institution or a phrase
 /// rather than a street name.

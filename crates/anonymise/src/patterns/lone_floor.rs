@@ -25,6 +25,12 @@ static FLOOR_ONLY: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
 });
 
+/// Whether `s` is a floor and nothing else (round 14: the room before such a floor is not
+/// joined to it, so that the lone-floor check still sees the floor alone).
+pub(crate) fn is_floor_only(s: &str) -> bool {
+    FLOOR_ONLY.as_ref().is_some_and(|re| re.is_match(s.trim()))
+}
+
 /// Verbs of living somewhere, and the door or bell of a home: "Il vit au rez-de-chaussée",
 /// "Si sale al terzo piano trova la porta" say whose floor it is.
 static DWELLING: LazyLock<Option<Regex>> = LazyLock::new(|| {

@@ -4,6 +4,7 @@
 pub(crate) mod address;
 pub(crate) mod address_edges;
 pub(crate) mod address_joins;
+pub(crate) mod address_spans;
 
 /// Weekday names, written out, in the five languages (with the unaccented spellings people
 /// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
@@ -16,12 +17,14 @@ pub(crate) mod geo;
 pub(crate) mod log_lines;
 pub(crate) mod lone_floor;
 pub(crate) mod no_moment;
+pub(crate) mod not_people;
 pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;
 pub(crate) mod time_context;
 pub(crate) mod time_phrases;
 pub(crate) mod time_range;
+pub(crate) mod time_spans;
 
 use crate::{Finding, Kind};
 

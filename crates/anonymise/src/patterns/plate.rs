@@ -59,6 +59,11 @@ impl Plate {
             r"\b[1-9][A-Z]{3}\d{3}\b",
             // Italy since 1994: two letters, three digits, two letters (no I, O, Q, U).
             r"\b[A-HJ-NPR-TV-Z]{2}[ \-]?\d{3}[ \-]?[A-HJ-NPR-TV-Z]{2}\b",
+            // Spain 1971-2000 (round 14): a province code, four digits, one or two letters,
+            // hyphens or spaces ("M-8832-XY").
+            r"\b(?:A|AB|AL|AV|B|BA|BI|BU|C|CA|CC|CE|CO|CR|CS|CU|GC|GE|GI|GR|GU|H|HU|IB|J|L|LE|LO|LU|M|MA|ML|MU|NA|O|OR|OU|P|PM|PO|S|SA|SE|SG|SO|SS|T|TE|TF|TO|V|VA|VI|Z|ZA)(?:-\d{4}-|[ ]\d{4}[ ])[A-Z]{1,2}\b",
+            // Belgium since 2010 (round 14): a digit, three letters, three digits.
+            r"\b[1-9]-[A-Z]{3}-\d{3}\b",
         ];
         Plate {
             // Keep positions stable (GERMAN indexes into this): a pattern that
@@ -77,7 +82,7 @@ impl Plate {
                 r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken)\b",
             ),
             // Groups of up to five: the US "DL 48213" and Polish "WX 4821K" shapes.
-            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,5}(?:[ \-][A-Z0-9ÄÖÜ]{1,5}){0,3}\b"),
+            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,6}(?:[ \-][A-Z0-9ÄÖÜ]{1,6}){0,3}\b"),
             service: compile(r"^[A-Z]{2,8}[ \-][A-Z]{0,2}\d{3,6}[A-Z]{0,2}\b"),
             vehicle: compile(
                 r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina)\b",
