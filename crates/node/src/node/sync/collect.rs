@@ -21,7 +21,7 @@ use circle_store::Store;
 use tracing::{debug, info};
 
 use super::snapshot::{behind, CHECKPOINT_EVERY};
-use super::{hashes, join_err, lock, net_err, now, short, sync_err, Node};
+use super::{hashes, join_err, lock, now, short, Node};
 use crate::checkpoints::kept_checkpoint;
 use crate::NodeError;
 
@@ -46,16 +46,9 @@ impl Node {
         let request = Request::Checkpoint {
             circle_id: self.inner.own,
         };
-        let bytes = self
-            .inner
-            .net
-            .request(peer, request.encode())
-            .await
-            .map_err(net_err)?;
-        let theirs = match Response::decode(&bytes).map_err(sync_err)? {
+        let theirs = match self.ask(peer, request).await? {
             Response::Checkpoint(c) => c,
             Response::NotServed => return Ok(()),
-            Response::Refused(why) => return Err(NodeError::Net(format!("peer refused: {why}"))),
             _ => {
                 return Err(NodeError::Net(
                     "peer answered a checkpoint request with something else".into(),

@@ -28,6 +28,20 @@ impl Node {
         Ok(Response::Proposals(shared))
     }
 
+    /// Sends `request` to `peer` and decodes the answer, bounded; a refusal is an error.
+    pub(super) async fn ask(&self, peer: PeerId, request: Request) -> Result<Response, NodeError> {
+        let bytes = self
+            .inner
+            .net
+            .request(peer, request.encode())
+            .await
+            .map_err(net_err)?;
+        match Response::decode(&bytes).map_err(sync_err)? {
+            Response::Refused(why) => Err(NodeError::Net(format!("peer refused: {why}"))),
+            answer => Ok(answer),
+        }
+    }
+
     /// Asks `peer`, which holds the own circle, for its open proposals and keeps what is
     /// valid and new. Refusals are logged, not penalised: an honest device may still
     /// hold a proposal we have seen expire, withdrawn or certified.
@@ -35,16 +49,9 @@ impl Node {
         let request = Request::Proposals {
             circle_id: self.inner.own,
         };
-        let bytes = self
-            .inner
-            .net
-            .request(peer, request.encode())
-            .await
-            .map_err(net_err)?;
-        let list = match Response::decode(&bytes).map_err(sync_err)? {
+        let list = match self.ask(peer, request).await? {
             Response::Proposals(list) => list,
             Response::NotServed => return Ok(()),
-            Response::Refused(why) => return Err(NodeError::Net(format!("peer refused: {why}"))),
             _ => {
                 return Err(NodeError::Net(
                     "peer answered a proposals request with something else".into(),
