@@ -70,23 +70,21 @@ const FRESH: usize = 199;
 /// addresses, 3 of 31 plates, 17 of 135 times and 11 of 117 names, took 9 things for
 /// addresses and 21 for names, and round 14 generalised those families (whole address
 /// spans, habitual and part-of-day times, older plates, makes and firms that are not
-/// people). The thirteen sets are tuning files now.
-const HELD_OUT_FROM: usize = 1500;
+/// people); the fourteenth (1500-1529) missed 2 of 21 phones, 11 of 104 addresses, 10 of
+/// 30 plates, 5 of 176 times and 31 of 205 names, and round 15 added national plate and
+/// phone formats from their rules and a census name gazetteer. The fourteen sets are
+/// tuning files now.
+const HELD_OUT_FROM: usize = 1600;
 
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
 /// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first (and
-/// only) scan, with the round-14 rules and tagger, the fourteenth set found 19 of 21
-/// phones, 93 of 104 addresses (precision 77/79), 20 of 30 plates, 171 of 176 times
-/// (precision 167/169) and 174 of 205 names (precision 177/195); the rules alone, in the
-/// same run, 19, 86, 20, 171 and 160. It has not been looked at since.
-const SHORT_OF_TARGET: &[Kind] = &[
-    Kind::Phone,
-    Kind::Address,
-    Kind::LicencePlate,
-    Kind::DateTime,
-    Kind::PersonName,
-];
+/// only) scan, with the round-15 rules and tagger, the fifteenth set found 61 of 71
+/// addresses (precision 48/51), 108 of 111 times (106/107) and 172 of 177 names
+/// (precision 173/183 = 0.945); phones (41/41) and plates (36/36) met the target there, so they
+/// left this list (set 15's plates and phones were written by the author of the round-15
+/// plate and phone rules: see the caveats in `docs/ANONYMISATION.md`).
+const SHORT_OF_TARGET: &[Kind] = &[Kind::Address, Kind::DateTime, Kind::PersonName];
 
 fn held_out(number: usize) -> bool {
     match number {

@@ -162,6 +162,23 @@ pub(super) const LOWER_TITLES: &[&str] = &[
     "suor",
     "frère",
     "abbé",
+    // Round 15: legal and notarial professions written in lowercase before a surname
+    // ("la letrada Cuevas", "le notaire Vidal", "il notaio Ferri").
+    "letrada",
+    "letrado",
+    "procuradora",
+    "procurador",
+    "notaria",
+    "notario",
+    "notaire",
+    "huissier",
+    "huissière",
+    "greffière",
+    "greffier",
+    "notaio",
+    "magistrada",
+    "magistrado",
+    "magistrato",
 ];
 
 /// Elided articles and prepositions glued to the next word ("l'avvocato", "dell'avvocata").

@@ -179,7 +179,7 @@ impl AddressEdges {
                 r"\b(\p{Lu}[\p{L}'’\-]{2,})[ \t]\d{1,4}[a-z]?,[ \t]*(?:\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)|\d{1,2}(?:e|er|ème)[ \t]+étage|\d{1,2}[ \t]?º(?:[ \t]?(?:[A-H]\b|izquierda|derecha|izda\.?|dcha\.?|centro))?|(?:primo|secondo|terzo|quarto|quinto|sesto|ultimo)[ \t]+piano|piano[ \t]+terra|scala[ \t]+[A-H]|interno[ \t]+\d{1,3}|Vorderhaus|Hinterhaus|Seitenflügel|(?i:flat|apt\.?|apartment|unit)[ \t]+\d{1,4}[A-Z]?|(?i:ground|first|second|third|top|basement)[ \t]+floor|bajo|ático|entresuelo)(?:[ \t]+(?:links|rechts|Mitte|gauche|droite|izquierda|derecha))?\b",
             ),
             floor_door_es: compile(
-                r"\b\d{1,2}[ \t]?º[ \t](?:[A-H]\b|centro\b|interior\b|exterior\b)|\b\d{1,2}º(?:centro|interior|exterior)\b",
+                r"\b\d{1,2}[ \t]?º[ \t](?:[A-H]\b|centro\b|interior\b|exterior\b)|\b\d{1,2}º(?:centro|interior|exterior)\b|\b\d{1,2}[ \t]?º[ \t]?\d{1,2}[ \t]?ª",
             ),
             named_hof: compile(r"\b(?:am|im|vom|zum|auf[ \t]+dem)[ \t]+(\p{Lu}\p{Ll}{3,}hof)\b"),
             nl_postcode: compile(r"^[1-9]\d{3}[ \t]?[A-Z]{2}$"),

@@ -21,10 +21,10 @@ pub(crate) struct Phone {
 impl Phone {
     pub(crate) fn new() -> Phone {
         Phone {
-            // group := optional "(0)"/"(312)" then 1-11 digits;
+            // group := optional "(0)"/"(312)"/"(01476)" then 1-11 digits;
             // separator := space, or one of - . / with optional spaces.
             candidate: compile(
-                r"(?:\+|\b00)?\s?(?:\(\d{1,4}\)\s?)?\d{1,11}(?:(?:[ \u{a0}]?[\-./][ \u{a0}]?|[ \u{a0}])(?:\(\d{1,4}\)\s?)?\d{1,11}){0,7}",
+                r"(?:\+|\b00)?\s?(?:\(\d{1,5}\)\s?)?\d{1,11}(?:(?:[ \u{a0}]?[\-./][ \u{a0}]?|[ \u{a0}])(?:\(\d{1,5}\)\s?)?\d{1,11}){0,7}",
             ),
         }
     }
@@ -179,8 +179,13 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
         return false;
     }
     if cand.starts_with('+') {
-        // Country code must be 1-3 digits and the rest plausible.
-        return (8..=15).contains(&n) && lens.first().is_some_and(|&l| l <= 3 || !separated);
+        // Country code must be 1-3 digits and the rest plausible; round 15: the code
+        // may be written joined to the area code ("+44118 4960548") when the number
+        // has the length of a full international number.
+        return (8..=15).contains(&n)
+            && lens
+                .first()
+                .is_some_and(|&l| l <= 3 || !separated || (l <= 6 && (10..=13).contains(&n)));
     }
     if digits.starts_with("00") {
         return (11..=15).contains(&n) && separated;
@@ -206,6 +211,18 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
         }
         // Italy mobiles: 333 123 4567, 333 1234567.
         (10, [3, 7] | [3, 4, 3]) => digits.starts_with('3'),
+        // Round 15: Spanish numbers (9 digits, 6-9 first) and Italian mobiles (10 digits,
+        // 3 first) in any grouping of two to four groups of at least two digits
+        // ("6123 45678", "3471 234567"), joined by spaces, dashes or dots only.
+        (9, _) | (10, _)
+            if (2..=4).contains(&lens.len())
+                && lens.iter().all(|&l| l >= 2)
+                && seps.chars().all(|c| matches!(c, '-' | '.'))
+                && ((n == 9 && digits.starts_with(['6', '7', '8', '9']))
+                    || (n == 10 && digits.starts_with('3'))) =>
+        {
+            true
+        }
         // US local seven digits "555-0123" only with a phone word nearby.
         (7, [3, 4]) => seps == "-" && phone_context(text, start),
         _ => false,

@@ -389,7 +389,7 @@ pub(crate) struct PlaceContext {
 
 impl PlaceContext {
     pub(crate) fn new() -> PlaceContext {
-        let unit = r"(?i:flat|apt\.?|apartment|unit|suite|level|floor|block|bloque|portal|piso|planta|puerta|escalera|esc\.|étage|porte|bâtiment|bât\.|escalier|esc|stock|etage|aufgang|wohnung|whg\.|scala|interno|int\.|civico|edificio|torre|nave|lote|lot|bajo|ático|atico)";
+        let unit = r"(?i:flat|apt\.?|apartment|unit|suite|level|floor|block|bloque|portal|piso|planta|puerta|escalera|esc\.|étage|porte|bâtiment|bât\.|escalier|esc|stock|etage|aufgang|wohnung|whg\.|scala|interno|int\.|civico|edificio|torre|nave|lote|lot|bajo|ático|atico|appartement|appart\.?|appartamento|app\.to|piano|departamento|depto\.?|dpto\.?)";
         let article = r"(?:de\s+la\s+|de\s+los\s+|de\s+las\s+|de\s+l['’]|del\s+|de\s+|des\s+|du\s+|d['’]|di\s+|della\s+|dei\s+|degli\s+|delle\s+|dell['’]|dello\s+|la\s+|le\s+|les\s+|el\s+|los\s+|las\s+)?";
         let cap = r"\p{Lu}[\p{L}'’\-]+";
         PlaceContext {

@@ -13,6 +13,8 @@ use crate::{Finding, Kind};
 
 /// Index of the German pattern in `Plate::patterns`.
 const GERMAN: usize = 1;
+/// Index of the first round-15 pattern in `Plate::patterns` (checked by [`plausible`]).
+const ROUND15: usize = 7;
 
 #[derive(Debug)]
 pub(crate) struct Plate {
@@ -64,6 +66,38 @@ impl Plate {
             r"\b(?:A|AB|AL|AV|B|BA|BI|BU|C|CA|CC|CE|CO|CR|CS|CU|GC|GE|GI|GR|GU|H|HU|IB|J|L|LE|LO|LU|M|MA|ML|MU|NA|O|OR|OU|P|PM|PO|S|SA|SE|SG|SO|SS|T|TE|TF|TO|V|VA|VI|Z|ZA)(?:-\d{4}-|[ ]\d{4}[ ])[A-Z]{1,2}\b",
             // Belgium since 2010 (round 14): a digit, three letters, three digits.
             r"\b[1-9]-[A-Z]{3}-\d{3}\b",
+            // Round 15, national formats from their rules. Writers do not know which
+            // letters a format leaves out, so these take any capital letters where the
+            // shape itself is distinctive.
+            // UK current with any letters, when the age identifier is one in use (02-29,
+            // 51-79): "QZ02 LID".
+            r"\b[A-Z]{2}(?:0[2-9]|[12]\d|5[1-9]|[67]\d)\s?[A-Z]{3}\b",
+            // UK prefix (1983-2001, "P712 KWA") and suffix (1963-1983, "KWA 712P") plates.
+            r"\b[A-HJ-NP-Y]\d{2,3} [A-Z]{3}\b",
+            r"\b[A-Z]{3} \d{2,3}[A-HJ-NP-Y]\b",
+            // France SIV and Italy with any letters ("VH-598-UV", "UV809LT").
+            r"\b[A-Z]{2}-\d{3}-[A-Z]{2}\b",
+            r"\b[A-Z]{2}\d{3}[A-Z]{2}\b",
+            // France FNI (before 2009): number, letters, department ("601-OER-45", "4721 TW 93").
+            r"\b\d{2,4}([ \-])[A-Z]{2,3}([ \-])(?:0[1-9]|[1-8]\d|9[0-5]|2[AB]|97[1-6])\b",
+            // Netherlands side codes and Portugal (hyphenated letter and digit groups).
+            r"\b(?:\d{2}-[A-Z]{3}-\d|\d-[A-Z]{3}-\d{2}|[A-Z]{2}-\d{3}-[A-Z]|[A-Z]-\d{3}-[A-Z]{2}|[A-Z]{3}-\d{2}-[A-Z]|\d-[A-Z]{2}-\d{3}|\d{3}-[A-Z]{2}-\d|[A-Z]{2}-\d{2}-[A-Z]{2}|\d{2}-[A-Z]{2}-\d{2}|\d{2}-\d{2}-[A-Z]{2}|[A-Z]{2}-\d{2}-\d{2}|\d{2}-[A-Z]{2}-[A-Z]{2}|[A-Z]{2}-[A-Z]{2}-\d{2})\b",
+            // Switzerland: a canton and up to six digits, in two groups or five or more.
+            r"\b(?:AG|AI|AR|BE|BL|BS|FR|GE|GL|GR|JU|LU|NE|NW|OW|SG|SH|SO|SZ|TG|TI|UR|VD|VS|ZG|ZH) ?(?:\d{1,3}[ '’]\d{3}|\d{5,6})\b",
+            // Austria: district, hyphen, digits, letters ("W-48213 K").
+            r"\b[A-Z]{1,2}-\d{4,5} ?[A-Z]{1,3}\b",
+            // Ireland: year (and half), county, number ("191-D-48213", "08-KY-2217").
+            r"\b\d{2}[12]?(?:-(?:C|CE|CN|CW|D|DL|G|KE|KK|KY|L|LD|LH|LK|LM|LS|MH|MN|MO|OY|RN|SO|T|TN|TS|W|WD|WH|WX|WW)-\d{1,6}| (?:C|CE|CN|CW|D|DL|G|KE|KK|KY|L|LD|LH|LK|LM|LS|MH|MN|MO|OY|RN|SO|T|TN|TS|W|WD|WH|WX|WW) \d{3,6})\b",
+            // Denmark ("AB 12 345") and Czechia ("1A2 3456").
+            r"\b[A-Z]{2} \d{2} \d{3}\b",
+            r"\b\d[A-Z][A-Z0-9] \d{4}\b",
+            // US state shapes: "8FRK215" is above; "4ZV0269" (digit, two letters, four
+            // digits), Massachusetts "1ABC23", New Jersey "A12-BCD", Minnesota/Nevada
+            // "492-KLD".
+            r"\b[1-9][A-Z]{2}\d{4}\b",
+            r"\b[1-9][A-Z]{3}\d{2}\b",
+            r"\b[A-Z]\d{2}-[A-Z]{3}\b",
+            r"\b\d{3}-[A-Z]{3}\b",
         ];
         Plate {
             // Keep positions stable (GERMAN indexes into this): a pattern that
@@ -77,7 +111,7 @@ impl Plate {
             spanish: compile(r"\b(?:[RE][\s\-])?\d{4}[\s\-]?[BCDFGHJKLMNPRSTVWXYZ]{3}\b"),
             // US three letters and four digits with a hyphen (New York, Texas…); the letters
             // must not be a standard's or file's name ("ISO-9001", "RFC-5737").
-            us_hyphen: compile(r"\b[A-Z]{3}-\d{4}\b"),
+            us_hyphen: compile(r"\b[A-Z]{3}[\- ]?\d{4}\b"),
             cue: compile(
                 r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken)\b",
             ),
@@ -94,7 +128,10 @@ impl Plate {
         for (i, re) in self.patterns.iter().enumerate() {
             for m in re.find_iter(text) {
                 let german = i == GERMAN;
-                if glued(text, m.start(), m.end()) || (german && german_false_friend(m.as_str())) {
+                if glued(text, m.start(), m.end())
+                    || (german && german_false_friend(m.as_str()))
+                    || (i >= ROUND15 && !plausible(m.as_str()))
+                {
                     continue;
                 }
                 push(out, Kind::LicencePlate, text, m.start(), m.end());
@@ -103,6 +140,18 @@ impl Plate {
         if let Some(re) = &self.us_hyphen {
             for m in re.find_iter(text) {
                 let letters = m.as_str().get(..3).unwrap_or("");
+                // Without a hyphen ("ABC 1234", "ABC1234", round 15) the digits must not be
+                // a year ("COP 2025") and the letters not a word in capitals.
+                let hyphen = m.as_str().contains('-');
+                let digits = m.as_str().get(m.as_str().len() - 4..).unwrap_or("");
+                let year = digits
+                    .parse::<u32>()
+                    .is_ok_and(|y| (1900..=2099).contains(&y));
+                if (!hyphen && (year || NOT_PLATE_WORDS.contains(&letters)))
+                    || !plausible(m.as_str())
+                {
+                    continue;
+                }
                 if !NOT_US_PLATE.contains(&letters) && !glued(text, m.start(), m.end()) {
                     push(out, Kind::LicencePlate, text, m.start(), m.end());
                 }
@@ -149,7 +198,7 @@ impl Plate {
                 let rest = &window[pos..];
                 let skip = rest.len()
                     - rest
-                        .trim_start_matches([' ', '\t', ':', '(', '#', '"', '“'])
+                        .trim_start_matches([' ', '\t', ':', '(', '#', '"', '“', ','])
                         .len();
                 let rest = &rest[skip..];
                 pos += skip;
@@ -228,5 +277,68 @@ fn german_false_friend(s: &str) -> bool {
     let hyphen = s.contains('-');
     // With a space instead of the hyphen, demand the full letters+digits shape.
     let letters = rest.chars().take_while(char::is_ascii_uppercase).count();
-    district.is_empty() || rest_len < 3 || (!hyphen && (letters == 0 || rest_len < 4))
+    // With a hyphen and a district of two or three letters, "BYL-W 2" (round 15).
+    let short_ok = hyphen && district.chars().count() >= 2 && rest_len == 2 && letters == 1;
+    district.is_empty()
+        || (rest_len < 3 && !short_ok)
+        || (!hyphen && (letters == 0 || rest_len < 4))
+}
+
+/// Letter groups that are words, units or codes in capitals, not plate letters.
+const NOT_PLATE_WORDS: &[&str] = &[
+    "AND", "THE", "FOR", "NOT", "ALL", "BUT", "ARE", "WAS", "YOU", "HAS", "HAD", "OUR", "NEW",
+    "NOW", "ONE", "TWO", "SIX", "TEN", "EUR", "USD", "GBP", "CHF", "SEK", "DKK", "PLN", "KWH",
+    "MHZ", "GHZ", "RPM", "AGE", "TEL", "FAX", "BOX", "APT", "VOL", "REF", "INV", "NUM", "TOP",
+    "ART", "SEC", "PAG", "PAR", "VIA", "LOT", "ROW", "BUS", "GEN", "FEB", "MAR", "APR", "JUN",
+    "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "JAN", "MAY", "ENE", "ABR", "AGO", "DIC", "OTT",
+    "MAG", "GIU", "LUG", "SET", "MAI", "OKT", "DEZ", "AVR", "JUI", "AOU", "DIS", "SUM", "TOT",
+    "PIN", "CVV", "ZIP", "TAN", "PIC", "IMG", "DSC", "LOG", "WEB", "APP", "RTX", "GTX", "VAT",
+    "IVA", "TVA", "MWST", "NIF", "NIE", "DNI", "CIF", "ST", "ND", "RD", "TH",
+];
+
+/// A round-15 shape is no plate when a letter group is a month, a currency, an ordinary
+/// word in capitals ("01-JAN-25", "250 EUR 12") or, written with spaces, a unit ("15 MB 20").
+fn plausible(s: &str) -> bool {
+    let groups: Vec<String> = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .flat_map(split_letters)
+        .collect();
+    !groups.iter().any(|g| {
+        g.chars().all(|c| c.is_ascii_uppercase())
+            && (NOT_PLATE_WORDS.contains(&g.as_str())
+                || !s.contains('-')
+                    && matches!(
+                        g.as_str(),
+                        "AM" | "PM"
+                            | "KM"
+                            | "KG"
+                            | "MB"
+                            | "GB"
+                            | "TB"
+                            | "CM"
+                            | "MM"
+                            | "ML"
+                            | "HP"
+                            | "KW"
+                            | "PS"
+                            | "CV"
+                    ))
+    })
+}
+
+/// The runs of letters inside a group ("1ABC23" -> "ABC").
+fn split_letters(group: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in group.chars() {
+        if c.is_ascii_uppercase() {
+            cur.push(c);
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
