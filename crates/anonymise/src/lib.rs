@@ -60,9 +60,9 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
-    address_spans::AddressSpans, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo,
+    address_spans::AddressSpans, address_tails::AddressTails, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo,
     log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
-    time_context::TimeContext, time_phrases::TimePhrases, time_range::TimeRange,
+    time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases, time_range::TimeRange,
     time_spans::TimeSpans,
 };
 
@@ -104,12 +104,14 @@ struct Detectors {
     address_edges: AddressEdges,
     address_joins: AddressJoins,
     address_spans: AddressSpans,
+    address_tails: AddressTails,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
     clock: Clock,
     time_range: TimeRange,
     time_context: TimeContext,
+    time_cues: TimeCues,
     time_phrases: TimePhrases,
     log_lines: LogLines,
     time_spans: TimeSpans,
@@ -125,12 +127,14 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     address_edges: AddressEdges::new(),
     address_joins: AddressJoins::new(),
     address_spans: AddressSpans::new(),
+    address_tails: AddressTails::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
     clock: Clock::new(),
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
+    time_cues: TimeCues::new(),
     time_phrases: TimePhrases::new(),
     log_lines: LogLines::new(),
     time_spans: TimeSpans::new(),
@@ -220,6 +224,10 @@ impl Anonymiser {
         d.address_joins.widen(text, &mut candidates);
         // Round 14: the room or premises before an address, floors and doors after it.
         d.address_spans.widen(text, &mut candidates);
+        // Round 16: door numbers, units and four-digit postcodes after a street; house
+        // numbers named by their word; streets in capitals.
+        d.address_tails.find(text, &mut candidates);
+        d.address_tails.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);
@@ -227,6 +235,8 @@ impl Anonymiser {
         d.time_range.widen(text, &mut candidates);
         d.time_range.widen_day_words(text, &mut candidates);
         d.time_phrases.find(text, &mut candidates);
+        // Round 16: a dotted time after a word that schedules, "el día 3".
+        d.time_cues.find(text, &mut candidates);
         d.time_context.find(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
         // Round 12: the weekday or part of the day and the approximation around a time,
@@ -245,10 +255,13 @@ impl Anonymiser {
         Names::widen_over_titles(text, &mut candidates);
         d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
+        // Round 16: overlapping address candidates are one place, not rivals.
+        resolve::unite_overlaps(text, &mut candidates, Kind::Address);
         let mut rules = resolve::resolve(candidates);
         patterns::lone_floor::drop_lone_floors(text, &mut rules);
         patterns::no_moment::drop_no_moment(text, &mut rules);
         patterns::not_people::drop_not_people(text, &mut rules);
+        d.names.drop_not_persons(text, &mut rules);
         patterns::not_people::fix_log_blocks(text, &mut rules);
         d.address_spans.rewiden(text, &mut rules);
         if !tagger {
@@ -262,6 +275,7 @@ impl Anonymiser {
         patterns::lone_floor::drop_lone_floors(text, &mut out);
         patterns::no_moment::drop_no_moment(text, &mut out);
         patterns::not_people::drop_not_people(text, &mut out);
+        d.names.drop_not_persons(text, &mut out);
         d.address_spans.rewiden(text, &mut out);
         out
     }

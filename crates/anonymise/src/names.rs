@@ -23,8 +23,10 @@ use regex::Regex;
 
 mod context;
 mod lists;
+mod not_persons;
 
 use lists::{
+    NameSet,
     org_place_set, word_set, AMBIGUOUS, ARTICLES, CUES_BEFORE, ELISIONS, FIRST_NAMES, LOWER_TITLES,
     MONTH_NAMES, NOT_NAMES, PARTICLES, PLACE_NAMES, SAID_AFTER, SURNAMES, TITLES, WEAK_CUES,
 };
@@ -35,8 +37,8 @@ use crate::{Finding, Kind};
 
 #[derive(Debug)]
 pub(crate) struct Names {
-    first: HashSet<String>,
-    surnames: HashSet<String>,
+    first: NameSet,
+    surnames: NameSet,
     ambiguous: HashSet<String>,
     stop: HashSet<String>,
     org_place: HashSet<String>,
@@ -84,8 +86,8 @@ impl Names {
         let mut first = word_set(FIRST_NAMES);
         first.extend(ambiguous.iter().cloned());
         Names {
-            first,
-            surnames: word_set(SURNAMES),
+            first: NameSet::new(first),
+            surnames: NameSet::new(word_set(SURNAMES)),
             ambiguous,
             stop: word_set(NOT_NAMES),
             org_place: org_place_set(NOT_NAMES),

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::Finding;
+use crate::{Finding, Kind};
 
 /// Keeps the best candidates and drops any that overlap an already kept one.
 ///
@@ -42,10 +42,35 @@ pub(crate) fn resolve(mut candidates: Vec<Finding>) -> Vec<Finding> {
     kept.into_values().collect()
 }
 
+/// Replaces candidates of `kind` that overlap one another by their union, before
+/// [`resolve`] ranks them. Two address candidates that overlap describe one place: when
+/// they are ranked instead, the longer one wins and the other's part is lost
+/// ("1520 Milwaukee Ave" and "Milwaukee Ave, Chicago, IL 60622" would keep the second and
+/// drop the house number). Linear after sorting; the union never reaches past the spans
+/// it joins.
+pub(crate) fn unite_overlaps(text: &str, candidates: &mut Vec<Finding>, kind: Kind) {
+    let (mut same, others): (Vec<Finding>, Vec<Finding>) =
+        candidates.drain(..).partition(|f| f.kind == kind);
+    *candidates = others;
+    same.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut united: Vec<Finding> = Vec::with_capacity(same.len());
+    for f in same {
+        match united.last_mut() {
+            Some(last) if f.start < last.end => {
+                if f.end > last.end {
+                    last.end = f.end;
+                    last.text = text.get(last.start..last.end).unwrap_or_default().to_owned();
+                }
+            }
+            _ => united.push(f),
+        }
+    }
+    candidates.extend(united);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Kind;
 
     fn f(kind: Kind, start: usize, end: usize) -> Finding {
         Finding {
@@ -71,5 +96,27 @@ mod tests {
             kinds,
             vec![(Kind::MemberAlias, 2), (Kind::Phone, 20), (Kind::Url, 40)]
         );
+    }
+
+    #[test]
+    fn overlapping_addresses_are_one_place() {
+        let text = "at 1520 Milwaukee Ave, Chicago now";
+        let mut candidates = vec![
+            f(Kind::Address, 3, 21),
+            f(Kind::Address, 8, 30),
+            f(Kind::DateTime, 0, 7),
+            f(Kind::Address, 31, 34),
+        ];
+        unite_overlaps(text, &mut candidates, Kind::Address);
+        let spans: Vec<_> = candidates.iter().map(|f| (f.kind, f.start, f.end)).collect();
+        assert_eq!(
+            spans,
+            [
+                (Kind::DateTime, 0, 7),
+                (Kind::Address, 3, 30),
+                (Kind::Address, 31, 34)
+            ]
+        );
+        assert_eq!(candidates[1].text, "1520 Milwaukee Ave, Chicago");
     }
 }

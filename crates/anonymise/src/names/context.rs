@@ -242,9 +242,12 @@ static TITLE_WITH_ARTICLE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     )
 });
 
-/// A line led by a speaker: "Kemi: …", "[10:02] Dan: …".
+/// A line led by a speaker: "Kemi: …", "[10:02] Dan: …", and (round 16) with where they
+/// speak from in brackets: "Ludo (Liège) : …".
 static SPEAKER_LINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    compile(r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\][ \t]*)?(\p{L}[\p{L}'’\-]{1,19})[ \t]*:[ \t]")
+    compile(
+        r"(?m)^[ \t]*(?:\[[^\]\n]{1,12}\][ \t]*)?(\p{L}[\p{L}'’\-]{1,19})(?:[ \t]*\([^()\n]{1,30}\))?[ \t]*:[ \t]",
+    )
 });
 
 /// Two-letter capitalised words that are not short names ("Bo", "Jo", "Ed" are).

@@ -347,3 +347,38 @@ pub(super) fn word_set(data: &str) -> HashSet<String> {
         .map(str::to_lowercase)
         .collect()
 }
+
+/// A set of lowercased names that also answers for a word written with accents its list
+/// leaves out, or without the accents it has ("siobhán" for "siobhan", "yılmaz" for
+/// "yilmaz", "jose" for "josé"): writers and keyboards differ, the person does not.
+#[derive(Debug, Default)]
+pub(crate) struct NameSet(HashSet<String>);
+
+impl NameSet {
+    pub(crate) fn new(words: HashSet<String>) -> NameSet {
+        let folded: Vec<String> = words.iter().map(|w| fold(w)).collect();
+        let mut set = words;
+        set.extend(folded);
+        NameSet(set)
+    }
+
+    pub(crate) fn contains(&self, lower: &str) -> bool {
+        self.0.contains(lower) || self.0.contains(&fold(lower))
+    }
+}
+
+/// A word without its diacritics: decomposed, combining marks dropped, and the Latin
+/// letters that do not decompose mapped to their base ("ı", "ł", "ø", "đ").
+pub(crate) fn fold(word: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    word.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'ı' => 'i',
+            'ł' => 'l',
+            'ø' => 'o',
+            'đ' => 'd',
+            other => other,
+        })
+        .collect()
+}

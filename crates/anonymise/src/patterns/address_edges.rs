@@ -80,6 +80,31 @@ const PREMISES: &[&str] = &[
     "zentrum",
     "laden",
     "kneipe",
+    // Round 16: eating places, shops and public services named before a street.
+    "diner",
+    "laundromat",
+    "restaurant",
+    "canteen",
+    "deli",
+    "market",
+    "warehouse",
+    "office",
+    "offices",
+    "hospital",
+    "theatre",
+    "theater",
+    "cinema",
+    "gym",
+    "bookshop",
+    "store",
+    "pharmacy",
+    "chemist",
+    "station",
+    "yard",
+    "estate",
+    "block",
+    "tower",
+    "court",
 ];
 
 /// Titles that make a capitalised phrase a person ("Mrs Ada Hall").
@@ -124,6 +149,7 @@ pub(crate) struct AddressEdges {
     part_lead_fr: Option<Regex>,
     part_lead_es_it_de: Option<Regex>,
     premises_lead: Option<Regex>,
+    premises_lower: Option<Regex>,
     tail: Option<Regex>,
     word_number_part: Option<Regex>,
     floor_door_es: Option<Regex>,
@@ -171,6 +197,11 @@ impl AddressEdges {
             ),
             premises_lead: compile(
                 r"(?:\b[Tt]he[ \t]+)?\b\p{Lu}[\p{L}'’.\-]*(?:[ \t]+(?:(?:and|&|of|de|du|des|del|de[ \t]+la|de[ \t]+los|de[ \t]+las|di|della|delle|dei|degli|der)[ \t]+)?\p{Lu}[\p{L}'’.\-]*){0,3},[ \t]*$",
+            ),
+            // Round 16: a premises named in lowercase, after "the" or a capitalised
+            // name: "the community centre, 2 …", "St Anne's church hall, …".
+            premises_lower: compile(
+                r"(?:\b[Tt]he[ \t]+|\b(?:St\.?|Saint)[ \t]+\p{Lu}[\p{L}'’\-]*[ \t]+|\b\p{Lu}[\p{L}\-]*['’]s[ \t]+)(?:\p{Ll}[\p{L}\-]*[ \t]+){0,2}(\p{Ll}[\p{L}\-]*),[ \t]*$",
             ),
             tail: compile(
                 r"^(?:,?[ \t]+(?:km|Km|KM|pk|PK)\.?[ \t]?\d{1,4}(?:[.,]\d{1,3})?\b|,?[ \t]+(?i:citofono|campanello|Klingel|buzzer|timbre|portero|interphone|sonnette|digicode)[ \t]+(?:\p{Lu}[\p{L}'’\-]+(?:[ \t]*/[ \t]*\p{Lu}[\p{L}'’\-]+)?|\d{1,6}[A-Z]?\b))",
@@ -246,6 +277,13 @@ impl AddressEdges {
                 if premises(&head[m.start()..]) {
                     start -= head.len() - m.start();
                 }
+            } else if let Some(caps) = self.premises_lower.as_ref().and_then(|re| re.captures(head)) {
+                let last = caps.get(1).map(|m| m.as_str().to_lowercase());
+                if let (Some(all), Some(last)) = (caps.get(0), last) {
+                    if PREMISES.contains(&last.as_str()) {
+                        start -= head.len() - all.start();
+                    }
+                }
             }
             let rest = text.get(end..).unwrap_or("");
             if let Some(m) = self.tail.as_ref().and_then(|re| re.find(rest)) {
@@ -294,8 +332,9 @@ fn premises(phrase: &str) -> bool {
     ) && words.len() > 1
         || PREMISES.contains(&last_lower.as_str())
         || words.len() > 1 && ROMANCE_PREMISES.contains(&first_lower.as_str())
-        || last_lower.ends_with("'s")
-        || last_lower.ends_with("’s")
+        || words
+            .iter()
+            .any(|w| w.to_lowercase().ends_with("'s") || w.to_lowercase().ends_with("’s"))
 }
 
 #[cfg(test)]

@@ -136,6 +136,7 @@ impl AddressSpans {
         let mut all = std::mem::take(found);
         self.widen(text, &mut all);
         join_commas(text, &mut all);
+        crate::resolve::unite_overlaps(text, &mut all, Kind::Address);
         *found = crate::resolve::resolve(all);
     }
 }

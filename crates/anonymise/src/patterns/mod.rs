@@ -5,6 +5,7 @@ pub(crate) mod address;
 pub(crate) mod address_edges;
 pub(crate) mod address_joins;
 pub(crate) mod address_spans;
+pub(crate) mod address_tails;
 
 /// Weekday names, written out, in the five languages (with the unaccented spellings people
 /// type), no abbreviations ("mar", "do", "so" are ordinary words): one list for every
@@ -22,6 +23,7 @@ pub(crate) mod phone;
 pub(crate) mod place_context;
 pub(crate) mod plate;
 pub(crate) mod time_context;
+pub(crate) mod time_cues;
 pub(crate) mod time_phrases;
 pub(crate) mod time_range;
 pub(crate) mod time_spans;

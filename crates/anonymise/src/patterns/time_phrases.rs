@@ -9,7 +9,7 @@
 //! * a weekday with what says which week: "lunes siguiente", "Friday week";
 //! * a relative day and a part of it: "tomorrow morning", "demain soir";
 //! * a day of the month without its month after a word that makes it a date: "by the
-//!   20th", "el día 9", "depuis le 12", "per le 15" (Italian hours);
+//!   20th", "depuis le 12", "per le 15" (Italian hours);
 //! * a holiday that names one day, after a preposition: "on Christmas Eve", "am
 //!   Heiligabend";
 //!
@@ -149,7 +149,7 @@ const FREE_AFTER: &[&str] = &[
     "pico",
 ];
 
-/// Words after "the 20th" or "día 9" that keep it a date.
+/// Words after "the 20th" that keep it a date.
 const DATE_FREE_AFTER: &[&str] = &[
     "at", "from", "to", "till", "until", "and", "or", "of", "in", "for", "same", "a", "de", "y",
     "por", "en", "o", "al", "desde", "hasta", "entre", "las", "la", "à", "au", "et", "ou", "pour",
@@ -197,7 +197,7 @@ impl TimePhrases {
                 r"(?i)\b(?:(?:tomorrow|yesterday)[ \t]+(?:morning|afternoon|evening|night|lunchtime)|(?:demain|hier)[ \t]+(?:matin|midi|soir|après-midi)|mañana[ \t]+por[ \t]+la[ \t]+(?:mañana|tarde|noche)|(?:morgen|gestern)[ \t]+(?:früh|vormittag|mittag|nachmittag|abend)|(?:domani|ieri)[ \t]+(?:mattina|pomeriggio|sera|notte)|(?:{FULL_WEEKDAYS}|tomorrow|demain|mañana|morgen|domani)[ \t]+(?:at[ \t]+(?:dawn|first[ \t]+light|dusk|sunrise)|à[ \t]+l['’]aube|au[ \t]+(?:lever[ \t]+du[ \t]+jour|petit[ \t]+matin)|al[ \t]+(?:amanecer|alba|anochecer)|all['’]alba|im[ \t]+Morgengrauen|bei[ \t]+Tagesanbruch))\b",
             )),
             day_number: compile(
-                r"(?i)\b(?:(?:on|by|until|till|before|after|from|since|meeting|hearing|due)[ \t]+the[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)|d[ií]a[ \t]+(?:[12]\d|3[01]|0?[1-9])|(?:depuis[ \t]+le|jusqu['’]au|à[ \t]+partir[ \t]+du|avant[ \t]+le|après[ \t]+le|dès[ \t]+le|d['’]ici[ \t]+le)[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:er)?|(?:per|entro|verso|dopo|fino[ \t]+alle|prima[ \t]+delle)[ \t]+le[ \t]+(?:1\d|2[0-3]|[7-9])(?:[:.][0-5]\d)?)\b",
+                r"(?i)\b(?:(?:on|by|until|till|before|after|from|since|meeting|hearing|due)[ \t]+the[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)|(?:depuis[ \t]+le|jusqu['’]au|à[ \t]+partir[ \t]+du|avant[ \t]+le|après[ \t]+le|dès[ \t]+le|d['’]ici[ \t]+le)[ \t]+(?:[12]\d|3[01]|0?[1-9])(?:er)?|(?:per|entro|verso|dopo|fino[ \t]+alle|prima[ \t]+delle)[ \t]+le[ \t]+(?:1\d|2[0-3]|[7-9])(?:[:.][0-5]\d)?)\b",
             ),
             holiday: compile(
                 r"(?i)\b(?:on|by|until|till|before|after|over|el|la|le|am|an|zu|à|a|il|per|dès|depuis|desde|hasta|fino\s+a|bis|vor|nach)[ \t]+(?:Christmas[ \t]+(?:Eve|Day)|Boxing[ \t]+Day|New[ \t]+Year['’]s[ \t]+(?:Eve|Day)|Nochebuena|Nochevieja|Heiligabend|Silvester|Neujahr|(?:la[ \t]+)?Saint-Sylvestre|Réveillon|Capodanno|Ferragosto|Santo[ \t]+Stefano|(?:la[ \t]+)?vigilia[ \t]+di[ \t]+Natale)\b",
