@@ -60,10 +60,10 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
-    address_spans::AddressSpans, address_tails::AddressTails, clock::Clock, contact::Contact, datetime::DateTime, geo::Geo,
-    log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
-    time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases, time_range::TimeRange,
-    time_spans::TimeSpans,
+    address_spans::AddressSpans, address_tails::AddressTails, clock::Clock, contact::Contact,
+    datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext,
+    plate::Plate, time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
+    time_range::TimeRange, time_spans::TimeSpans,
 };
 
 /// One detected identifying detail.

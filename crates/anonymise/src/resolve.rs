@@ -59,7 +59,10 @@ pub(crate) fn unite_overlaps(text: &str, candidates: &mut Vec<Finding>, kind: Ki
             Some(last) if f.start < last.end => {
                 if f.end > last.end {
                     last.end = f.end;
-                    last.text = text.get(last.start..last.end).unwrap_or_default().to_owned();
+                    last.text = text
+                        .get(last.start..last.end)
+                        .unwrap_or_default()
+                        .to_owned();
                 }
             }
             _ => united.push(f),
@@ -108,7 +111,10 @@ mod tests {
             f(Kind::Address, 31, 34),
         ];
         unite_overlaps(text, &mut candidates, Kind::Address);
-        let spans: Vec<_> = candidates.iter().map(|f| (f.kind, f.start, f.end)).collect();
+        let spans: Vec<_> = candidates
+            .iter()
+            .map(|f| (f.kind, f.start, f.end))
+            .collect();
         assert_eq!(
             spans,
             [

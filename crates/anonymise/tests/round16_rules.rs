@@ -54,7 +54,10 @@ fn house_numbers_named_by_their_word() {
 fn streets_written_in_capitals() {
     for (text, address) in [
         ("PRESIDIO IN VIA MONTEVERDI DALLE NOVE", "VIA MONTEVERDI"),
-        ("CONCENTRACIÓN EN CALLE DE ATOCHA 118", "CALLE DE ATOCHA 118"),
+        (
+            "CONCENTRACIÓN EN CALLE DE ATOCHA 118",
+            "CALLE DE ATOCHA 118",
+        ),
         ("MEET AT 31 ELDON GROVE ROAD", "31 ELDON GROVE ROAD"),
         ("KUNDGEBUNG VOR DER HERMANNSTRASSE 90", "HERMANNSTRASSE 90"),
     ] {
@@ -104,7 +107,11 @@ fn dotted_times_after_a_scheduling_word() {
 
 #[test]
 fn spanish_day_of_the_month() {
-    covers(Kind::DateTime, "la asamblea se aplaza hasta el día 19", "día 19");
+    covers(
+        Kind::DateTime,
+        "la asamblea se aplaza hasta el día 19",
+        "día 19",
+    );
     covers(Kind::DateTime, "lo hablamos el día 7 en el local", "día 7");
     no_kind(Kind::DateTime, "llevamos ya el día 12 de huelga");
 }

@@ -277,7 +277,11 @@ impl AddressEdges {
                 if premises(&head[m.start()..]) {
                     start -= head.len() - m.start();
                 }
-            } else if let Some(caps) = self.premises_lower.as_ref().and_then(|re| re.captures(head)) {
+            } else if let Some(caps) = self
+                .premises_lower
+                .as_ref()
+                .and_then(|re| re.captures(head))
+            {
                 let last = caps.get(1).map(|m| m.as_str().to_lowercase());
                 if let (Some(all), Some(last)) = (caps.get(0), last) {
                     if PREMISES.contains(&last.as_str()) {

@@ -44,7 +44,10 @@ impl AddressTails {
 
     /// New address findings: a house number named by its word, streets in capitals.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
-        for re in [&self.house_word, &self.capital_street].into_iter().flatten() {
+        for re in [&self.house_word, &self.capital_street]
+            .into_iter()
+            .flatten()
+        {
             for m in re.find_iter(text) {
                 push(out, Kind::Address, text, m.start(), m.end());
             }
@@ -57,11 +60,19 @@ impl AddressTails {
         widen_addresses(text, out, |f| {
             let mut end = f.end;
             if f.text.ends_with(|c: char| c.is_ascii_digit()) {
-                if let Some(m) = self.door_number.as_ref().and_then(|re| re.find(after(text, end, 16))) {
+                if let Some(m) = self
+                    .door_number
+                    .as_ref()
+                    .and_then(|re| re.find(after(text, end, 16)))
+                {
                     end += m.end();
                 }
             }
-            if let Some(m) = self.unit_after.as_ref().and_then(|re| re.find(after(text, end, 60))) {
+            if let Some(m) = self
+                .unit_after
+                .as_ref()
+                .and_then(|re| re.find(after(text, end, 60)))
+            {
                 end += m.end();
             }
             if let Some(m) = self

@@ -32,9 +32,9 @@ const COUNTED: &[&str] = &[
 
 /// Units after a number that make it a measure or a price, not a time.
 const UNITS: &[&str] = &[
-    "km", "m", "kg", "g", "l", "%", "€", "$", "£", "eur", "euro", "euros", "miles", "mi",
-    "each", "per", "apiece", "pp", "pence", "quid", "pounds", "dollars", "chf", "francs", "points",
-    "pts", "percent", "horas", "hora", "personas", "veces",
+    "km", "m", "kg", "g", "l", "%", "€", "$", "£", "eur", "euro", "euros", "miles", "mi", "each",
+    "per", "apiece", "pp", "pence", "quid", "pounds", "dollars", "chf", "francs", "points", "pts",
+    "percent", "horas", "hora", "personas", "veces",
 ];
 
 #[derive(Debug)]
@@ -50,9 +50,7 @@ impl TimeCues {
             scheduled: compile(
                 r"(?i)\b(?:arrive|arrival|arriving|meet|meeting|muster|gather|gathering|assemble|briefing|doors(?:[ \t]+open)?|opens?|start|starts|starting|kick-?off|speeches|set-?up|leave|leaving|depart|departs|departure|finish|finishes|ends|back|llegada|salida|quedada|quedamos|cita|inicio|comienzo|arrivée|départ|accueil|début|ouverture|treffen|treffpunkt|beginn|abfahrt|ankunft|einlass|ritrovo|partenza|arrivo|inizio|appuntamento|apertura)[ \t]*:?[ \t]+((?:[01]?\d|2[0-3])[.:][0-5]\d)\b",
             ),
-            dia: compile(
-                r"(?i)\b(d[ií]a[ \t]+(?:0?[1-9]|[12]\d|3[01]))\b",
-            ),
+            dia: compile(r"(?i)\b(d[ií]a[ \t]+(?:0?[1-9]|[12]\d|3[01]))\b"),
             counted_after: compile(r"^[ \t]+de[ \t]+(\p{L}+)"),
         }
     }
