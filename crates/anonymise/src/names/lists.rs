@@ -363,7 +363,8 @@ impl NameSet {
     }
 
     pub(crate) fn contains(&self, lower: &str) -> bool {
-        self.0.contains(lower) || self.0.contains(&fold(lower))
+        // An ASCII word folds to itself: no second lookup, no allocation.
+        self.0.contains(lower) || (!lower.is_ascii() && self.0.contains(&fold(lower)))
     }
 }
 
