@@ -252,6 +252,8 @@ impl Anonymiser {
         d.time_spans.widen(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
+        // Round 17: rosters that write people "surname, given".
+        d.names.find_rosters(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
         d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);

@@ -24,6 +24,7 @@ use regex::Regex;
 mod context;
 mod lists;
 mod not_persons;
+mod rosters;
 
 use lists::{
     org_place_set, word_set, NameSet, AMBIGUOUS, ARTICLES, CUES_BEFORE, ELISIONS, FIRST_NAMES,

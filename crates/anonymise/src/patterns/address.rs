@@ -247,7 +247,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
+                (?:\b(?:c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dello|dei|delle|degli|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|delle|dei|degli|do|da)[\x20\t]+|(?:dell|dall|d)['’])*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -273,7 +273,7 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
             ),
             french_named: compile(
                 r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
@@ -342,7 +342,16 @@ impl Address {
         }
         if let Some(re) = &self.french {
             for m in re.find_iter(text) {
-                if !glued(text, m.start(), m.end()) {
+                // Round 17: "à 19 heures 30 place Clichy": the number is the minutes,
+                // the street starts at its type.
+                let minutes = matches!(
+                    crate::util::prev_word(text, m.start()).as_str(),
+                    "heure" | "heures" | "h"
+                );
+                if minutes && !glued(text, m.start(), m.end()) {
+                    let street = m.as_str().find(char::is_alphabetic).unwrap_or(0);
+                    push(out, Kind::Address, text, m.start() + street, m.end());
+                } else if !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
             }
@@ -525,9 +534,19 @@ impl Address {
 }
 
 fn glued(text: &str, start: usize, end: usize) -> bool {
-    char_before(text, start)
-        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '/' | '@' | '-'))
-        || char_at(text, end).is_some_and(|c| c.is_alphanumeric() || c == '@')
+    char_before(text, start).is_some_and(|c| {
+        c.is_alphanumeric()
+            || matches!(c, '.' | '@' | '-')
+            || (c == '/' && path_before(text, start))
+    }) || char_at(text, end).is_some_and(|c| c.is_alphanumeric() || c == '@')
+}
+
+/// A slash inside a path or web address ("example.org/Rue-X"), not one between two
+/// streets of a corner ("Ecke Oranienstraße/Adalbertstraße", round 17).
+fn path_before(text: &str, start: usize) -> bool {
+    let before = text.get(..start.saturating_sub(1)).unwrap_or("");
+    let word = before.rsplit(char::is_whitespace).next().unwrap_or("");
+    word.is_empty() || word.contains(['.', ':', '/']) || !word.ends_with(char::is_alphabetic)
 }
 
 /// Keeps the period after an abbreviated street type ("Baker St.") but not

@@ -22,6 +22,10 @@ const HOURS_ES: &str = "una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|onc
 const MINUTES_ES: &str =
     "media|cuarto|cinco|diez|veinte|veinticinco|veinte y cinco|un cuarto|tres cuartos";
 const HOURS_FR: &str = "une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze";
+/// Round 17: the afternoon and evening hours in words ("dix-neuf heures trente"), longest
+/// first so that "dix-neuf" is not read as "dix".
+const HOURS_FR_24: &str = "vingt[\\s-]et[\\s-]une|vingt-deux|vingt-trois|dix-sept|dix-huit|dix-neuf|treize|quatorze|quinze|seize|vingt";
+const MINUTES_FR: &str = "cinq|dix|quinze|vingt|vingt-cinq|trente|trente-cinq|quarante|quarante-cinq|cinquante|cinquante-cinq";
 const HOURS_DE: &str = "eins|ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf";
 const HOURS_IT: &str = "una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici";
 const MINUTES_IT: &str = "mezza|mezzo|un quarto|tre quarti|cinque|dieci|venti|venticinque";
@@ -223,6 +227,9 @@ impl Clock {
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?(?:\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart|[0-5]\d))?\s+(?:du\s+(?:matin|soir)|de\s+l['’]après-midi)\b"),
             format!(r"(?i)\b(?:(?:à|a|vers|dès|des|avant|après|jusqu['’]à)\s+)?(?:{HOURS_FR}|{h})\s+heures?\s+(?:et\s+(?:demie|quart)|moins\s+(?:le\s+)?quart)\b"),
             r"(?i)(?:\b(?:à|a|vers|dès|avant|après|jusqu['’]à)\s+|\bjusqu['’])(?:minuit|midi)\b|\bminuit\b".to_string(),
+            // Round 17: "dix-neuf heures trente", "à 19 heures 30": hours with their minutes.
+            format!(r"(?i)\b(?:(?:à|a|vers|dès|avant|après|jusqu['’]à|pour)\s+)?(?:{HOURS_FR_24}|{HOURS_FR}|{h})\s+heures?\s+(?:{MINUTES_FR}|[0-5]\d)\b"),
+            format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à|pour|à\s+partir\s+de)\s+(?:{HOURS_FR_24})\s+heures?\b"),
             // à 19 h, vers 8 heures, à dix heures ("à 3 heures de route" is a distance).
             format!(r"(?i)\b(?:à|a|vers|dès|avant|après|jusqu['’]à|pour|à\s+partir\s+de)\s+(?:{HOURS_FR}|{h})\s?(?:h|heures?)\b"),
             // "la réunion de 20 h": after "de" only an afternoon or evening hour, since
