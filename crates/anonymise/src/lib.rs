@@ -61,9 +61,9 @@ use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
     address_spans::AddressSpans, address_tails::AddressTails, clock::Clock, contact::Contact,
-    datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext,
-    plate::Plate, time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
-    time_range::TimeRange, time_spans::TimeSpans,
+    date_cues::DateCues, datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone,
+    place_context::PlaceContext, plate::Plate, time_context::TimeContext, time_cues::TimeCues,
+    time_phrases::TimePhrases, time_range::TimeRange, time_spans::TimeSpans,
 };
 
 /// One detected identifying detail.
@@ -112,6 +112,7 @@ struct Detectors {
     time_range: TimeRange,
     time_context: TimeContext,
     time_cues: TimeCues,
+    date_cues: DateCues,
     time_phrases: TimePhrases,
     log_lines: LogLines,
     time_spans: TimeSpans,
@@ -135,6 +136,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_range: TimeRange::new(),
     time_context: TimeContext::new(),
     time_cues: TimeCues::new(),
+    date_cues: DateCues::new(),
     time_phrases: TimePhrases::new(),
     log_lines: LogLines::new(),
     time_spans: TimeSpans::new(),
@@ -237,6 +239,9 @@ impl Anonymiser {
         d.time_phrases.find(text, &mut candidates);
         // Round 16: a dotted time after a word that schedules, "el día 3".
         d.time_cues.find(text, &mut candidates);
+        // Round 17: short dates by their cues, abbreviated weekdays and months, bounded
+        // day numbers, hour ranges in dated rows.
+        d.date_cues.find(text, &mut candidates);
         d.time_context.find(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
         // Round 12: the weekday or part of the day and the approximation around a time,
@@ -254,6 +259,7 @@ impl Anonymiser {
         d.names.find_in_context(text, &mut candidates);
         // Round 17: rosters that write people "surname, given".
         d.names.find_rosters(text, &mut candidates);
+        names::joins::join_name_parts(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
         d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
@@ -264,6 +270,7 @@ impl Anonymiser {
         patterns::no_moment::drop_no_moment(text, &mut rules);
         patterns::not_people::drop_not_people(text, &mut rules);
         d.names.drop_not_persons(text, &mut rules);
+        d.names.drop_firms(text, &mut rules);
         patterns::not_people::fix_log_blocks(text, &mut rules);
         d.address_spans.rewiden(text, &mut rules);
         if !tagger {
@@ -278,6 +285,7 @@ impl Anonymiser {
         patterns::no_moment::drop_no_moment(text, &mut out);
         patterns::not_people::drop_not_people(text, &mut out);
         d.names.drop_not_persons(text, &mut out);
+        d.names.drop_firms(text, &mut out);
         d.address_spans.rewiden(text, &mut out);
         out
     }

@@ -22,6 +22,8 @@ use std::collections::HashSet;
 use regex::Regex;
 
 mod context;
+mod firms;
+pub(crate) mod joins;
 mod lists;
 mod not_persons;
 mod rosters;
@@ -505,7 +507,25 @@ impl Names {
         let weak_title = title.lower.chars().count() == 1
             || (!title.cap && title.lower == "don")
             || title.lower == "me";
-        if weak_title && !tokens[j..=end].iter().any(|t| self.is_nameish(t)) {
+        // Round 17: an initial with its period before a capitalised word is a name ("M.
+        // Perrichon", "W. Tremayne") unless a building word gives the letter to a
+        // staircase ("escalier B. Huissier"); any weak title before a double-barrelled
+        // surname is one too ("Me Pichon-Lemaire").
+        let initial_name = title.initial
+            && !after_building_word(text, title.start)
+            && !self.org_place.contains(&next.lower);
+        let double_barrelled = title.cap
+            && next
+                .lower
+                .split_once('-')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+            && text
+                .get(next.start..next.end)
+                .is_some_and(|w| w.split('-').all(|p| p.starts_with(char::is_uppercase)));
+        if weak_title
+            && !(initial_name || double_barrelled)
+            && !tokens[j..=end].iter().any(|t| self.is_nameish(t))
+        {
             return None;
         }
         Some((end, tokens[end].end))

@@ -75,3 +75,109 @@ fn french_hours_in_words_with_minutes() {
         "{all:?}"
     );
 }
+
+#[test]
+fn short_dates_by_their_cues_and_abbreviated_days_and_months() {
+    for (text, date) in [
+        ("The hearing is set for 3/5. Bring ID.", "3/5"),
+        ("- Concentración 6/2, frente al juzgado", "6/2"),
+        ("quedamos para el 17/4 en el local", "17/4"),
+        ("11/23      7:00a    Rosa, Idris    quiet", "11/23"),
+        ("| vie 12 | reparto |", "vie 12"),
+        ("turnos: jue 4 y sáb 6", "sáb 6"),
+        ("sun 3 dec, leafleting", "3 dec"),
+        ("[comment, 4 mar 2025, 20:11] ok", "4 mar 2025, 20:11"),
+        ("mandatele entro il 19, grazie", "19"),
+        ("Unterlagen bis zum 12. abgeben", "12"),
+        ("volvemos el 9 por la tarde", "9 por la tarde"),
+        ("ab Dienstag, dem 4. geht es los", "Dienstag, dem 4."),
+    ] {
+        covers(Kind::DateTime, text, date);
+    }
+    for text in [
+        "about 2/3 of the flats signed",
+        "the final score was 3/1 to us",
+        "we collected 4/5 signatures",
+        "el 30 por ciento de las vecinas",
+        "it may 3 times be late",
+    ] {
+        no_kind(Kind::DateTime, text);
+    }
+}
+
+#[test]
+fn hour_ranges_in_dated_rows_and_hours_after_any_word() {
+    covers(
+        Kind::DateTime,
+        "FRI 6/9    packing   10-1    Amara, Joe",
+        "10-1",
+    );
+    no_kind(Kind::DateTime, "ages 9-12    welcome, free");
+    covers(
+        Kind::DateTime,
+        "la grúa llega a las nueve según el aviso",
+        "a las nueve",
+    );
+    covers(
+        Kind::DateTime,
+        "siamo arrivati verso le 21.15 come al solito",
+        "21.15",
+    );
+    covers(Kind::DateTime, "running late, eta 8.20", "8.20");
+    no_kind(Kind::DateTime, "repartimos a las nueve familias del bloque");
+}
+
+#[test]
+fn street_types_venues_and_contact_rows() {
+    for (text, address) in [
+        (
+            "nos vemos en el Parque de la Bombilla",
+            "Parque de la Bombilla",
+        ),
+        (
+            "el piquete sale del Bulevar de Vallecas",
+            "Bulevar de Vallecas",
+        ),
+        ("pique-nique au parc Montsouris dimanche", "parc Montsouris"),
+        ("au 5 montée du Change", "5 montée du Change"),
+        (
+            "after the meeting at the Ashgrove Hall kitchen",
+            "Ashgrove Hall",
+        ),
+    ] {
+        covers(Kind::Address, text, address);
+    }
+    no_kind(Kind::Address, "the vote at the Town Hall was close");
+    covers(
+        Kind::Phone,
+        "Phone tree\n  Imani      555-0118\n",
+        "555-0118",
+    );
+    no_kind(Kind::Phone, "Version 2.0 build 123-4567");
+}
+
+#[test]
+fn names_with_titles_of_family_and_rank_nicknames_and_catalan_surnames() {
+    for (text, name) in [
+        ("Oma Gerda bringt Kuchen", "Oma Gerda"),
+        ("ha chiamato l'avv. Sereni", "avv. Sereni"),
+        ("parla il vicequestore Amodio", "vicequestore Amodio"),
+        ("le gardien, M. Vautrin, refuse", "M. Vautrin"),
+        ("plaidé par Me Lenoir-Dabadie", "Me Lenoir-Dabadie"),
+        ("ve Jordi Casals i Serra al matí", "Jordi Casals i Serra"),
+        (
+            "parlò Giulio \"Giuly\" Brambilla",
+            "Giulio \"Giuly\" Brambilla",
+        ),
+    ] {
+        covers(Kind::PersonName, text, name);
+    }
+    for text in [
+        "a solicitor from Kellan & Ross was there",
+        "geregelt in Art. 104 GG",
+        "locksmith van said \"Ridgeway Locks\" on it",
+        "  responsable: por decidir\n  notas: nada\n  vence: pronto\n",
+    ] {
+        no_kind(Kind::PersonName, text);
+    }
+}

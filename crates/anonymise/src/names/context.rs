@@ -257,7 +257,7 @@ const SHORT_WORDS: &[&str] = &[
     "gp", "la", "le", "el", "il", "de", "da", "di", "du", "en", "et", "un", "es", "ya", "yo", "tu",
     "mi", "si", "se", "te", "lo", "al", "ne", "ce", "je", "il", "on", "ma", "ta", "sa", "er", "es",
     "du", "zu", "im", "am", "um", "ab", "so", "wo", "ob", "ja", "ok", "vs", "ps", "re", "fr", "mo",
-    "di", "mi", "do", "sa",
+    "ng", "di", "mi", "do", "sa",
 ];
 
 const CONJUNCTIONS: &[&str] = &["and", "y", "et", "und", "e", "+", "&"];

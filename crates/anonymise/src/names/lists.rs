@@ -96,6 +96,30 @@ pub(super) const TITLES: &[&str] = &[
     "professoressa",
     "zia",
     "zio",
+    // Round 17: police ranks, and the family words that stand before a given name ("Oma
+    // Hilde", "Mamie Jeanne", "nonna Pina").
+    "ds",
+    "dci",
+    "pcso",
+    "insp",
+    "vicequestore",
+    "questore",
+    "commissario",
+    "brigadiere",
+    "oma",
+    "opa",
+    "mamie",
+    "papi",
+    "papy",
+    "tonton",
+    "nonna",
+    "nonno",
+    "granny",
+    "grandma",
+    "grandpa",
+    "aunty",
+    "abuela",
+    "abuelo",
 ];
 
 /// Titles that Spanish, French and Italian write in lowercase before a surname ("la
@@ -179,6 +203,24 @@ pub(super) const LOWER_TITLES: &[&str] = &[
     "magistrada",
     "magistrado",
     "magistrato",
+    // Round 17: abbreviated and police titles, family words typed in lowercase ("avv.
+    // Ottaviano", "vicequestore Ferlito", "nonna Pina", "la tía Carmen").
+    "avv",
+    "vicequestore",
+    "questore",
+    "brigadiere",
+    "nonna",
+    "nonno",
+    "tía",
+    "tío",
+    "tia",
+    "tio",
+    "abuela",
+    "abuelo",
+    "mamie",
+    "tonton",
+    "oma",
+    "opa",
 ];
 
 /// Elided articles and prepositions glued to the next word ("l'avvocato", "dell'avvocata").

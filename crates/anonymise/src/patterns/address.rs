@@ -19,6 +19,79 @@ const EN_TYPES: &str = "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Grove|Terrace
 /// Types that are specific enough to flag without a house number.
 const EN_NAMED_TYPES: &str = "Street|Road|Avenue|Lane|Close|Grove|Terrace|Drive|Crescent|Court|Row|Walk|Mews|Gardens|Boulevard|Way|Place|Square|Parade|Yard|Wharf|Approach|Rd\\.?|Ave\\.?|Ln\\.?|Gdns\\.?|Cres\\.?|Tce\\.?";
 
+/// First words that make "X Hall"/"X Centre" a kind of building, not a named one.
+const GENERIC_VENUE_LEAD: &[&str] = &[
+    "Town",
+    "City",
+    "Village",
+    "Community",
+    "Church",
+    "Sports",
+    "Sport",
+    "Concert",
+    "Music",
+    "Union",
+    "Guild",
+    "Leisure",
+    "Job",
+    "Jobcentre",
+    "Health",
+    "Medical",
+    "Day",
+    "Youth",
+    "Arts",
+    "Art",
+    "Social",
+    "Civic",
+    "Conference",
+    "Exhibition",
+    "Shopping",
+    "Garden",
+    "Visitor",
+    "Visitors",
+    "Student",
+    "Students",
+    "Advice",
+    "Legal",
+    "Law",
+    "Public",
+    "Main",
+    "Old",
+    "New",
+    "Dining",
+    "Assembly",
+    "Main",
+    "Detention",
+    "Custody",
+    "Call",
+    "Data",
+    "Distribution",
+    "Recycling",
+    "Family",
+    "Children's",
+    "Women's",
+    "Food",
+    "Bingo",
+    "Pool",
+    "Dance",
+    "Drop-in",
+    "Resource",
+    "Training",
+    "Learning",
+    "Welcome",
+    "Refugee",
+    "Mosque",
+    "Parish",
+    "Scout",
+    "Masonic",
+    "Function",
+    "Sports",
+    "Tenants'",
+    "Residents'",
+    "Our",
+    "Their",
+];
+
 /// First words that make "X Court"/"X Road" an institution or a phrase
 /// rather than a street name.
 const NOT_STREET_LEAD: &[&str] = &[
@@ -196,6 +269,7 @@ const US_STATES: &str = "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|M
 pub(crate) struct Address {
     english: Option<Regex>,
     english_named: Option<Regex>,
+    venue: Option<Regex>,
     uk_postcode: Option<Regex>,
     us_zip: Option<Regex>,
     nl_postcode: Option<Regex>,
@@ -231,6 +305,10 @@ impl Address {
             english: compile(&format!(
                 r"\b(?:(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:House|Court|Mansions|Buildings|Building|Tower|Lodge|Heights),[ \t]+)?(?:{unit}{unit_link})?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?[ \t]+(?:{name_word}[ \t]+){{1,3}}(?:{EN_TYPES})\b\.?(?:,?[ \t]+{unit}\b)?"
             )),
+            // Round 17: a named hall or centre where people meet ("at the Kingsley Hall").
+            venue: compile(
+                r"\b(?:(?i:at|to|from|outside|inside|behind|near)[ \t]+(?:the[ \t]+)?|(?i:in)[ \t]+the[ \t]+)(?P<v>\p{Lu}[\p{L}'’\-]+(?:[ \t]+\p{Lu}[\p{L}'’\-]+)?[ \t]+(?:Hall|Centre|Center|Chapel|Institute|Rooms))\b",
+            ),
             english_named: compile(&format!(
                 r"(?:\b{unit},?\s+)?\b(?:\p{{Lu}}[\p{{L}}'’\-]+[ \t]+){{1,2}}(?:{EN_NAMED_TYPES})\b"
             )),
@@ -247,7 +325,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
+                (?:\b(?:c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Bulevar|bulevar|Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dello|dei|delle|degli|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|delle|dei|degli|do|da)[\x20\t]+|(?:dell|dall|d)['’])*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -273,10 +351,10 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Parque|parque|Bulevar|bulevar|Parco|parco|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
             ),
             french_named: compile(
-                r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
+                r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square|parc|montée|Parc|Montée)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
             ),
             german_named: compile(
                 r"\b(?:\p{Lu}[\p{L}]{2,}(?:straße|strasse|gasse|allee)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)+-(?:Straße|Strasse|Str\.|Allee|Platz|Gasse|Ufer|Damm|Ring)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Allee)|\p{Lu}[\p{L}\-]+er[ \t]Platz)",
@@ -290,7 +368,7 @@ impl Address {
                 // Only the street type and particles ignore case: under a global (?i)
                 // `\p{Lu}` matches lowercase too, and the name ran on into the words
                 // after it ("12 rue de la Paix now").
-                r"\b\d{1,4}(?:[ \t]?(?i:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie)[ \t]+(?:(?i:de[ \t]+la|de[ \t]+l'|de[ \t]+l’|de|du|des|d'|d’|la|le|les|l'|l’)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,3}",
+                r"\b\d{1,4}(?:[ \t]?(?i:bis|ter))?,?[ \t]+(?i:rue|avenue|av\.|boulevard|bd|bld|place|impasse|allée|allee|chemin|quai|cours|passage|route|villa|cité|cite|sentier|voie|montée|montee)[ \t]+(?:(?i:de[ \t]+la|de[ \t]+l'|de[ \t]+l’|de|du|des|d'|d’|la|le|les|l'|l’)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,3}",
             ),
         }
     }
@@ -473,6 +551,15 @@ impl Address {
                 });
                 if !count && !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
+                }
+            }
+        }
+        if let Some(re) = &self.venue {
+            for caps in re.captures_iter(text) {
+                let Some(v) = caps.name("v") else { continue };
+                let lead = v.as_str().split_whitespace().next().unwrap_or("");
+                if !GENERIC_VENUE_LEAD.contains(&lead) {
+                    push(out, Kind::Address, text, v.start(), v.end());
                 }
             }
         }

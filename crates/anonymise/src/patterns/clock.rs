@@ -375,7 +375,9 @@ impl Clock {
         for re in &self.prep_hour {
             for m in re.find_iter(text) {
                 if glued(text, m.start(), m.end())
-                    || !(free_after(text, m.end()) || zero_padded_block(m.as_str()))
+                    || !(free_after(text, m.end())
+                        || zero_padded_block(m.as_str())
+                        || romance_hour_before_any_word(text, m.as_str(), m.end()))
                 {
                     continue;
                 }
@@ -386,6 +388,30 @@ impl Clock {
             }
         }
     }
+}
+
+/// Round 17: "a las ocho según el papel", "verso le 18.40 come sempre": a Spanish or
+/// Italian hour after its article, or any hour with its minutes, is a time before any
+/// word but a plural noun or a unit ("a las ocho familias", "alle 18.40 euro").
+fn romance_hour_before_any_word(text: &str, found: &str, end: usize) -> bool {
+    let lower = found.to_lowercase();
+    let with_article = [" las ", " la ", " le ", "alle ", "dalle ", "delle "]
+        .iter()
+        .any(|a| lower.contains(a));
+    let with_minutes = found
+        .rsplit(|c: char| !c.is_ascii_digit() && c != '.' && c != ':')
+        .next()
+        .is_some_and(|t| t.len() >= 4 && t.contains(['.', ':']));
+    let Some(next) = next_word(text, end) else {
+        return false;
+    };
+    let plural_noun = next.chars().count() > 2 && next.ends_with(['s', 'i', 'e']);
+    let unit = matches!(
+        next.as_str(),
+        "euro" | "eur" | "km" | "kg" | "m" | "per" | "por" | "pour" | "pro" | "percent"
+    );
+    // An hour with its minutes counts nothing: only a unit makes it a price or a measure.
+    (with_minutes || (with_article && !plural_noun)) && !unit
 }
 
 /// Words before "3 h" that make it a length of time, not a clock time: "pendant 3 h",
@@ -589,7 +615,9 @@ fn year_after_preposition(s: &str) -> bool {
         && digits
             .parse::<u32>()
             .is_ok_and(|n| (1500..=2099).contains(&n));
-    year && !s.to_lowercase().starts_with("at ")
+    // Round 17: "verso le 18.40" has its minutes after a separator: no year is written so.
+    let separated = s.contains(['.', ':']);
+    year && !separated && !s.to_lowercase().starts_with("at ")
 }
 
 /// The hour is not followed by a noun that makes it a quantity ("at six people").

@@ -347,7 +347,7 @@ fn german_am(text: &str, found: &str, end: usize) -> bool {
 }
 
 /// Rejects matches glued to other digits, decimals, versions or money.
-fn numeric_ok(text: &str, start: usize, end: usize) -> bool {
+pub(crate) fn numeric_ok(text: &str, start: usize, end: usize) -> bool {
     let left_bad = char_before(text, start).is_some_and(|c| {
         c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '£' | '$' | '€' | 'v' | 'V' | ':' | '-')
     });

@@ -112,6 +112,19 @@ fn money_before(text: &str, start: usize) -> bool {
     prev.ends_with(['€', '$', '£']) || prev.to_lowercase().ends_with("eur")
 }
 
+/// Whether the number ends its line after a name: the rest of the line is blank and the
+/// line before the number ends in a capitalised word (a name) or a bracket.
+fn contact_row(text: &str, start: usize, end: usize) -> bool {
+    let rest = text.get(end..).unwrap_or("");
+    let line_rest = rest.split('\n').next().unwrap_or("");
+    let head = text.get(..start).unwrap_or("");
+    let line_head = head.rsplit('\n').next().unwrap_or("").trim_end();
+    let last_word = line_head.rsplit(char::is_whitespace).next().unwrap_or("");
+    line_rest.trim().is_empty()
+        && (last_word.ends_with(')') || last_word.starts_with(char::is_uppercase))
+        && last_word.chars().any(char::is_alphabetic)
+}
+
 /// Words just before a short number that show it is a phone number.
 fn phone_context(text: &str, start: usize) -> bool {
     let prev = before(text, start, 30).to_lowercase();
@@ -224,7 +237,12 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
             true
         }
         // US local seven digits "555-0123" only with a phone word nearby.
-        (7, [3, 4]) => seps == "-" && phone_context(text, start),
+        // Round 17: or ending a row of a contact list ("  Luz        555-0142", "Pav
+        // (Pavel) 555.0163"), dots allowed there.
+        (7, [3, 4]) => {
+            (seps == "-" && phone_context(text, start))
+                || ((seps == "-" || seps == ".") && contact_row(text, start, start + cand.len()))
+        }
         _ => false,
     }
 }

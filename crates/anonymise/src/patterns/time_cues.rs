@@ -3,7 +3,8 @@
 //! * A clock time with its minutes after a dot or a colon, right after a word that
 //!   schedules something, without "at": "Arrive 9.15", "doors open 7.30", "speeches
 //!   8.15", "llegada 9.30", "Treffen 18.45", "ritrovo 9.15". A bare "9.15" elsewhere is a
-//!   price, a score or a decimal, and stays unflagged.
+//!   price, a score or a decimal, and stays unflagged. Round 17 adds an estimated
+//!   arrival and the breaks of a day ("eta 7.50", "lunch break 12.45", "pausa 13.15").
 //! * A Spanish day of the month named by "día" ("el día 3", "hasta el día 21", "Pròxima:
 //!   dia 23"), which is a date unless "de" and a noun of a protest's count follow ("el día
 //!   3 de huelga", the third day of the strike) or a measure does ("día 2 horas").
@@ -48,7 +49,7 @@ impl TimeCues {
     pub(crate) fn new() -> TimeCues {
         TimeCues {
             scheduled: compile(
-                r"(?i)\b(?:arrive|arrival|arriving|meet|meeting|muster|gather|gathering|assemble|briefing|doors(?:[ \t]+open)?|opens?|start|starts|starting|kick-?off|speeches|set-?up|leave|leaving|depart|departs|departure|finish|finishes|ends|back|llegada|salida|quedada|quedamos|cita|inicio|comienzo|arrivée|départ|accueil|début|ouverture|treffen|treffpunkt|beginn|abfahrt|ankunft|einlass|ritrovo|partenza|arrivo|inizio|appuntamento|apertura)[ \t]*:?[ \t]+((?:[01]?\d|2[0-3])[.:][0-5]\d)\b",
+                r"(?i)\b(?:arrive|arrival|arriving|meet|meeting|muster|gather|gathering|assemble|briefing|doors(?:[ \t]+open)?|opens?|start|starts|starting|kick-?off|speeches|set-?up|leave|leaving|depart|departs|departure|finish|finishes|ends|back|llegada|salida|quedada|quedamos|cita|inicio|comienzo|arrivée|départ|accueil|début|ouverture|treffen|treffpunkt|beginn|abfahrt|ankunft|einlass|ritrovo|partenza|arrivo|inizio|appuntamento|apertura|eta|break|lunch|pausa|pause|descanso|almuerzo|pranzo|cena|dinner|repas|mittagspause)[ \t]*:?[ \t]+((?:[01]?\d|2[0-3])[.:][0-5]\d)\b",
             ),
             dia: compile(r"(?i)\b(d[ií]a[ \t]+(?:0?[1-9]|[12]\d|3[01]))\b"),
             counted_after: compile(r"^[ \t]+de[ \t]+(\p{L}+)"),
