@@ -271,6 +271,7 @@ impl Anonymiser {
         patterns::not_people::drop_not_people(text, &mut rules);
         d.names.drop_not_persons(text, &mut rules);
         d.names.drop_firms(text, &mut rules);
+        patterns::named_streets::streets_for_people(text, &mut rules);
         patterns::not_people::fix_log_blocks(text, &mut rules);
         d.address_spans.rewiden(text, &mut rules);
         if !tagger {
@@ -286,6 +287,7 @@ impl Anonymiser {
         patterns::not_people::drop_not_people(text, &mut out);
         d.names.drop_not_persons(text, &mut out);
         d.names.drop_firms(text, &mut out);
+        patterns::named_streets::streets_for_people(text, &mut out);
         d.address_spans.rewiden(text, &mut out);
         out
     }

@@ -320,7 +320,9 @@ fn join_line_broken(n: Normalised) -> Normalised {
             .chars()
             .take_while(char::is_ascii_digit)
             .count();
-        if opens_with_clock_time(&n.text[next.start() + digits..]) {
+        if opens_with_clock_time(&n.text[next.start() + digits..])
+            || opens_with_date(&n.text[next.start() + digits..])
+        {
             continue;
         }
         // "555-⏎0147" joins up; "020 7946⏎0018" becomes one line with a space.
@@ -328,6 +330,13 @@ fn join_line_broken(n: Normalised) -> Normalised {
         edits.push((gap.start(), gap.end(), with.to_owned()));
     }
     n.rewrite(&edits)
+}
+
+/// Round 17: what follows the day of "14/03/25, 08:16 - Gufo: …" (a chat export's line) or
+/// the year of "2025-03-14": a date separator and a digit.
+fn opens_with_date(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    matches!(chars.next(), Some('/' | '-')) && chars.next().is_some_and(|c| c.is_ascii_digit())
 }
 
 /// What follows the hour of "20:06", "7.45" or "14h30": a separator and two digits.
@@ -355,6 +364,11 @@ mod tests {
         assert_eq!(norm("ring (212) 555-\n0147"), "ring (212) 555-0147");
         assert_eq!(norm("2º derecha"), "2º derecha");
         assert_eq!(norm("plate FT\u{2011}350\u{2011}RW"), "plate FT-350-RW");
+        // Nor one that opens with a date.
+        assert_eq!(
+            norm("chiamami al 340 118 2256\n14/03/25, 08:33 - Gufo: ciao"),
+            "chiamami al 340 118 2256\n14/03/25, 08:33 - Gufo: ciao"
+        );
         // A chat line that opens with a time is not the rest of the number above it.
         assert_eq!(
             norm("plate B-GV 4410\n20:06 Jonas"),

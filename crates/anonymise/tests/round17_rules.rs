@@ -181,3 +181,90 @@ fn names_with_titles_of_family_and_rank_nicknames_and_catalan_surnames() {
         no_kind(Kind::PersonName, text);
     }
 }
+
+/// Round 17b, after the seventeenth held-out set was moved to tuning.
+#[test]
+fn national_phones_plates_and_csv_fields() {
+    for (text, phone) in [
+        ("Número de la línea: 33 4120 7781", "33 4120 7781"),
+        ("Stampa;Ferri, Ada;desk;3471234567;ok", "3471234567"),
+        (
+            "York,Bootham car park,2 seats,07700 900418,\"no dogs\"",
+            "07700 900418",
+        ),
+        (
+            "scrivimi al 347 123 4567\n14/03/25, 08:33 - Gufo: ciao",
+            "347 123 4567",
+        ),
+    ] {
+        covers(Kind::Phone, text, phone);
+    }
+    no_kind(Kind::Phone, "between 20 2024 2025 and 2026");
+    covers(
+        Kind::DateTime,
+        "York,Bootham car park,06:10,2,seats",
+        "06:10",
+    );
+    for (text, plate) in [
+        ("la combi, placas PRT-552-C, sale", "PRT-552-C"),
+        ("placas GHX 41 07 y otra", "GHX 41 07"),
+        ("la patente AB 123 CD del auto", "AB 123 CD"),
+    ] {
+        covers(Kind::LicencePlate, text, plate);
+    }
+}
+
+#[test]
+fn places_named_after_people_and_catalan_dates() {
+    for (text, address) in [
+        ("esquina con Av. Hidalgo y luego", "Av. Hidalgo"),
+        ("en calle Dr. Navarro 58, col. Doctores", "Dr. Navarro 58"),
+        ("la visita al Reclusorio Tepepan hoy", "Reclusorio Tepepan"),
+        ("nos vemos en el Jardín de la Paz", "Jardín de la Paz"),
+        ("all'angolo con via Ravizza", "via Ravizza"),
+        (
+            "chez Mme Claes, avenue Brugmann 40, boîte 2. Sonnez",
+            "avenue Brugmann 40, boîte 2",
+        ),
+    ] {
+        covers(Kind::Address, text, address);
+    }
+    covers(
+        Kind::PersonName,
+        "habló con Dr. Ramírez ayer",
+        "Dr. Ramírez",
+    );
+    for (text, date) in [
+        ("guarda les caixes fins al 21 de juny", "21 de juny"),
+        (
+            "assemblea dijous 3 d'octubre a les 19h",
+            "dijous 3 d'octubre",
+        ),
+        ("Call 14/2 (10:00 to 10:30)", "14/2"),
+    ] {
+        covers(Kind::DateTime, text, date);
+    }
+}
+
+#[test]
+fn lengths_models_labels_and_month_ranges_are_not_details() {
+    no_kind(Kind::DateTime, "-- Hakan, 3:42 min --");
+    for text in [
+        "the Honda Odyssey was full",
+        "  riders: none yet\n  seats: four\n  pickup: later\n",
+        "rota for Jan-Mar is done",
+        "REMARQUE : rien à signaler",
+    ] {
+        no_kind(Kind::PersonName, text);
+    }
+    for (text, name) in [
+        ("la Mtra. Leticia Ordaz dijo", "Mtra. Leticia Ordaz"),
+        (
+            "il prof. Attilio Garbagnati ha detto",
+            "prof. Attilio Garbagnati",
+        ),
+        ("Sunniva and Jonty drive", "Sunniva"),
+    ] {
+        covers(Kind::PersonName, text, name);
+    }
+}

@@ -100,6 +100,12 @@ pub(super) const TITLES: &[&str] = &[
     // Hilde", "Mamie Jeanne", "nonna Pina").
     "ds",
     "dci",
+    "mtra",
+    "mtro",
+    "lic",
+    "licda",
+    "ing",
+    "arq",
     "pcso",
     "insp",
     "vicequestore",
@@ -206,6 +212,7 @@ pub(super) const LOWER_TITLES: &[&str] = &[
     // Round 17: abbreviated and police titles, family words typed in lowercase ("avv.
     // Ottaviano", "vicequestore Ferlito", "nonna Pina", "la tía Carmen").
     "avv",
+    "prof",
     "vicequestore",
     "questore",
     "brigadiere",

@@ -325,7 +325,7 @@ impl Address {
             ),
             romance_prefix: compile(
                 r"(?x)
-                (?:\b(?:c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Bulevar|bulevar|Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
+                (?:\b(?:c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Bulevar|bulevar|avenue|chaussée|Chaussée|Polígono(?:[\x20\t]+Industrial)?|Pol\.[\x20\t]?Ind\.|calle|avenida|avda\.|paseo|plaza|ronda|carrer|rambla|avinguda|passeig|plaça|via|viale|piazza|piazzale|corso|largo|vicolo|strada|vico|salita|traversa|calata|rampa|lungomare|lungotevere|travesía|glorieta|carretera|Salita|Traversa|Calata|Rampa|Calle|Avenida|Avda\.?|Av\.|Paseo|Pº|Plaza|Pza\.?|Ronda|Camino|Carrer|Travesía|Glorieta|Carretera|Ctra\.|Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Vico|Borgo|Contrada|Lungomare|Lungotevere|Calleja|Callejón|Pasaje|Rambla|Cuesta|Rua|Avinguda|Passeig|Plaça|Rue|Avenue|Boulevard|Impasse|Quai|Allée|Place|Chemin|Cours)|\b[Cc]/)
                 [\x20\t]*(?:(?:de|del|la|las|los|el|d'|di|della|dello|dei|delle|degli|do|da|dos|das)[\x20\t]+)*
                 \p{Lu}[\p{L}'’\-]+
                 (?:[\x20\t]+(?:(?:de|del|la|las|los|el|y|di|della|delle|dei|degli|do|da)[\x20\t]+|(?:dell|dall|d)['’])*\p{Lu}[\p{L}'’\-]+){0,3}
@@ -335,6 +335,7 @@ impl Address {
                     \d{1,2}[\x20\t]?[ºª°](?:[\x20\t]?(?:izquierda|derecha|izda\.?|izq\.?|dcha\.?|dch\.?|centro|ext\.?|int\.?|[A-H])\b\.?)?
                   | (?:bajo|entresuelo|principal|ático|atico)(?:[\x20\t]+(?:[A-H]|izquierda|derecha|izq\.?|dcha\.?)\b)?
                   | (?:scala|interno|int\.|piano|escalera|esc\.|portal|puerta|pta\.|nave)[\x20\t]*(?:[A-Z]\b|\d{1,3}\b|terra\b|rialzato\b)
+                  | (?:boîte|bte\.?)[\x20\t]*\d{1,3}\b
                   | (?:primo|secondo|terzo|quarto|quinto|sesto|settimo|ultimo|\d{1,2}[°º])[\x20\t]+piano
                   | (?:bâtiment|bât\.|escalier|esc\.)[\x20\t]+[A-Z\d]\b
                   | \d{1,2}(?:e|er|ème)[\x20\t]+étage
@@ -351,7 +352,7 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Parque|parque|Bulevar|bulevar|Parco|parco|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Parque|parque|Bulevar|bulevar|Parco|parco|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su|con|tra|fra|verso|lungo|zona|angolo|incrocio)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
             ),
             french_named: compile(
                 r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square|parc|montée|Parc|Montée)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",

@@ -13,6 +13,7 @@
 //! * A day number alone after a word that bounds a period ("entro il 28", "bis zum 10.",
 //!   "jusqu'au 15", "hasta el 3", "a partir del 20"), after a weekday ("Montag, dem 10."),
 //!   or before a part of the day ("del 18 por la noche").
+//! * A Catalan date ("dilluns 16 de juny", "18 d'octubre").
 //! * In a table row that holds a date, a range of hours in a cell of its own ("9-12",
 //!   "12-3").
 
@@ -32,10 +33,81 @@ const WORDY_MONTHS: &[&str] = &["may", "set", "ago", "mar", "mai", "jun"];
 
 /// Words before "2/4" that set a date.
 const SLASH_CUES: &[&str] = &[
-    "for", "on", "by", "until", "till", "from", "before", "after", "since", "date", "dated", "due",
-    "hearing", "trial", "deadline", "next", "el", "del", "al", "para", "hasta", "desde", "antes",
-    "fecha", "día", "dia", "le", "du", "au", "pour", "dès", "avant", "après", "il", "dal", "entro",
-    "fino", "prima", "dopo", "am", "vom", "bis", "zum", "ab", "seit", "vor", "nach",
+    "for",
+    "on",
+    "by",
+    "until",
+    "till",
+    "from",
+    "before",
+    "after",
+    "since",
+    "date",
+    "dated",
+    "due",
+    "hearing",
+    "trial",
+    "deadline",
+    "next",
+    "el",
+    "del",
+    "al",
+    "para",
+    "hasta",
+    "desde",
+    "antes",
+    "fecha",
+    "día",
+    "dia",
+    "le",
+    "du",
+    "au",
+    "pour",
+    "dès",
+    "avant",
+    "après",
+    "il",
+    "dal",
+    "entro",
+    "fino",
+    "prima",
+    "dopo",
+    "am",
+    "vom",
+    "bis",
+    "zum",
+    "ab",
+    "seit",
+    "vor",
+    "nach",
+    "call",
+    "meeting",
+    "visit",
+    "session",
+    "court",
+    "appointment",
+    "interview",
+    "shift",
+    "demo",
+    "picket",
+    "rally",
+    "vigil",
+    "cita",
+    "reunión",
+    "visita",
+    "juicio",
+    "vista",
+    "audiencia",
+    "réunion",
+    "rdv",
+    "audience",
+    "riunione",
+    "udienza",
+    "incontro",
+    "treffen",
+    "termin",
+    "sitzung",
+    "verhandlung",
 ];
 
 /// Words before "2/1" that make it a score, a count or a ratio.
@@ -79,6 +151,7 @@ pub(crate) struct DateCues {
     weekday_dem: Option<Regex>,
     day_part: Option<Regex>,
     hour_range: Option<Regex>,
+    catalan: Option<Regex>,
 }
 
 impl DateCues {
@@ -97,6 +170,9 @@ impl DateCues {
             )),
             day_part: compile(&format!(
                 r"(?i)\b(?:el|del|le|du|il|del)[ \t]+({day})[ \t]+(?:por[ \t]+la[ \t]+(?:mañana|tarde|noche)|au[ \t]+(?:matin|soir)|dans[ \t]+la[ \t]+(?:matinée|soirée)|(?:in[ \t]+)?(?:mattinata|serata|sera|mattina|pomeriggio))\b"
+            )),
+            catalan: compile(&format!(
+                r"(?i)\b(?:(?:dilluns|dimarts|dimecres|dijous|divendres|dissabte|diumenge),?[ \t]+)?{day}[ \t]+(?:de[ \t]+|d['’])(?:gener|febrer|març|abril|maig|juny|juliol|agost|setembre|octubre|novembre|desembre)\b"
             )),
             hour_range: compile(
                 r"(?:^|[ \t]{2,}|\t|\|)[ \t]*((?:[01]?\d|2[0-3])[-–](?:[01]?\d|2[0-4]))(?:[ \t]{2,}|\t|[ \t]*\||[ \t]*$)",
@@ -135,6 +211,11 @@ impl DateCues {
                 if numeric_ok(text, day.start(), day.end()) && !measure_after(text, day.end()) {
                     push(out, Kind::DateTime, text, day.start(), end);
                 }
+            }
+        }
+        if let Some(re) = &self.catalan {
+            for m in re.find_iter(text) {
+                push(out, Kind::DateTime, text, m.start(), m.end());
             }
         }
         if let Some(re) = &self.weekday_dem {

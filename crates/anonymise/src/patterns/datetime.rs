@@ -348,13 +348,21 @@ fn german_am(text: &str, found: &str, end: usize) -> bool {
 
 /// Rejects matches glued to other digits, decimals, versions or money.
 pub(crate) fn numeric_ok(text: &str, start: usize, end: usize) -> bool {
-    let left_bad = char_before(text, start).is_some_and(|c| {
-        c.is_ascii_digit() || matches!(c, '.' | ',' | '/' | '£' | '$' | '€' | 'v' | 'V' | ':' | '-')
-    });
+    // Round 17: a comma after a word separates the fields of a CSV row ("car park,06:15").
+    let csv_comma = char_before(text, start) == Some(',')
+        && start >= 2
+        && char_before(text, start - 1).is_some_and(|c| !c.is_ascii_digit());
+    let left_bad = !csv_comma
+        && char_before(text, start).is_some_and(|c| {
+            c.is_ascii_digit()
+                || matches!(c, '.' | ',' | '/' | '£' | '$' | '€' | 'v' | 'V' | ':' | '-')
+        });
     let right_bad = char_at(text, end)
         .is_some_and(|c| c.is_ascii_digit() || matches!(c, '%' | '€' | '$' | '£'))
         || text.get(end..).is_some_and(|r| {
-            (r.starts_with('.') || r.starts_with(',') || r.starts_with(':'))
+            // "06:15,3" in a CSV row: a colon time has no decimals to continue into.
+            let colon_time = text.get(start..end).is_some_and(|m| m.contains(':'));
+            (r.starts_with('.') || (r.starts_with(',') && !colon_time) || r.starts_with(':'))
                 && r[1..].starts_with(|c: char| c.is_ascii_digit())
         });
     let money_after = text

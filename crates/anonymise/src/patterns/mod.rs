@@ -18,6 +18,7 @@ pub(crate) mod datetime;
 pub(crate) mod geo;
 pub(crate) mod log_lines;
 pub(crate) mod lone_floor;
+pub(crate) mod named_streets;
 pub(crate) mod no_moment;
 pub(crate) mod not_people;
 pub(crate) mod phone;

@@ -5,6 +5,7 @@
 //!   Demo vom 1. Mai 1987" recall history, not when someone will be where. A date of
 //!   birth is still a detail ("born 3 May 1961", "né le …", "geboren am …"), and so is
 //!   "Dec 18, 1900 CET", which is a military time with its zone.
+//! * Minutes and seconds before "min" ("3:42 min", round 17): a recording's length.
 //! * A weekday that recurs, with no hour: "ogni mercoledì pomeriggio", "un samedi matin
 //!   par mois", "every Tuesday": opening times, which a flyer is meant to publish. With an
 //!   hour ("Ogni mercoledì dalle 17 alle 19:30") the finding has a digit and stays.
@@ -60,7 +61,24 @@ static A_MONTH_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Drops the time findings that name no moment (see the module docs).
 pub(crate) fn drop_no_moment(text: &str, findings: &mut Vec<Finding>) {
-    findings.retain(|f| f.kind != Kind::DateTime || !(past_date(text, f) || recurring(text, f)));
+    findings.retain(|f| {
+        f.kind != Kind::DateTime
+            || !(past_date(text, f) || recurring(text, f) || length_in_minutes(text, f))
+    });
+}
+
+/// Round 17: "3:42 min", "0:48 Min.", "1:05 minutes": the length of a voice note or a
+/// track, minutes and seconds, not a clock time.
+static MINUTES_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    compile(r"(?i)^[ \t]*(?:min\b|mins\b|minutes?\b|minuten?\b|minuti\b|minutos\b|sec\b|secs\b)")
+});
+
+fn length_in_minutes(text: &str, f: &Finding) -> bool {
+    let clock = f.text.len() <= 5
+        && f.text.split_once(':').is_some_and(|(m, s)| {
+            !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()) && s.len() == 2
+        });
+    clock && matches(&MINUTES_AFTER, after(text, f.end, 12))
 }
 
 fn matches(re: &LazyLock<Option<Regex>>, s: &str) -> bool {

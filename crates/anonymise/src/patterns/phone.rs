@@ -69,9 +69,13 @@ fn left_ok(text: &str, start: usize) -> bool {
     match char_before(text, start) {
         None => true,
         // Part of a word, a bigger number, an amount or a version.
+        // Round 17: a comma after a word is a CSV field separator ("car park,07700 …").
+        Some(',') => {
+            start >= 2 && !char_before(text, start - 1).is_some_and(|c| c.is_ascii_digit())
+        }
         Some(c)
             if c.is_alphanumeric()
-                || matches!(c, '.' | ',' | '/' | ':' | '£' | '$' | '€' | '#' | '_') =>
+                || matches!(c, '.' | '/' | ':' | '£' | '$' | '€' | '#' | '_') =>
         {
             false
         }
@@ -211,9 +215,23 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
         return (10..=11).contains(&n) || ((n == 9 || n == 12) && separated);
     }
     if !separated {
-        return false;
+        // Round 17: an Italian mobile written without spaces in a field of a CSV export
+        // or after a phone word ("desk;3402219087;", "cell 3471234567").
+        let field = |c: Option<char>| c.is_none_or(|c| matches!(c, ';' | ',' | '\t' | '|'));
+        return n == 10
+            && digits.starts_with('3')
+            && (phone_context(text, start)
+                || (field(char_before(text, start)) && field(char_at(text, start + cand.len()))));
     }
     match (n, lens.as_slice()) {
+        // Round 17: Mexico, two-digit area code and eight digits ("55 2109 8476", "33 1234
+        // 5678"), in spaces.
+        (10, [2, 4, 4]) => {
+            let years = groups[1..]
+                .iter()
+                .all(|g| g.starts_with("19") || g.starts_with("20"));
+            seps.is_empty() && !digits.starts_with(['0', '1']) && !years
+        }
         // US/Canada: (312) 555-0147, 773-555-0199, 312.555.0147, 1-800-555-0199.
         (10, [3, 3, 4]) => digits.starts_with(|c: char| ('2'..='9').contains(&c)),
         (11, [1, 3, 3, 4]) => digits.starts_with('1'),

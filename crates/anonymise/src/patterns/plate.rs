@@ -113,13 +113,13 @@ impl Plate {
             // must not be a standard's or file's name ("ISO-9001", "RFC-5737").
             us_hyphen: compile(r"\b[A-Z]{3}[\- ]?\d{4}\b"),
             cue: compile(
-                r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken)\b",
+                r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken|placas?|patentes?)\b",
             ),
             // Groups of up to five: the US "DL 48213" and Polish "WX 4821K" shapes.
             candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,6}(?:[ \-][A-Z0-9ÄÖÜ]{1,6}){0,3}\b"),
             service: compile(r"^[A-Z]{2,8}[ \-][A-Z]{0,2}\d{3,6}[A-Z]{0,2}\b"),
             vehicle: compile(
-                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina)\b",
+                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina|combis?|camionetas?|minivans?|utes?|troopy|kombi)\b",
             ),
         }
     }
