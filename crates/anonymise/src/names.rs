@@ -822,3 +822,20 @@ fn is_informal(tokens: &[Token]) -> bool {
     let lower = starts.iter().filter(|t| !t.cap).count();
     starts.len() >= 2 && lower * 2 >= starts.len()
 }
+
+/// Person findings over the first occurrence of each span, passed through `drop`: what
+/// the filters' unit tests keep of them.
+#[cfg(test)]
+fn kept_after(
+    text: &str,
+    spans: &[&str],
+    drop: impl Fn(&Names, &str, &mut Vec<Finding>),
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in spans {
+        let at = text.find(s).unwrap_or(0);
+        push(&mut out, Kind::PersonName, text, at, at + s.len());
+    }
+    drop(&Names::new(), text, &mut out);
+    out.into_iter().map(|f| f.text).collect()
+}

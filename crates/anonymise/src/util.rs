@@ -97,6 +97,11 @@ pub(crate) fn phrase_ends(text: &str, pos: usize) -> bool {
         ])
 }
 
+/// The first whitespace-separated word of `s`, lowercased ("" for none).
+pub(crate) fn first_word_lower(s: &str) -> String {
+    s.split_whitespace().next().unwrap_or("").to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,16 +135,9 @@ impl Names {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patterns::push;
 
     fn kept(text: &str, spans: &[&str]) -> Vec<String> {
-        let mut out = Vec::new();
-        for s in spans {
-            let at = text.find(s).unwrap_or(0);
-            push(&mut out, Kind::PersonName, text, at, at + s.len());
-        }
-        Names::new().drop_firms(text, &mut out);
-        out.into_iter().map(|f| f.text).collect()
+        super::super::kept_after(text, spans, Names::drop_firms)
     }
 
     #[test]

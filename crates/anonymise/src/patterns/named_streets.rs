@@ -66,12 +66,7 @@ pub(crate) fn streets_for_people(text: &str, found: &mut [Finding]) {
             .as_ref()
             .and_then(|re| re.find(rest))
             .map(|m| f.end + m.end());
-        let first = f
-            .text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_lowercase();
+        let first = crate::util::first_word_lower(&f.text);
         let type_start = TYPE_BEFORE
             .as_ref()
             .and_then(|re| re.captures(head))

@@ -165,12 +165,7 @@ pub(crate) fn drop_not_people(text: &str, found: &mut Vec<Finding>) {
         }
         if f.kind != Kind::PersonName {
             // "Gallina Immobiliare S.r.l." read as a street: a firm, not a door.
-            let first = f
-                .text
-                .split_whitespace()
-                .next()
-                .unwrap_or("")
-                .to_lowercase();
+            let first = crate::util::first_word_lower(&f.text);
             return !COMPANY_AFTER.contains(&first.as_str())
                 || f.text.chars().any(|c| c.is_ascii_digit());
         }
@@ -179,12 +174,7 @@ pub(crate) fn drop_not_people(text: &str, found: &mut Vec<Finding>) {
         if one_word && COMPANY_AFTER.contains(&next.as_str()) {
             return false;
         }
-        let first = f
-            .text
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_lowercase();
+        let first = crate::util::first_word_lower(&f.text);
         if COMPANY_BEFORE.contains(&prev.as_str()) || COMPANY_BEFORE.contains(&first.as_str()) {
             return false;
         }
