@@ -30,7 +30,7 @@ static NUMBER_AFTER: LazyLock<Option<Regex>> =
     LazyLock::new(|| compile(r"^,?[ \t]+\d{1,4}[A-Za-z]?\b"));
 
 /// Titles that streets keep in their names.
-const STREET_TITLES: &[&str] = &["dr.", "dr", "gral.", "lic.", "ing.", "prof.", "mtro."];
+const STREET_TITLES: &[&str] = &["dr.", "dr", "gral."];
 
 /// First words that make a name a place.
 const PLACE_HEADS: &[&str] = &[
@@ -55,6 +55,20 @@ const PLACE_HEADS: &[&str] = &[
     "cortijo",
     "cascina",
     "masseria",
+    // A street type that the name run took in ("Vía Carpetana").
+    "vía",
+    "calle",
+    "avenida",
+    "paseo",
+    "camino",
+    "carrer",
+    "travesía",
+    "rue",
+    "avenue",
+    "boulevard",
+    "viale",
+    "corso",
+    "strada",
 ];
 
 /// Turns the person findings the module docs describe into addresses.
@@ -62,9 +76,15 @@ pub(crate) fn streets_for_people(text: &str, found: &mut [Finding]) {
     for f in found.iter_mut().filter(|f| f.kind == Kind::PersonName) {
         let head = crate::util::before(text, f.start, 24);
         let rest = text.get(f.end..).unwrap_or("");
+        // A number followed by more digit groups is a phone ("Lic. Ruiz, 55 5550 0187").
         let number_end = NUMBER_AFTER
             .as_ref()
             .and_then(|re| re.find(rest))
+            .filter(|m| {
+                !rest[m.end()..]
+                    .trim_start_matches([' ', '\t'])
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
             .map(|m| f.end + m.end());
         let first = crate::util::first_word_lower(&f.text);
         let type_start = TYPE_BEFORE
