@@ -6,6 +6,8 @@
 //! * A short capitalised word with a period and then a number is an abbreviation: "Art.
 //!   104 GG", "Abs. 2", "Nr. 14".
 //! * A range of months or weekdays is no one: "Jan-Mar", "Mo-Fr".
+//! * A given name that is also a place, in a list of places, is a place ("Jordan,
+//!   Florence and Georgia").
 
 use super::Names;
 
@@ -58,6 +60,28 @@ impl Names {
             let at = firm_words.partition_point(|&(s, _)| s <= f.start);
             let in_firm = at > 0 && firm_words[at - 1].1 >= f.end;
             !(in_firm || self.abbreviation(text, f) || self.only_stop_parts(f))
+        });
+        self.drop_places_in_lists(text, found);
+    }
+
+    /// "… Jordan, Florence and Georgia came up": a given name that is also a place, in a
+    /// list of places, is a place, whoever found it (the rules already know; the tagger
+    /// must not add it back).
+    fn drop_places_in_lists(&self, text: &str, found: &mut Vec<Finding>) {
+        let place_word = |f: &Finding| {
+            f.kind == Kind::PersonName
+                && super::lists::PLACE_NAMES.contains(&f.text.to_lowercase().as_str())
+        };
+        if !found.iter().any(place_word) {
+            return;
+        }
+        let tokens = self.tokens(text);
+        found.retain(|f| {
+            !place_word(f)
+                || !tokens
+                    .iter()
+                    .find(|t| t.start == f.start)
+                    .is_some_and(|t| self.in_place_list(text, t))
         });
     }
 
