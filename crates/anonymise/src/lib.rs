@@ -60,10 +60,11 @@ use lexicon::WordMatcher;
 use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
-    address_spans::AddressSpans, address_tails::AddressTails, clock::Clock, contact::Contact,
-    date_cues::DateCues, datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone,
-    place_context::PlaceContext, plate::Plate, time_context::TimeContext, time_cues::TimeCues,
-    time_phrases::TimePhrases, time_range::TimeRange, time_spans::TimeSpans,
+    address_regions::AddressRegions, address_spans::AddressSpans, address_tails::AddressTails,
+    clock::Clock, contact::Contact, date_cues::DateCues, datetime::DateTime, geo::Geo,
+    log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
+    time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
+    time_range::TimeRange, time_spans::TimeSpans,
 };
 
 /// One detected identifying detail.
@@ -113,6 +114,7 @@ struct Detectors {
     time_context: TimeContext,
     time_cues: TimeCues,
     date_cues: DateCues,
+    address_regions: AddressRegions,
     time_phrases: TimePhrases,
     log_lines: LogLines,
     time_spans: TimeSpans,
@@ -137,6 +139,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_context: TimeContext::new(),
     time_cues: TimeCues::new(),
     date_cues: DateCues::new(),
+    address_regions: AddressRegions::new(),
     time_phrases: TimePhrases::new(),
     log_lines: LogLines::new(),
     time_spans: TimeSpans::new(),
@@ -230,6 +233,10 @@ impl Anonymiser {
         // numbers named by their word; streets in capitals.
         d.address_tails.find(text, &mut candidates);
         d.address_tails.widen(text, &mut candidates);
+        // Round 17c: crossings, Colombian streets, Canadian and Irish postcodes, markets and
+        // courtyards, units after a comma.
+        d.address_regions.find(text, &mut candidates);
+        d.address_regions.widen(text, &mut candidates);
         d.place_context.widen_and_join(text, &mut candidates);
         d.plate.find(text, &mut candidates);
         d.datetime.find(text, &mut candidates);

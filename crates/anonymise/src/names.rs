@@ -148,6 +148,10 @@ impl Names {
     /// street or organisation word in it ("Karl-Marx-Allee").
     fn hyphenated_first(&self, lower: &str) -> bool {
         let parts: Vec<&str> = lower.split('-').collect();
+        // Round 17c: Québécois "Ti-Guy", "Ti-Paul" (petit), a given name after "Ti-".
+        if let ["ti", name] = parts.as_slice() {
+            return self.first.contains(name);
+        }
         parts.len() >= 2
             && parts.iter().all(|p| p.chars().count() >= 2)
             && !matches!(

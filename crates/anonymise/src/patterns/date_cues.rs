@@ -13,6 +13,9 @@
 //! * A day number alone after a word that bounds a period ("entro il 28", "bis zum 10.",
 //!   "jusqu'au 15", "hasta el 3", "a partir del 20"), after a weekday ("Montag, dem 10."),
 //!   or before a part of the day ("del 18 por la noche").
+//! * Round 17c: the first cell of a ledger row ("11.02 | E | 100,00", "il 14 |", "15th |"),
+//!   a Spanish week ("semana del 10 al 16"), a day with its article before an hour ("il 27
+//!   alle sette", "le 30 à 9h").
 //! * A Catalan date ("dilluns 16 de juny", "18 d'octubre").
 //! * In a table row that holds a date, a range of hours in a cell of its own ("9-12",
 //!   "12-3").
@@ -152,6 +155,9 @@ pub(crate) struct DateCues {
     day_part: Option<Regex>,
     hour_range: Option<Regex>,
     catalan: Option<Regex>,
+    first_cell: Option<Regex>,
+    week_range: Option<Regex>,
+    day_before_hour: Option<Regex>,
 }
 
 impl DateCues {
@@ -173,6 +179,15 @@ impl DateCues {
             )),
             catalan: compile(&format!(
                 r"(?i)\b(?:(?:dilluns|dimarts|dimecres|dijous|divendres|dissabte|diumenge),?[ \t]+)?{day}[ \t]+(?:de[ \t]+|d['’])(?:gener|febrer|març|abril|maig|juny|juliol|agost|setembre|octubre|novembre|desembre)\b"
+            )),
+            first_cell: compile(&format!(
+                r"(?mi)^[ \t]*((?:{day}[./]\d{{1,2}}\.?|(?:il|le|el|the)[ \t]+{day}|{day}(?:st|nd|rd|th|er)))[ \t]*\|"
+            )),
+            week_range: compile(&format!(
+                r"(?i)\b(?:semana|días|dias|quincena|turnos?)[ \t]+del[ \t]+({day}[ \t]+al[ \t]+{day})\b"
+            )),
+            day_before_hour: compile(&format!(
+                r"(?i)\b((?:il|le|el)[ \t]+{day}),?[ \t]+(?:alle|dalle|à|a[ \t]+las|a[ \t]+la|vers|dès)\b"
             )),
             hour_range: compile(
                 r"(?:^|[ \t]{2,}|\t|\|)[ \t]*((?:[01]?\d|2[0-3])[-–](?:[01]?\d|2[0-4]))(?:[ \t]{2,}|\t|[ \t]*\||[ \t]*$)",
@@ -210,6 +225,16 @@ impl DateCues {
                 let end = caps.get(0).map_or(day.end(), |m| m.end());
                 if numeric_ok(text, day.start(), day.end()) && !measure_after(text, day.end()) {
                     push(out, Kind::DateTime, text, day.start(), end);
+                }
+            }
+        }
+        for re in [&self.first_cell, &self.week_range, &self.day_before_hour]
+            .into_iter()
+            .flatten()
+        {
+            for caps in re.captures_iter(text) {
+                if let Some(m) = caps.get(1) {
+                    push(out, Kind::DateTime, text, m.start(), m.end());
                 }
             }
         }
@@ -254,7 +279,7 @@ impl DateCues {
             let led = line_led(text, whole.start());
             let punct = after(text, whole.end(), 2)
                 .trim_start_matches(' ')
-                .starts_with([',', ';', ':', ')', '.', '\n', '—', '–'])
+                .starts_with([',', ';', ':', ')', '.', '\n', '—', '–', '|'])
                 || whole.end() == text.len();
             if cue || led || punct {
                 push(out, Kind::DateTime, text, whole.start(), whole.end());
@@ -306,10 +331,12 @@ impl DateCues {
 fn line_led(text: &str, start: usize) -> bool {
     let head = text.get(..start).unwrap_or("");
     let line = head.rsplit('\n').next().unwrap_or("");
+    // Round 17c: or the cell of a table row ("… | 14/1 | …").
     line.trim_start()
         .trim_start_matches(['-', '*', '•', '|', '['])
         .trim()
         .is_empty()
+        || line.trim_end().ends_with('|')
 }
 
 /// A unit, a price or a count after the number ("3 horas", "28 per cento", "10 km").

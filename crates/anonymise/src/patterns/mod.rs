@@ -4,6 +4,7 @@
 pub(crate) mod address;
 pub(crate) mod address_edges;
 pub(crate) mod address_joins;
+pub(crate) mod address_regions;
 pub(crate) mod address_spans;
 pub(crate) mod address_tails;
 

@@ -160,6 +160,11 @@ fn phone_context(text: &str, start: usize) -> bool {
         "nummer",
         "numero",
         "tfno",
+        // Round 17c: calling verbs of es, fr, it, de ("llamó del 4931-0268").
+        "llam",
+        "appel",
+        "chiam",
+        "anruf",
     ]
     .iter()
     .any(|w| prev.contains(w))
@@ -217,7 +222,9 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
     if !separated {
         // Round 17: an Italian mobile written without spaces in a field of a CSV export
         // or after a phone word ("desk;3402219087;", "cell 3471234567").
-        let field = |c: Option<char>| c.is_none_or(|c| matches!(c, ';' | ',' | '\t' | '|'));
+        let field = |c: Option<char>| {
+            c.is_none_or(|c| matches!(c, ';' | ',' | '\t' | '|' | '(' | ')' | '\n' | '\r'))
+        };
         return n == 10
             && digits.starts_with('3')
             && (phone_context(text, start)
@@ -230,7 +237,8 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
             let years = groups[1..]
                 .iter()
                 .all(|g| g.starts_with("19") || g.starts_with("20"));
-            seps.is_empty() && !digits.starts_with(['0', '1']) && !years
+            // Round 17c: Buenos Aires "11 3059-0147" and the old mobile "15-6021-3344".
+            seps.chars().all(|c| c == '-') && !digits.starts_with('0') && !years
         }
         // US/Canada: (312) 555-0147, 773-555-0199, 312.555.0147, 1-800-555-0199.
         (10, [3, 3, 4]) => digits.starts_with(|c: char| ('2'..='9').contains(&c)),
@@ -257,6 +265,9 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
         // US local seven digits "555-0123" only with a phone word nearby.
         // Round 17: or ending a row of a contact list ("  Luz        555-0142", "Pav
         // (Pavel) 555.0163"), dots allowed there.
+        // Round 17c: an eight-digit local number with a dash after a phone word ("llamó del
+        // 4931-0268").
+        (8, [4, 4]) => seps == "-" && phone_context(text, start),
         (7, [3, 4]) => {
             (seps == "-" && phone_context(text, start))
                 || ((seps == "-" || seps == ".") && contact_row(text, start, start + cand.len()))

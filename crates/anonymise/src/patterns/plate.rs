@@ -31,6 +31,9 @@ pub(crate) struct Plate {
     /// A vehicle noun ("van", "coche", "Wagen"): weaker than a plate word, so what
     /// follows it must look more like a plate (see `after_cue`).
     vehicle: Option<Regex>,
+    /// Round 17c: a plate in brackets after a vehicle ("the ute (HQT447)", "la Kangoo
+    /// (la vieja, KNP 613)").
+    bracketed: Option<Regex>,
 }
 
 /// Letter groups of standards, codes and formats that look like `ABC-1234`.
@@ -99,6 +102,9 @@ impl Plate {
             r"\b[A-Z]\d{2}-[A-Z]{3}\b",
             r"\b\d{3}-[A-Z]{3}\b",
         ];
+        let bracketed = compile(
+            r"\((?:[^()\n]{0,24}?,[ \t]*)?([A-Z]{1,4}[- ]?\d{2,4}(?:[- ]?[A-Z]{1,3})?|\d{1,4}[- ]?[A-Z]{2,4}(?:[- ]?\d{1,3})?)\)",
+        );
         Plate {
             // Keep positions stable (GERMAN indexes into this): a pattern that
             // failed to compile becomes one that never matches.
@@ -118,8 +124,9 @@ impl Plate {
             // Groups of up to five: the US "DL 48213" and Polish "WX 4821K" shapes.
             candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,6}(?:[ \-][A-Z0-9ÄÖÜ]{1,6}){0,3}\b"),
             service: compile(r"^[A-Z]{2,8}[ \-][A-Z]{0,2}\d{3,6}[A-Z]{0,2}\b"),
+            bracketed,
             vehicle: compile(
-                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina|combis?|camionetas?|minivans?|utes?|troopy|kombi)\b",
+                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina|combis?|camionetas?|minivans?|utes?|troopy|kombi|transit|sprinter|berlingo|kangoo|ducato|caddy|golf|polo|corsa|clio|panda|punto|qashqai|yaris|corolla|civic|fiesta|focus|astra|megane|mégane|trafic|jumper|boxer|doblò|multipla)\b",
             ),
         }
     }
@@ -159,6 +166,23 @@ impl Plate {
         }
         self.after_cue(text, out, &self.cue, 1);
         self.after_cue(text, out, &self.vehicle, 2);
+        if let Some(re) = &self.bracketed {
+            for caps in re.captures_iter(text) {
+                let (Some(whole), Some(plate)) = (caps.get(0), caps.get(1)) else {
+                    continue;
+                };
+                let s = plate.as_str();
+                let digits = s.chars().filter(char::is_ascii_digit).count();
+                let letters = s.chars().filter(char::is_ascii_uppercase).count();
+                let near = crate::util::before(text, whole.start(), 80);
+                let vehicle = [&self.vehicle, &self.cue]
+                    .iter()
+                    .any(|re| re.as_ref().is_some_and(|re| re.is_match(near)));
+                if digits >= 2 && letters >= 2 && vehicle {
+                    push(out, Kind::LicencePlate, text, plate.start(), plate.end());
+                }
+            }
+        }
         if let Some(re) = &self.spanish {
             for m in re.find_iter(text) {
                 // "2023 CGT": a year followed by an acronym, not a plate.
