@@ -318,8 +318,11 @@ async function run() {
   step('stewards: the next term drawn by lottery among two volunteered codes');
   const codes = [];
   for (let i = 0; i < 2; i += 1) {
+    // Wait for a code other than the one shown before the click: the first time that is
+    // the code the step above named (a steward of this term now, never eligible again).
+    const shown = i === 0 ? code : codes[i - 1];
     await page.getByRole('button', { name: 'Volunteer as a steward of the next term' }).click();
-    await page.locator('#candidate-code', { hasNotText: codes[i - 1] || '\u0000' }).waitFor();
+    await page.locator('#candidate-code', { hasNotText: shown }).waitFor();
     codes.push((await page.locator('#candidate-code').textContent()).trim());
   }
   check(codes[0] !== codes[1], 'two candidate codes');
