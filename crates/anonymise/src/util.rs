@@ -102,6 +102,14 @@ pub(crate) fn first_word_lower(s: &str) -> String {
     s.split_whitespace().next().unwrap_or("").to_lowercase()
 }
 
+/// Whether the comma right before `pos` separates the fields of a CSV row: it follows a
+/// word, not a digit ("car park,06:15", not "1,07700").
+pub(crate) fn csv_comma_before(text: &str, pos: usize) -> bool {
+    char_before(text, pos) == Some(',')
+        && pos >= 2
+        && char_before(text, pos - 1).is_some_and(|c| !c.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

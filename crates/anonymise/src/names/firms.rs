@@ -5,7 +5,6 @@
 //!   since one of them is a given name.
 //! * A short capitalised word with a period and then a number is an abbreviation: "Art.
 //!   104 GG", "Abs. 2", "Nr. 14".
-//! * A range of months or weekdays is no one: "Jan-Mar", "Mo-Fr".
 //! * A given name that is also a place, in a list of places, is a place ("Jordan,
 //!   Florence and Georgia").
 
@@ -59,7 +58,7 @@ impl Names {
             // The last firm starting at or before the finding is the only one that can hold it.
             let at = firm_words.partition_point(|&(s, _)| s <= f.start);
             let in_firm = at > 0 && firm_words[at - 1].1 >= f.end;
-            !(in_firm || self.abbreviation(text, f) || self.only_stop_parts(f))
+            !(in_firm || self.abbreviation(text, f))
         });
         self.drop_places_in_lists(text, found);
     }
@@ -131,16 +130,6 @@ fn word_len(text: &str) -> usize {
 }
 
 impl Names {
-    /// "Jan-Mar", "Mo-Fr": every part, split at hyphens and slashes too, is a stop word.
-    fn only_stop_parts(&self, f: &Finding) -> bool {
-        let mut parts = f
-            .text
-            .split(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '/'))
-            .filter(|p| !p.is_empty())
-            .peekable();
-        parts.peek().is_some() && parts.all(|p| self.stop.contains(&p.to_lowercase()))
-    }
-
     /// "Art. 104": a short word, not a given name for sure, with a period and a number.
     fn abbreviation(&self, text: &str, f: &Finding) -> bool {
         let lower = f.text.to_lowercase();

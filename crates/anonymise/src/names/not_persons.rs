@@ -47,10 +47,15 @@ impl Names {
             let head = before(text, f.start, 48);
             let town = words.len() <= 2 && LIVES_IN.as_ref().is_some_and(|re| re.is_match(head));
             let office = OFFICE_OF.as_ref().is_some_and(|re| re.is_match(head));
-            let only_stop = words.iter().all(|w| {
-                let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-                !w.is_empty() && self.stop.contains(&w.to_lowercase())
-            });
+            // Round 17: parts joined by a hyphen or a slash count apart ("Jan-Mar", "Mo-Fr").
+            let only_stop = f
+                .text
+                .split(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | '/'))
+                .filter(|w| !w.is_empty())
+                .all(|w| {
+                    let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    !w.is_empty() && self.stop.contains(&w.to_lowercase())
+                });
             !(hyphen_adjective || town || office || only_stop)
         });
     }

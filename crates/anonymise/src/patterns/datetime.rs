@@ -349,9 +349,7 @@ fn german_am(text: &str, found: &str, end: usize) -> bool {
 /// Rejects matches glued to other digits, decimals, versions or money.
 pub(crate) fn numeric_ok(text: &str, start: usize, end: usize) -> bool {
     // Round 17: a comma after a word separates the fields of a CSV row ("car park,06:15").
-    let csv_comma = char_before(text, start) == Some(',')
-        && start >= 2
-        && char_before(text, start - 1).is_some_and(|c| !c.is_ascii_digit());
+    let csv_comma = crate::util::csv_comma_before(text, start);
     let left_bad = !csv_comma
         && char_before(text, start).is_some_and(|c| {
             c.is_ascii_digit()

@@ -70,9 +70,7 @@ fn left_ok(text: &str, start: usize) -> bool {
         None => true,
         // Part of a word, a bigger number, an amount or a version.
         // Round 17: a comma after a word is a CSV field separator ("car park,07700 …").
-        Some(',') => {
-            start >= 2 && !char_before(text, start - 1).is_some_and(|c| c.is_ascii_digit())
-        }
+        Some(',') => crate::util::csv_comma_before(text, start),
         Some(c)
             if c.is_alphanumeric()
                 || matches!(c, '.' | '/' | ':' | '£' | '$' | '€' | '#' | '_') =>
