@@ -57,6 +57,16 @@ pub(crate) struct Behaviour {
     pub(crate) autonat: autonat::Behaviour,
 }
 
+/// mDNS asks the LAN again every 30 s instead of the default 5 minutes, so that a node
+/// whose first queries were lost (a Pi whose link came up late, a busy Wi-Fi) still finds
+/// its circle within a minute; the traffic is one small multicast packet per interval.
+fn mdns_config() -> mdns::Config {
+    mdns::Config {
+        query_interval: Duration::from_secs(30),
+        ..mdns::Config::default()
+    }
+}
+
 impl Behaviour {
     pub(crate) fn new(
         key: &Keypair,
@@ -66,7 +76,7 @@ impl Behaviour {
         let peer = key.public().to_peer_id();
         let limits = &cfg.limits;
         let mdns = if cfg.mdns {
-            let mdns = mdns::tokio::Behaviour::new(mdns::Config::default(), peer)
+            let mdns = mdns::tokio::Behaviour::new(mdns_config(), peer)
                 .map_err(|e| NetError::Config(format!("mdns: {e}")))?;
             Some(mdns)
         } else {
