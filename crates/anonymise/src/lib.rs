@@ -39,6 +39,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod corpus;
+mod echo;
 mod kind;
 mod lexicon;
 mod names;
@@ -61,8 +62,8 @@ use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
     address_regions::AddressRegions, address_spans::AddressSpans, address_tails::AddressTails,
-    clock::Clock, contact::Contact, date_cues::DateCues, datetime::DateTime, geo::Geo,
-    log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
+    clock::Clock, contact::Contact, date_cues::DateCues, date_links::DateLinks, datetime::DateTime,
+    geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
     time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
     time_range::TimeRange, time_spans::TimeSpans,
 };
@@ -114,6 +115,7 @@ struct Detectors {
     time_context: TimeContext,
     time_cues: TimeCues,
     date_cues: DateCues,
+    date_links: DateLinks,
     address_regions: AddressRegions,
     time_phrases: TimePhrases,
     log_lines: LogLines,
@@ -139,6 +141,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     time_context: TimeContext::new(),
     time_cues: TimeCues::new(),
     date_cues: DateCues::new(),
+    date_links: DateLinks::new(),
     address_regions: AddressRegions::new(),
     time_phrases: TimePhrases::new(),
     log_lines: LogLines::new(),
@@ -249,6 +252,8 @@ impl Anonymiser {
         // Round 17: short dates by their cues, abbreviated weekdays and months, bounded
         // day numbers, hour ranges in dated rows.
         d.date_cues.find(text, &mut candidates);
+        // Round 18: ranges of days and hours, dashed day-months, "8M", weekday + "19/4".
+        d.date_links.find(text, &mut candidates);
         d.time_context.find(text, &mut candidates);
         d.time_context.widen_and_join(text, &mut candidates);
         // Round 12: the weekday or part of the day and the approximation around a time,
@@ -262,17 +267,26 @@ impl Anonymiser {
         // and hour across "., um", Italian hours in words with their article.
         d.time_spans.find(text, &mut candidates);
         d.time_spans.widen(text, &mut candidates);
+        // Round 18: "in punto", "after lunch", then the joins over what the spans widened.
+        d.date_links.widen(text, &mut candidates);
+        d.time_context.widen_and_join(text, &mut candidates);
         d.names.find(text, &mut candidates);
         d.names.find_in_context(text, &mut candidates);
         // Round 17: rosters that write people "surname, given".
         d.names.find_rosters(text, &mut candidates);
+        // Round 18: given names with a surname's initial, initials before a surname.
+        d.names.find_initialled(text, &mut candidates);
         names::joins::join_name_parts(text, &mut candidates);
         Names::widen_over_titles(text, &mut candidates);
         d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
         // Round 16: overlapping address candidates are one place, not rivals.
         resolve::unite_overlaps(text, &mut candidates, Kind::Address);
+        patterns::no_moment::drop_cut_words(text, &mut candidates);
         let mut rules = resolve::resolve(candidates);
+        // Round 18: a plate, name or square found once is found wherever it recurs (before
+        // the drops below, which judge each occurrence again).
+        echo::echo(text, &mut rules);
         patterns::lone_floor::drop_lone_floors(text, &mut rules);
         patterns::no_moment::drop_no_moment(text, &mut rules);
         patterns::not_people::drop_not_people(text, &mut rules);
@@ -287,6 +301,7 @@ impl Anonymiser {
         // Rules first: the tagger only adds findings where no rule found anything (and,
         // like the rules, takes no saint's name for a person: "San Lorenzo").
         let mut out = d.tagger.extend(&d.names, text, rules);
+        echo::echo(text, &mut out);
         Names::drop_saints(&mut out);
         Names::drop_after_saints(text, &mut out);
         patterns::lone_floor::drop_lone_floors(text, &mut out);

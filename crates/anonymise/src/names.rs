@@ -335,11 +335,10 @@ impl Names {
             {
                 // Two lowercase particles in a row: "María de la Fuente", "Pieter van
                 // der Berg", "Juan de los Santos".
+                // "Émilie Van den Bossche": a lowercase second particle after a
+                // capitalised first.
                 let second = tokens.get(j + 1).filter(|p| {
-                    !next.cap
-                        && !p.cap
-                        && joined(text, next, p)
-                        && PARTICLES.contains(&p.lower.as_str())
+                    !p.cap && joined(text, next, p) && PARTICLES.contains(&p.lower.as_str())
                 });
                 let name_at = if second.is_some() { j + 2 } else { j + 1 };
                 let name_after = tokens[name_at - 1..].get(1).is_some_and(|n| {

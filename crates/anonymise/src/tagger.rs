@@ -439,7 +439,9 @@ fn spans(text: &str, toks: &[Tok], tags: &[Class]) -> Vec<(Class, usize, usize)>
         let mut j = i + 1;
         while j < toks.len() {
             let gap = text.get(end..toks[j].start).unwrap_or("x");
-            let gap_ok = gap.chars().all(|c| c == ' ' || c == '\t');
+            // One or two spaces: three or a tab part the columns of a table ("Second: Rhys
+            // ap Gwilym   Kitchen: Nkechi"), not the words of one name.
+            let gap_ok = gap.len() <= 2 && gap.chars().all(|c| c == ' ');
             if tags[j] == class && gap_ok {
                 end = toks[j].end;
                 j += 1;

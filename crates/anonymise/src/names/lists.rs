@@ -273,9 +273,12 @@ pub(super) const PLACE_NAMES: &[&str] = &[
 /// Month words that are also given names; stop words alone, names before a surname.
 pub(super) const MONTH_NAMES: &[&str] = &["jan", "may", "june", "april", "august"];
 
+/// Welsh "ap"/"ab", Irish "Ó", "Ní", "Nic", "Mac" and Italian "della", "dei", "degli"
+/// were added in round 18 ("Rhys ap Gwilym", "Mairtín Ó Floinn").
 pub(super) const PARTICLES: &[&str] = &[
     "de", "del", "van", "von", "der", "den", "da", "di", "du", "la", "le", "bin", "ibn", "al",
-    "el", "dos", "das", "ter", "ten", "zu", "y", "e",
+    "el", "dos", "das", "ter", "ten", "zu", "y", "e", "ap", "ab", "ó", "ní", "nic", "mac", "della",
+    "dei", "degli",
 ];
 
 /// Phrases right before a run that mark it as a person.

@@ -221,6 +221,56 @@ const GENERIC_DE_SQUARES: &[&str] = &[
     "treffplatz",
     "wohnplatz",
     "listenplatz",
+    "vorplatz",
+    "innenplatz",
+    "tabellenplatz",
+    "startplatz",
+    "ehrenplatz",
+    "freiplatz",
+    "stehplatz",
+    "liegeplatz",
+    "pflegeplatz",
+    "heimplatz",
+    "wartelistenplatz",
+    "übungsplatz",
+    "schrottplatz",
+    "wertstoffplatz",
+    "recyclingplatz",
+    "grillplatz",
+    "rummelplatz",
+    "hundeplatz",
+    "reitplatz",
+    "dorfplatz",
+];
+
+/// German compounds on "-markt" that name a kind of market, not one.
+const GENERIC_DE_MARKETS: &[&str] = &[
+    "supermarkt",
+    "wochenmarkt",
+    "flohmarkt",
+    "arbeitsmarkt",
+    "wohnungsmarkt",
+    "biomarkt",
+    "getränkemarkt",
+    "baumarkt",
+    "weihnachtsmarkt",
+    "bauernmarkt",
+    "drogeriemarkt",
+    "discountmarkt",
+    "fachmarkt",
+    "trödelmarkt",
+    "kunstmarkt",
+    "mietmarkt",
+    "immobilienmarkt",
+    "binnenmarkt",
+    "schwarzmarkt",
+    "gemüsemarkt",
+    "fischmarkt",
+    "blumenmarkt",
+    "nachtmarkt",
+    "kleidermarkt",
+    "großmarkt",
+    "grossmarkt",
 ];
 
 /// A German compound that names a kind of street or square, not one ("Hauptstraße",
@@ -352,7 +402,7 @@ impl Address {
                 r"\b(?:(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus),?[ \t]+\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)(?:[ \t]+(?:links|rechts|Mitte))?|\d{1,2}\.[ \t]?(?:OG|Obergeschoss|Stock|Etage)[ \t]+(?:links|rechts|Mitte))\b|\b\d{1,2}[ºª°][ \t]?(?:izquierda|derecha|izda\.|izq\.|dcha\.)",
             ),
             romance_named: compile(
-                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Parque|parque|Bulevar|bulevar|Parco|parco|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su|con|tra|fra|verso|lungo|zona|angolo|incrocio)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
+                r"\b(?:(?:in|a|da|di|per|su|en|por|dans|sur)[ \t]+)?(?P<type>c\.so|C\.so|v\.le|V\.le|p\.za|P\.za|p\.zza|P\.zza|l\.go|L\.go|v\.lo|V\.lo|Parque|parque|Bulevar|bulevar|Parco|parco|Polígono[ \t]+Industrial|Polígono|calle|plaza|avenida|paseo|glorieta|travesía|ronda|carrer|plaça|piazza|piazzale|viale|vicolo|strada|corso|Piazza|Piazzale|Viale|Corso|Largo|Via|Calle|Carrer|Avenida|Av\.|Avda\.|Paseo|Plaza|Plaça|Rue|(?:(?:in|a|da|di|per|su|con|tra|fra|verso|lungo|zona|angolo|incrocio)[ \t]+)(?:via|piazza|piazzale|viale|corso|largo))[ \t]+(?:(?:de|del|della|dello|dei|delle|degli|di|la|las|los|el|d'|d’|du|des)[ \t]*)*\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|del|della|di|y|e)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}(?:,?[ \t]+nave[ \t]+\d{1,3}[A-Za-z]?\b)?",
             ),
             french_named: compile(
                 r"\b(?P<type>rue|avenue|boulevard|bd|place|quai|impasse|allée|cité|résidence|square|parc|montée|Parc|Montée)[ \t]+(?P<part>de[ \t]+la[ \t]+|de[ \t]+l['’]|du[ \t]+|des[ \t]+|de[ \t]+|d['’])?\p{Lu}[\p{L}'’\-]+(?:[ \t]+(?:(?:de|du|des|la|le|d'|d’)[ \t]+)?\p{Lu}[\p{L}'’\-]+){0,2}",
@@ -360,7 +410,7 @@ impl Address {
             german_named: compile(
                 r"\b(?:\p{Lu}[\p{L}]{2,}(?:straße|strasse|gasse|allee)|\p{Lu}[\p{L}]+(?:-\p{Lu}[\p{L}]+)+-(?:Straße|Strasse|Str\.|Allee|Platz|Gasse|Ufer|Damm|Ring)|\p{Lu}[\p{L}\-]+[ \t](?:Straße|Strasse|Allee)|\p{Lu}[\p{L}\-]+er[ \t]Platz)",
             ),
-            german_square: compile(r"\b\p{Lu}[\p{L}]{2,}platz\b"),
+            german_square: compile(r"\b\p{Lu}[\p{L}]{2,}(?:platz|markt)\b"),
             english_extra: compile(
                 r"\bSt\.?[ \t]+\p{Lu}[\p{L}'’\-]+[ \t]+(?:Place|Square|Street|Road|Lane|Gardens|Terrace|Walk|Row|Close|Court)\b|\b(?:\p{Lu}[\p{L}'’\-]+[ \t]+){1,2}Estate\b|\b(?:Block|block|Blk)[ \t]+[A-Z]\b|\bBlock[ \t]+\d{1,3}\b",
             ),
@@ -523,12 +573,18 @@ impl Address {
                 let prev = crate::util::prev_word(text, m.start());
                 let placed = matches!(
                     prev.as_str(),
-                    "am" | "vom" | "zum" | "dem" | "den" | "treffpunkt" | "über" | "auf"
+                    "am" | "vom" | "zum" | "dem" | "den" | "treffpunkt" | "über" | "auf" | "beim"
                 );
-                if placed
-                    && !GENERIC_DE_SQUARES.iter().any(|g| lower.ends_with(g))
-                    && !glued(text, m.start(), m.end())
-                {
+                // A square's name is a name wherever it stands ("Besammlung beim Brunnen,
+                // Helvetiaplatz"): the compounds on "-platz" that are not squares are
+                // listed. Markets are named only after a preposition ("am Viktualienmarkt"),
+                // since most "-markt" words are kinds of market ("Flohmarkt").
+                let square = if lower.ends_with("markt") {
+                    placed && !GENERIC_DE_MARKETS.iter().any(|g| lower.ends_with(g))
+                } else {
+                    !GENERIC_DE_SQUARES.iter().any(|g| lower.ends_with(g))
+                };
+                if square && !glued(text, m.start(), m.end()) {
                     push(out, Kind::Address, text, m.start(), m.end());
                 }
             }

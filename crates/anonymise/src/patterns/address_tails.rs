@@ -7,6 +7,11 @@
 //! * New findings: an Italian house number named by its word ("al civico 181", "del
 //!   numero civico 12"), a French one after an article ("au n° 42"), and streets written
 //!   in capitals in a heading ("VIA PADOVA", "CALLE DE TOLEDO 40", "14 ORCHARD STREET").
+//!
+//! Round 18 (from set 19's misses): the Latin American and Spanish units after a house
+//! number ("Calle Mesones 129, depto. 12", "…, of. 402", "…, local 3"), and the German
+//! parts of a tenement written after a house number or alone in a tenants' list ("Nr. 41,
+//! HH 1. OG", "43, Seitenflügel EG", "Hinterhaus 45").
 
 use regex::Regex;
 
@@ -21,14 +26,20 @@ pub(crate) struct AddressTails {
     four_digit_town: Option<Regex>,
     house_word: Option<Regex>,
     capital_street: Option<Regex>,
+    house_part: Option<Regex>,
 }
+
+/// The parts of a German tenement (front house, rear house, side wing, cross wing, garden
+/// house) and their abbreviations.
+const HOUSE_PARTS: &str =
+    "VH|HH|SF|QG|GH|Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus";
 
 impl AddressTails {
     pub(crate) fn new() -> AddressTails {
         AddressTails {
             door_number: compile(r"^(?:/(?:\d{1,3}|[A-Za-z])\b){1,3}"),
             unit_after: compile(
-                r"^(?:,?[ \t]+(?:Stiege|Stg\.|Tür|Top|Whg\.|Wohnung|Türnummer)[ \t]*\d{1,3}[a-z]?\b){1,3}",
+                r"^(?:,?[ \t]+(?:Stiege|Stg\.|Tür|Top|Whg\.|Wohnung|Türnummer|(?i:depto\.?|dpto\.?|departamento|int\.|interior|of\.|oficina|local|apto\.?|apartamento|casa|lote|mz\.|manzana))[ \t]*\d{1,4}[a-zA-Z]?\b){1,3}",
             ),
             four_digit_town: compile(
                 r"^,[ \t]*(?:[A-Z]{1,2}-)?[1-9]\d{3}[ \t]+\p{Lu}[\p{L}\-]+(?:[ \t]+(?:am|an|im|bei|sur|en)[ \t]+(?:der[ \t]+)?\p{Lu}[\p{L}\-]+)?",
@@ -36,6 +47,9 @@ impl AddressTails {
             house_word: compile(
                 r"\b(?:(?:al|del|dal|nel|il|allo|sul)[ \t]+(?:numero[ \t]+)?civico[ \t]+\d{1,4}(?:[ \t]?/[ \t]?[A-Za-z\d]{1,3})?[A-Za-z]?\b|(?:au|du|le|le[ \t]+numéro)[ \t]+n[°º][ \t]?\d{1,4}(?:[ \t]?(?:bis|ter))?\b)",
             ),
+            house_part: compile(&format!(
+                r"\b(?:(?:Nr\.[ \t]?)?\d{{1,4}}[a-z]?,[ \t]*(?:{HOUSE_PARTS})(?:[ \t]+(?:\d{{1,2}}\.[ \t]?(?:OG|Stock|Etage)|EG|DG|UG|HP))?(?:[ \t]+(?:links|rechts|Mitte|li\.|re\.))?|(?:Vorderhaus|Hinterhaus|Seitenflügel|Quergebäude|Gartenhaus)[ \t]+\d{{1,4}}[a-z]?)\b"
+            )),
             capital_street: compile(
                 r"\b(?:(?:VIA|VIALE|PIAZZA|CORSO|LARGO|VICOLO|CALLE|AVENIDA|PLAZA|PASEO|CARRER|RUE|AVENUE|BOULEVARD|IMPASSE|QUAI)[ \t]+(?:(?:DE|DEL|DELLA|DELLE|DEI|DEGLI|DI|DES|DU|LA|LAS|LOS|EL|LE)[ \t]+)*\p{Lu}{3,}[\p{Lu}'’\-]*(?:[ \t]+\p{Lu}{3,}[\p{Lu}'’\-]*)?(?:[ \t]*,?[ \t]*\d{1,4}[A-Z]?\b)?|\d{1,4}[ \t]+(?:\p{Lu}{2,}[ \t]+){1,3}(?:STREET|ROAD|LANE|AVENUE|TERRACE|CRESCENT|PLACE|SQUARE|GARDENS)\b|\p{Lu}{3,}(?:STRASSE|STRAẞE|GASSE|PLATZ|ALLEE)[ \t]+\d{1,4}[A-Z]?\b)",
             ),
@@ -44,7 +58,7 @@ impl AddressTails {
 
     /// New address findings: a house number named by its word, streets in capitals.
     pub(crate) fn find(&self, text: &str, out: &mut Vec<Finding>) {
-        for re in [&self.house_word, &self.capital_street]
+        for re in [&self.house_word, &self.capital_street, &self.house_part]
             .into_iter()
             .flatten()
         {

@@ -15,6 +15,7 @@ pub(crate) const FULL_WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday
 pub(crate) mod clock;
 pub(crate) mod contact;
 pub(crate) mod date_cues;
+pub(crate) mod date_links;
 pub(crate) mod datetime;
 pub(crate) mod geo;
 pub(crate) mod log_lines;

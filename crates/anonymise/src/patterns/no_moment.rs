@@ -67,6 +67,19 @@ pub(crate) fn drop_no_moment(text: &str, findings: &mut Vec<Finding>) {
     });
 }
 
+/// Round 18: drops the time candidates that end inside a hyphenated word: "6. Jan-Ole
+/// Brinkmann" in a numbered list is a person, not "6. Jan". Run before overlaps are
+/// settled, so that the name is not lost to the date.
+pub(crate) fn drop_cut_words(text: &str, candidates: &mut Vec<Finding>) {
+    candidates.retain(|f| {
+        let cut = f.text.ends_with(char::is_alphabetic) && {
+            let mut tail = after(text, f.end, 8).chars();
+            tail.next() == Some('-') && tail.next().is_some_and(char::is_alphabetic)
+        };
+        f.kind != Kind::DateTime || !cut
+    });
+}
+
 /// Round 17: "3:42 min", "0:48 Min.", "1:05 minutes": the length of a voice note or a
 /// track, minutes and seconds, not a clock time.
 static MINUTES_AFTER: LazyLock<Option<Regex>> = LazyLock::new(|| {

@@ -229,6 +229,14 @@ fn validate(text: &str, start: usize, cand: &str) -> bool {
                 || (field(char_before(text, start)) && field(char_at(text, start + cand.len()))));
     }
     match (n, lens.as_slice()) {
+        // Round 18: Latin American numbers with the area code in brackets and the
+        // subscriber number in two groups ("(2) 2946 7180" Santiago, "(55) 2907 6614"
+        // Mexico City, "(11) 4931-0268" Buenos Aires, "(11) 98765-4321" São Paulo).
+        (9..=11, [1..=3, 4 | 5, 4]) if cand.trim_start().starts_with('(') => {
+            !digits.starts_with('0')
+        }
+        // Round 18: Chilean mobiles, a 9 and two groups of four ("9 8877 0123").
+        (9, [1, 4, 4]) => digits.starts_with('9') && seps.is_empty(),
         // Round 17: Mexico, two-digit area code and eight digits ("55 2109 8476", "33 1234
         // 5678"), in spaces.
         (10, [2, 4, 4]) => {

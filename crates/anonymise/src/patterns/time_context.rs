@@ -209,7 +209,7 @@ impl TimeContext {
                 r"(?i)(?:\b{rel}[,\s]+)?(?:\b{approx}\s+(?:(?:las|la|les|le|the)\s+)?)?$"
             )),
             first_day: compile(
-                r"(?i)(?:\b(?:du|del|dal|vom|from|entre|between)\s+)?\b(?:[12]\d|3[01]|0?[1-9])(?:\.|er|º|st|nd|rd|th)?\s*(?:au|al|bis|to|-|–|/|y|et|e|und|and)\s*$",
+                r"(?i)(?:\b(?:du|del|dal|vom|from|entre|between)\s+)?\b(?:[12]\d|3[01]|0?[1-9])(?:\.|er|º|st|nd|rd|th)?\s*(?:au|al|bis|to|-|–|/|y|et|e|und|and)(?:\s+(?:il|le|el|the|den|dem))?\s*$",
             ),
             first_hour: compile(&format!(r"(?i)\b{HOUR}\s+$")),
             unit_after: compile(r"(?i)^\s?(?:h|hrs|uhr|heures|horas|ore)\b"),
