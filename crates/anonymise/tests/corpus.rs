@@ -79,13 +79,14 @@ const HELD_OUT_FROM: usize = 2100;
 /// Kinds that miss the issue-13 target (recall 0.98, precision 0.95) on the held-out
 /// set from [`HELD_OUT_FROM`] and were not tuned further, so as not to tune on it.
 /// Printed as NOT MET; remove a kind once fresh tuning files fix it. On its first (and
-/// only) scan, with the round-17c rules and tagger, the nineteenth set (24 files) found 74
-/// of 78 phones, 140 of 164 addresses, 43 of 48 plates, 268 of 281 times and 380 of 409
-/// names (precision 0.947); emails, urls, handles, aliases and redact words met the
-/// target. (Sets 16-18, first scanned with rounds 17a, 17 and 17b: see
+/// only) scan, with the round-18 rules and tagger, the twentieth set (2100-2129, 30 files)
+/// found 99 of 100 phones (met), 164 of 182 addresses (precision 0.946), 53 of 56 plates,
+/// 235 of 243 times (precision 0.953) and 336 of 347 names (precision 0.826), and took one
+/// of 5 url findings wrongly (precision 0.800); emails, ips, handles, coordinates, aliases
+/// and redact words met the target. (Sets 16-19, first scanned with rounds 17a-17c: see
 /// `docs/ANONYMISATION.md`; they are tuning sets now.)
 const SHORT_OF_TARGET: &[Kind] = &[
-    Kind::Phone,
+    Kind::Url,
     Kind::Address,
     Kind::LicencePlate,
     Kind::DateTime,
