@@ -62,9 +62,9 @@ use names::Names;
 use patterns::{
     address::Address, address_edges::AddressEdges, address_joins::AddressJoins,
     address_regions::AddressRegions, address_spans::AddressSpans, address_tails::AddressTails,
-    clock::Clock, contact::Contact, date_cues::DateCues, date_links::DateLinks, datetime::DateTime,
-    geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext, plate::Plate,
-    time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
+    clock::Clock, contact::Contact, corners::Corners, date_cues::DateCues, date_links::DateLinks,
+    datetime::DateTime, geo::Geo, log_lines::LogLines, phone::Phone, place_context::PlaceContext,
+    plate::Plate, time_context::TimeContext, time_cues::TimeCues, time_phrases::TimePhrases,
     time_range::TimeRange, time_spans::TimeSpans,
 };
 
@@ -107,6 +107,7 @@ struct Detectors {
     address_joins: AddressJoins,
     address_spans: AddressSpans,
     address_tails: AddressTails,
+    corners: Corners,
     place_context: PlaceContext,
     plate: Plate,
     datetime: DateTime,
@@ -133,6 +134,7 @@ static DETECTORS: LazyLock<Detectors> = LazyLock::new(|| Detectors {
     address_joins: AddressJoins::new(),
     address_spans: AddressSpans::new(),
     address_tails: AddressTails::new(),
+    corners: Corners::new(),
     place_context: PlaceContext::new(),
     plate: Plate::new(),
     datetime: DateTime::new(),
@@ -236,6 +238,8 @@ impl Anonymiser {
         // numbers named by their word; streets in capitals.
         d.address_tails.find(text, &mut candidates);
         d.address_tails.widen(text, &mut candidates);
+        // Round 19: streets named after dates, chat streets.
+        d.corners.find(text, &mut candidates);
         // Round 17c: crossings, Colombian streets, Canadian and Irish postcodes, markets and
         // courtyards, units after a comma.
         d.address_regions.find(text, &mut candidates);
@@ -281,6 +285,8 @@ impl Anonymiser {
         d.names.join_title_chains(text, &mut candidates);
         Names::drop_saints(&mut candidates);
         // Round 16: overlapping address candidates are one place, not rivals.
+        // Round 19: the two streets of a crossing are one place.
+        d.corners.join(text, &mut candidates);
         resolve::unite_overlaps(text, &mut candidates, Kind::Address);
         patterns::no_moment::drop_cut_words(text, &mut candidates);
         let mut rules = resolve::resolve(candidates);
@@ -301,6 +307,10 @@ impl Anonymiser {
         // Rules first: the tagger only adds findings where no rule found anything (and,
         // like the rules, takes no saint's name for a person: "San Lorenzo").
         let mut out = d.tagger.extend(&d.names, text, rules);
+        // Round 19: the tagger finds streets without a number; crossings join them too.
+        d.corners.join(text, &mut out);
+        resolve::unite_overlaps(text, &mut out, Kind::Address);
+        let mut out = resolve::resolve(out);
         echo::echo(text, &mut out);
         Names::drop_saints(&mut out);
         Names::drop_after_saints(text, &mut out);

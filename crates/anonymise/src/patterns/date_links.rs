@@ -14,6 +14,11 @@
 //!   uppercase weekday before a dotted time ("SAT 3.15").
 //! * The words that make a found time exact or place it by a meal ("alle 8 in punto", "à 9 h
 //!   pile", "il 22 aprile dopo pranzo", "after lunch"), taken into it.
+//!
+//! Round 19 (from set 20's misses), in `widen`: the hours after a found day ("Thursday
+//! 15th from 8", "18/03, just after 9", "sábado 5 de 14 a 20"), the weekday after a found
+//! hour ("6:45 on the Saturday"), and the day word before a found time ("hoy antes de las
+//! 12", "today at 4", "domani alle 9").
 
 use regex::Regex;
 
@@ -80,6 +85,9 @@ pub(crate) struct DateLinks {
     weekday_slash: Option<Regex>,
     caps_weekday_dotted: Option<Regex>,
     exact_tail: Option<Regex>,
+    hour_tail: Option<Regex>,
+    weekday_tail: Option<Regex>,
+    day_word_before: Option<Regex>,
 }
 
 impl DateLinks {
@@ -101,6 +109,15 @@ impl DateLinks {
             ),
             exact_tail: compile(
                 r"(?i)^[ \t]+(?:in[ \t]+punto|en[ \t]+punto|pile|précises|precises|pünktlich|dopo[ \t]+(?:pranzo|cena)|después[ \t]+de[ \t]+(?:comer|cenar)|après[ \t]+(?:le[ \t]+)?(?:déjeuner|dîner|repas)|nach[ \t]+dem[ \t]+(?:mittagessen|abendessen|essen)|after[ \t]+(?:lunch|dinner|tea))\b",
+            ),
+            hour_tail: compile(&format!(
+                r"(?i)^,?[ \t]+(?:from|after|by|around|just[ \t]+after|just[ \t]+before|de|dès|ab|von|dalle|desde|dalle[ \t]+ore)[ \t]+({HOUR}(?:[:.h][0-5]\d)?(?:[ \t]*(?:a|à|bis|to|-|–|alle|al|y)[ \t]*{HOUR}(?:[:.h][0-5]\d)?)?)\b"
+            )),
+            weekday_tail: compile(&format!(
+                r"(?i)^[ \t]+on[ \t]+(?:the[ \t]+)?(?:{FULL_WEEKDAYS})\b"
+            )),
+            day_word_before: compile(
+                r"(?i)\b(?:hoy|today|tonight|tomorrow|heute|morgen|oggi|domani|stasera|aujourd'hui|aujourd’hui|demain|ce[ \t]+soir|esta[ \t]+noche)(?:[ \t]+(?:antes|después|before|after|avant|après|prima|dopo|vor|nach))?[ \t]+$",
             ),
         }
     }
@@ -177,6 +194,30 @@ impl DateLinks {
         for f in out.iter().filter(|f| f.kind == Kind::DateTime) {
             if let Some(m) = text.get(f.end..).and_then(|rest| re.find(rest)) {
                 added.push((f.start, f.end + m.end()));
+            }
+        }
+        for f in out.iter().filter(|f| f.kind == Kind::DateTime) {
+            let rest = text.get(f.end..).unwrap_or("");
+            let hours = self.hour_tail.as_ref().and_then(|re| re.captures(rest));
+            let day_before = f
+                .text
+                .contains(|c: char| c.is_ascii_digit() || c.is_alphabetic())
+                && hours.as_ref().and_then(|c| c.get(1)).is_some_and(|h| {
+                    !next_word(text, f.end + h.end())
+                        .is_some_and(|w| COUNT_AFTER.contains(&w.as_str()))
+                });
+            if let (true, Some(m)) = (day_before, hours.as_ref().and_then(|c| c.get(0))) {
+                added.push((f.start, f.end + m.end()));
+            }
+            let clock = f.text.contains(|c: char| c.is_ascii_digit());
+            if let Some(m) = self.weekday_tail.as_ref().and_then(|re| re.find(rest)) {
+                if clock {
+                    added.push((f.start, f.end + m.end()));
+                }
+            }
+            let head = before(text, f.start, 24);
+            if let Some(m) = self.day_word_before.as_ref().and_then(|re| re.find(head)) {
+                added.push((f.start - (head.len() - m.start()), f.end));
             }
         }
         for (s, e) in added {

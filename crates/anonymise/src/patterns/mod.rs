@@ -14,6 +14,7 @@ pub(crate) mod address_tails;
 pub(crate) const FULL_WEEKDAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica";
 pub(crate) mod clock;
 pub(crate) mod contact;
+pub(crate) mod corners;
 pub(crate) mod date_cues;
 pub(crate) mod date_links;
 pub(crate) mod datetime;

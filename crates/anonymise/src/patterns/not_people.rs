@@ -156,6 +156,15 @@ pub(crate) fn drop_not_people(text: &str, found: &mut Vec<Finding>) {
         if f.kind != Kind::PersonName && f.kind != Kind::Address {
             return true;
         }
+        // Round 19: a word glued to a number by a hyphen is the second half of a compound
+        // noun ("ein 9-Sitzer", "3-Zimmer-Wohnung", "2-Personen-Zelt"), not a name.
+        let mut head = before(text, f.start, 2).chars().rev();
+        if f.kind == Kind::PersonName
+            && head.next() == Some('-')
+            && head.next().is_some_and(|c| c.is_ascii_digit())
+        {
+            return false;
+        }
         let prev = prev_word(text, f.start);
         let product = PRODUCT_WORDS.contains(&word_before(text, f.start).as_str())
             && f.text.chars().next().is_some_and(char::is_uppercase)

@@ -122,11 +122,12 @@ impl Plate {
                 r"(?i)\b(?:number\s+plates?|plates?|licen[cs]e(?:\s+plates?)?|tags?|reg|rego|registration|matr[íi]culas?|plaques?|immatricul[ée]+e?s?|immatriculation|kennzeichen|nummernschild|targa|targhe|targat[oa]|kenteken|placas?|patentes?)\b",
             ),
             // Groups of up to five: the US "DL 48213" and Polish "WX 4821K" shapes.
-            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,6}(?:[ \-][A-Z0-9ÄÖÜ]{1,6}){0,3}\b"),
+            // Round 18: up to eight in one group, the Arizona and California "AE48213".
+            candidate: compile(r"\b[A-Z0-9ÄÖÜ]{1,8}(?:[ \-][A-Z0-9ÄÖÜ]{1,6}){0,3}\b"),
             service: compile(r"^[A-Z]{2,8}[ \-][A-Z]{0,2}\d{3,6}[A-Z]{0,2}\b"),
             bracketed,
             vehicle: compile(
-                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina|combis?|camionetas?|minivans?|utes?|troopy|kombi|transit|sprinter|berlingo|kangoo|ducato|caddy|golf|polo|corsa|clio|panda|punto|qashqai|yaris|corolla|civic|fiesta|focus|astra|megane|mégane|trafic|jumper|boxer|doblò|multipla)\b",
+                r"(?i)\b(?:vans?|cars?|lorry|lorries|trucks?|pick-?ups?|motorbikes?|minibus|coche|furgonetas?|furg[óo]n|cami[óo]n|voitures?|camions?|camionnettes?|fourgons?|fourgonnettes?|wagen|autos?|transporter|lkw|furgon[ei]|furgoncino|macchina|combis?|camionetas?|minivans?|utes?|troopy|kombi|transit|sprinter|berlingo|kangoo|ducato|caddy|golf|polo|corsa|clio|panda|punto|qashqai|yaris|corolla|civic|fiesta|focus|astra|megane|mégane|trafic|jumper|boxer|doblò|multipla|motos?|motorcycles?|scooters?|motorino|roller|subaru|toyota|honda|nissan|mazda|hyundai|kia|chevy|chevrolet|dodge|jeep|prius|camry|outback|forester|tacoma|odyssey|sienna)\b",
             ),
         }
     }
