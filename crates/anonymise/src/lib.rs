@@ -310,7 +310,7 @@ impl Anonymiser {
         // Round 19: the tagger finds streets without a number; crossings join them too.
         d.corners.join(text, &mut out);
         resolve::unite_overlaps(text, &mut out, Kind::Address);
-        let mut out = resolve::resolve(out);
+        out = resolve::resolve(out);
         echo::echo(text, &mut out);
         Names::drop_saints(&mut out);
         Names::drop_after_saints(text, &mut out);

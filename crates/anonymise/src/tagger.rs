@@ -232,11 +232,14 @@ impl Tagger {
             }
         }
         // Round 19: one word alone that no name list knows is a person only on firmer
-        // evidence, and a title alone never is ("Sitzer", "Mangel", "Rollator" in German lists were, in set 20).
+        // evidence ("Sitzer", "Mangel", "Rollator" in set 20's German lists), and a title
+        // alone ("Señor haitiano", "la Dra") never is, whatever its margin.
         for i in 0..tags.len() {
-            // A title alone ("Señor haitiano", "la Dra") names nobody, whatever its margin.
+            if tags[i] != Class::Person {
+                continue;
+            }
             let title = names.is_title(&ctx.toks[i].lower);
-            if tags[i] != Class::Person || (margins[i] > LONE_NAME_MARGIN && !title) {
+            if margins[i] > LONE_NAME_MARGIN && !title {
                 continue;
             }
             let person_at = |j: Option<usize>| {

@@ -111,7 +111,6 @@ const LETTERED: &[&str] = &[
     "padiglione",
     "aula",
     "gruppo",
-    "plan",
     "vitamine",
     "vitamina",
     "kategorie",

@@ -133,8 +133,8 @@ impl Corners {
     }
 }
 
-/// Lowercase words before "st", "ave" that make no street ("the bus st…" is rare, but
-/// "this road", "same street", "next street" are common).
+/// Lowercase words before "st", "ave", "road" that make no street's name ("this road",
+/// "the next street", "across the road", "the fire lane").
 const NOT_STREET_NAMES: &[&str] = &[
     "this", "that", "the", "same", "next", "other", "our", "your", "my", "their", "his", "her",
     "main", "high", "busy", "quiet", "side", "back", "wrong", "right", "one", "each", "every",

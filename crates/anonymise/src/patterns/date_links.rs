@@ -198,16 +198,14 @@ impl DateLinks {
         }
         for f in out.iter().filter(|f| f.kind == Kind::DateTime) {
             let rest = text.get(f.end..).unwrap_or("");
-            let hours = self.hour_tail.as_ref().and_then(|re| re.captures(rest));
-            let day_before = f
-                .text
-                .contains(|c: char| c.is_ascii_digit() || c.is_alphabetic())
-                && hours.as_ref().and_then(|c| c.get(1)).is_some_and(|h| {
-                    !next_word(text, f.end + h.end())
-                        .is_some_and(|w| COUNT_AFTER.contains(&w.as_str()))
-                });
-            if let (true, Some(m)) = (day_before, hours.as_ref().and_then(|c| c.get(0))) {
-                added.push((f.start, f.end + m.end()));
+            // "from 8" after a day, unless a count follows ("from 10 people").
+            let caps = self.hour_tail.as_ref().and_then(|re| re.captures(rest));
+            if let Some((whole, hours)) = caps.as_ref().and_then(|c| c.get(0).zip(c.get(1))) {
+                let count = next_word(text, f.end + hours.end())
+                    .is_some_and(|w| COUNT_AFTER.contains(&w.as_str()));
+                if !count {
+                    added.push((f.start, f.end + whole.end()));
+                }
             }
             let clock = f.text.contains(|c: char| c.is_ascii_digit());
             if let Some(m) = self.weekday_tail.as_ref().and_then(|re| re.find(rest)) {
